@@ -1,0 +1,137 @@
+"""``create_app``: the one place where Verdict's web application is wired together."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Final
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from arq.connections import ArqRedis
+from litestar import Litestar
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+from litestar.config.compression import CompressionConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.db.engine import create_engine, sqlalchemy_config
+from api.domain.system.controllers import HealthController, SystemController
+from api.lib.exceptions import exception_handlers
+from api.lib.middleware import request_id_middleware
+from api.logging import configure_logging
+from api.pages.home import HomePage
+from api.queue import JudgeQueue, create_arq_pool
+from api.settings import Settings, load_settings
+
+__all__ = ["WEB_DIR", "create_app"]
+
+WEB_DIR: Final = Path(__file__).resolve().parent.parent / "web"
+VERSION: Final = "0.1.0"
+
+
+class AppState:
+    """Process-wide handles, created on start-up and closed on shutdown."""
+
+    def __init__(self, settings: Settings, engine: AsyncEngine, redis: Redis) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.redis = redis
+        self.arq: ArqRedis | None = None
+        self._arq_lock = asyncio.Lock()
+
+    async def judge_queue(self) -> JudgeQueue:
+        """The arq pool, connected on first use: the API starts (and /ready reports) while Redis is down."""
+        if self.arq is None:
+            async with self._arq_lock:
+                if self.arq is None:
+                    self.arq = await create_arq_pool(self.settings.redis_url)
+        return JudgeQueue(self.arq)
+
+    async def close(self) -> None:
+        if self.arq is not None:
+            await self.arq.aclose()
+        await self.redis.aclose()
+        await self.engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the application. Settings are read here (at start-up), never at import time."""
+    settings = settings or load_settings()
+    if not settings.redis_url:
+        raise RuntimeError("REDIS_URL is unset: start through `verdict serve` or `verdict dev`, which embed Redis")
+    configure_logging(level=settings.log_level, json_lines=settings.log_json)
+
+    engine = create_engine(settings)
+    redis: Redis = Redis.from_url(settings.redis_url)
+    state = AppState(settings, engine, redis)
+
+    @asynccontextmanager
+    async def lifespan(_app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await state.close()
+
+    def provide_settings() -> Settings:
+        return settings
+
+    def provide_redis() -> Redis:
+        return redis
+
+    async def provide_judge_queue() -> JudgeQueue:
+        return await state.judge_queue()
+
+    static_dir = WEB_DIR / "static"
+    static_dir.mkdir(parents=True, exist_ok=True)
+
+    return Litestar(
+        route_handlers=[
+            HealthController,
+            SystemController,
+            HomePage,
+            create_static_files_router(path="/static", directories=[static_dir], include_in_schema=False),
+        ],
+        plugins=[
+            SQLAlchemyPlugin(config=sqlalchemy_config(settings, engine)),
+            ChannelsPlugin(backend=RedisChannelsPubSubBackend(redis=redis), arbitrary_channels_allowed=True),
+        ],
+        dependencies={
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "redis": Provide(provide_redis, sync_to_thread=False),
+            "judge_queue": Provide(provide_judge_queue),
+        },
+        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(
+            title="Verdict API",
+            version=VERSION,
+            description="Problems, submissions and live judging for Verdict. Authenticate with a Bearer token.",
+            path="/api/docs",
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                    css_url="/static/vendor/swagger-ui/swagger-ui.css",
+                    standalone_preset_js_url="/static/vendor/swagger-ui/swagger-ui-standalone-preset.js",
+                    path="/",
+                    favicon="<link rel='icon' href='/static/favicon.svg'>",
+                )
+            ],
+        ),
+        exception_handlers=exception_handlers,
+        middleware=[request_id_middleware],
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        request_max_body_size=settings.max_body_bytes,
+        lifespan=[lifespan],
+        state=State({"app_state": state}),
+        logging_config=None,  # configure_logging above owns the handlers
+        debug=False,
+    )

@@ -1,0 +1,12 @@
+"""Sub-commands contributed by domain areas. Each ``register`` imports only the standard library at module level."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+__all__ = ["register_extra_commands"]
+
+
+def register_extra_commands(sub: argparse._SubParsersAction[Any]) -> None:
+    return

@@ -1,0 +1,23 @@
+"""ORM models, one module per table. Import models from here (``from api.db import models as m``)."""
+
+from advanced_alchemy.base import orm_registry
+
+from api.db.models._enums import ProblemVisibility, Role, SubmissionKind, SubmissionStatus
+from api.db.models.problem import Problem
+from api.db.models.submission import Submission
+from api.db.models.testset import TestSet
+from api.db.models.user import User
+
+metadata = orm_registry.metadata
+
+__all__ = [
+    "Problem",
+    "ProblemVisibility",
+    "Role",
+    "Submission",
+    "SubmissionKind",
+    "SubmissionStatus",
+    "TestSet",
+    "User",
+    "metadata",
+]

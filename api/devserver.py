@@ -1,0 +1,180 @@
+"""``verdict dev`` and ``verdict serve``: process supervision for the embedded, one-machine set-up."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+from api.lib.redis_server import EmbeddedRedis
+from api.settings import Settings, load_settings
+
+__all__ = ["run_dev", "serve"]
+
+_BANNER = """
+  Verdict is running at {url}
+
+  Demo logins (password: {password}):
+    admin@example.com       admin
+    instructor@example.com  instructor
+    student@example.com     student
+
+  API docs: {url}/api/docs     Health: {url}/ready
+  Data: {data_dir} (delete it to start afresh)     Stop: Ctrl-C
+"""
+
+
+def _dev_secrets(data_dir: Path) -> dict[str, str]:
+    """Development secrets, made once and kept in the data directory so sessions survive a restart."""
+    path = data_dir / "dev-secrets.json"
+    if path.exists():
+        stored: dict[str, str] = json.loads(path.read_text())
+        return stored
+    values = {"SECRET_KEY": "dev-insecure-" + secrets.token_urlsafe(32), "JUDGE_TOKEN": secrets.token_urlsafe(32)}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(values, handle)
+    return values
+
+
+def _prepare(settings: Settings) -> None:
+    """Migrate an SQLite database on start (PostgreSQL is migrated by `verdict migrate`, a deploy step)."""
+    from api.db.migrate import upgrade
+
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(settings.database_url)
+
+
+def run_dev(*, with_judge: bool = True) -> int:
+    import asyncio
+
+    from api.db.seed import DEMO_PASSWORD, seed
+
+    base = load_settings()
+    data_dir = base.data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    for key, value in _dev_secrets(data_dir).items():
+        env.setdefault(key, value)
+    env["VERDICT_DATA_DIR"] = str(data_dir)
+
+    redis: EmbeddedRedis | None = None
+    if not base.redis_url:
+        redis = EmbeddedRedis(data_dir / "redis", persist=True)
+        redis.start()
+        env["REDIS_URL"] = redis.url
+    settings = Settings.from_env(env)
+    env.setdefault("JUDGE_API_URL", f"http://{_connect_host(settings.host)}:{settings.port}")
+
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        _prepare(settings)
+        created = asyncio.run(seed(settings, demo=True))
+        if created:
+            print("Seeded: " + ", ".join(created), flush=True)
+        cli = [sys.executable, "-m", "api.cli"]
+        plan = [("api", [*cli, "serve"]), ("api-tasks", [*cli, "worker", "tasks"])]
+        if with_judge:
+            plan.append(("judge", [*cli, "worker", "judge"]))
+        for name, argv in plan:
+            children[name] = subprocess.Popen(argv, env=env)
+        _wait_until_serving(settings)
+        print(_BANNER.format(url=settings.base_url, password=DEMO_PASSWORD, data_dir=data_dir), flush=True)
+        return _supervise(children)
+    finally:
+        _stop_all(children)
+        if redis is not None:
+            redis.stop()
+
+
+def _connect_host(host: str) -> str:
+    return "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host  # noqa: S104 - a host to connect to, not bind
+
+
+def _wait_until_serving(settings: Settings, timeout: float = 60.0) -> None:
+    import urllib.request
+
+    url = f"http://{_connect_host(settings.host)}:{settings.port}/health"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    print(f"warning: the API did not answer {url} within {timeout:.0f} s", file=sys.stderr)
+
+
+def _supervise(children: dict[str, subprocess.Popen[bytes]]) -> int:
+    stopping = False
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    while not stopping:
+        for name, proc in list(children.items()):
+            code = proc.poll()
+            if code is None:
+                continue
+            if name == "judge":
+                print(f"the judge worker stopped (exit {code}); submissions will wait in the queue", file=sys.stderr)
+                del children[name]
+                continue
+            print(f"{name} stopped (exit {code}); stopping everything", file=sys.stderr)
+            return code or 1
+        time.sleep(0.3)
+    print("\nStopping Verdict...", flush=True)
+    return 0
+
+
+def _stop_all(children: dict[str, subprocess.Popen[bytes]], grace: float = 15.0) -> None:
+    for proc in children.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for proc in children.values():
+        try:
+            proc.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def serve(*, workers: int = 1) -> int:
+    import uvicorn
+
+    settings = load_settings()
+    redis: EmbeddedRedis | None = None
+    if not settings.redis_url:
+        redis = EmbeddedRedis(settings.data_dir.resolve() / "redis", persist=True)
+        redis.start()
+        os.environ["REDIS_URL"] = redis.url
+        settings = load_settings()
+    try:
+        _prepare(settings)
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=workers,
+            log_config=None,
+            access_log=False,  # the request-id middleware logs each request once
+            proxy_headers=True,
+            ws="websockets-sansio",
+        )
+    finally:
+        if redis is not None:
+            redis.stop()
+    return 0

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.domain.system import services
+from judge_worker.contracts import WorkerHeartbeat
+
+__all__ = ["HealthController", "SystemController"]
+
+
+class Check(msgspec.Struct, kw_only=True):
+    ok: bool
+    error: str | None = None
+
+
+class JudgeCheck(msgspec.Struct, kw_only=True):
+    ok: bool
+    workers: int
+    slots: int
+    queue_depth: int
+
+
+class Readiness(msgspec.Struct, kw_only=True):
+    ready: bool
+    database: Check
+    redis: Check
+    judge: JudgeCheck
+
+
+class Liveness(msgspec.Struct, kw_only=True):
+    status: str = "ok"
+
+
+class Fleet(msgspec.Struct, kw_only=True):
+    workers: list[WorkerHeartbeat]
+    slots: int
+    busy: int
+    queue_depth: int
+    estimated_wait_s: float | None
+
+
+class HealthController(Controller):
+    """Probes for load balancers and orchestrators: public, cheap, JSON."""
+
+    @get("/health", operation_id="Health", summary="Liveness: the process serves requests")
+    async def health(self) -> Liveness:
+        return Liveness()
+
+    @get("/ready", operation_id="Ready", summary="Readiness: database, Redis and judge fleet, each reported")
+    async def ready(
+        self, db_engine: NamedDependency[AsyncEngine], redis: NamedDependency[Redis]
+    ) -> Response[Readiness]:
+        db_error = await services.check_database(db_engine)
+        redis_error = await services.check_redis(redis)
+        workers: list[WorkerHeartbeat] = []
+        depth = 0
+        if redis_error is None:
+            workers = await services.list_workers(redis)
+            depth = await services.queue_depth(redis)
+        body = Readiness(
+            ready=db_error is None and redis_error is None,
+            database=Check(ok=db_error is None, error=db_error),
+            redis=Check(ok=redis_error is None, error=redis_error),
+            judge=JudgeCheck(
+                ok=bool(workers), workers=len(workers), slots=sum(w.slots for w in workers), queue_depth=depth
+            ),
+        )
+        return Response(body, status_code=HTTP_200_OK if body.ready else HTTP_503_SERVICE_UNAVAILABLE)
+
+
+class SystemController(Controller):
+    path = "/api/system"
+    tags = ["system"]
+
+    @get("/workers", operation_id="ListJudgeWorkers", summary="The judge fleet, queue depth and estimated wait")
+    async def workers(self, redis: NamedDependency[Redis]) -> Fleet:
+        workers = await services.list_workers(redis)
+        depth = await services.queue_depth(redis)
+        slots = sum(w.slots for w in workers)
+        # A rough wait: queued jobs spread over the fleet's slots, ~1 s of judging each.
+        estimate = None if slots == 0 else round(depth / slots, 1)
+        return Fleet(
+            workers=workers,
+            slots=slots,
+            busy=sum(w.busy for w in workers),
+            queue_depth=depth,
+            estimated_wait_s=estimate,
+        )

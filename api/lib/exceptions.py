@@ -1,0 +1,156 @@
+"""Domain errors and the one place that maps every error to an HTTP answer.
+
+API routes (``/api``, ``/judge0``, ``/internal``, ``/health``, ``/ready``) answer JSON problem details
+(RFC 9457 fields plus ``detail`` and optional ``errors``); page routes answer a friendly HTML page. No answer
+ever carries a stack trace: unexpected errors are logged with the request id and answered as a plain 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from advanced_alchemy.exceptions import DuplicateKeyError, NotFoundError, RepositoryError
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Template
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
+
+__all__ = [
+    "ApplicationClientError",
+    "ApplicationError",
+    "PermissionDeniedError",
+    "exception_handlers",
+    "wants_json",
+]
+
+logger = logging.getLogger("verdict.errors")
+
+_JSON_PREFIXES = ("/api", "/judge0", "/internal", "/health", "/ready", "/ws")
+_TITLES = {
+    400: "Bad request",
+    401: "Not signed in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+class ApplicationError(Exception):
+    """Base of Verdict's domain errors."""
+
+    status_code: int = HTTP_500_INTERNAL_SERVER_ERROR
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+
+class ApplicationClientError(ApplicationError):
+    """The request cannot be done as asked; the message says what to change."""
+
+    status_code = HTTP_400_BAD_REQUEST
+
+
+class PermissionDeniedError(ApplicationError):
+    status_code = HTTP_403_FORBIDDEN
+
+
+class ConflictError(ApplicationError):
+    status_code = HTTP_409_CONFLICT
+
+
+def wants_json(request: Request[Any, Any, Any]) -> bool:
+    path = request.url.path
+    if path.startswith(_JSON_PREFIXES):
+        return True
+    accept = request.headers.get("accept", "")
+    return "text/html" not in accept
+
+
+def _answer(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    title = _TITLES.get(status, "Error")
+    request_id = request.scope.get("state", {}).get("request_id", "")
+    if wants_json(request):
+        body: dict[str, Any] = {"status": status, "title": title, "detail": detail}
+        if errors:
+            body["errors"] = errors
+        if request_id:
+            body["request_id"] = request_id
+        return Response(body, status_code=status, media_type="application/problem+json", headers=headers)
+    return Template(
+        template_name="error.html.j2",
+        context={"status": status, "title": title, "detail": detail, "request_id": request_id},
+        status_code=status,
+        media_type=MediaType.HTML,
+        headers=headers,
+    )
+
+
+def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    errors: list[dict[str, Any]] | None = None
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+        errors = [e if isinstance(e, dict) else {"message": str(e)} for e in exc.extra]
+    detail = exc.detail or _TITLES.get(exc.status_code, "Error")
+    if exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    elif exc.status_code == 404 and detail in {"Not Found", "Not found"}:
+        detail = f"nothing is at {request.url.path}"
+    headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code >= 500:
+        logger.error("server error %s: %s", exc.status_code, detail)
+        detail = _TITLES.get(exc.status_code, "Error")
+    return _answer(request, exc.status_code, detail, errors=errors, headers=headers)
+
+
+def _application_error(request: Request[Any, Any, Any], exc: ApplicationError) -> Response[Any]:
+    return _answer(request, exc.status_code, exc.detail, errors=exc.errors)
+
+
+def _not_found(request: Request[Any, Any, Any], exc: NotFoundError) -> Response[Any]:
+    return _answer(request, HTTP_404_NOT_FOUND, "no such item, or you may not see it")
+
+
+def _duplicate(request: Request[Any, Any, Any], exc: DuplicateKeyError) -> Response[Any]:
+    return _answer(request, HTTP_409_CONFLICT, "an item with the same unique value already exists")
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    request_id = request.scope.get("state", {}).get("request_id", "")
+    logger.exception("unhandled error (request id %s)", request_id, exc_info=exc)
+    return _answer(request, HTTP_500_INTERNAL_SERVER_ERROR, "something went wrong on our side; it has been logged")
+
+
+def _repository(request: Request[Any, Any, Any], exc: RepositoryError) -> Response[Any]:
+    return _unexpected(request, exc)
+
+
+exception_handlers: dict[type[Exception] | int, Any] = {
+    HTTPException: _http_exception,
+    ApplicationError: _application_error,
+    NotFoundError: _not_found,
+    DuplicateKeyError: _duplicate,
+    RepositoryError: _repository,
+    Exception: _unexpected,
+}

@@ -1,0 +1,233 @@
+"""Typed settings, read from the environment once at start-up.
+
+Nothing here runs at import time: the process entry point calls :func:`load_settings` (or
+:meth:`Settings.from_env`) once and passes the result down. Every variable is listed, with a
+comment, in ``.env.example``.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Final
+from urllib.parse import urlsplit
+
+import msgspec
+
+__all__ = ["Environment", "Settings", "SettingsError", "load_settings"]
+
+DEV_SECRET_PREFIX: Final = "dev-insecure-"  # noqa: S105 - marks generated development secrets
+_DEFAULT_PORT: Final = 8000
+_MIB: Final = 1024 * 1024
+
+
+class SettingsError(ValueError):
+    """A variable is missing or malformed; the message names it and says what is wrong."""
+
+
+class Environment(enum.StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything the API side and the api-tasks worker are configured with."""
+
+    environment: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path(".var")
+    database_url: str = ""
+    database_echo: bool = False
+    database_pool_size: int = 10
+    redis_url: str = ""
+    secret_key: str = ""
+    judge_token: str = ""
+    host: str = "127.0.0.1"
+    port: int = _DEFAULT_PORT
+    public_url: str = ""
+    max_body_bytes: int = 16 * _MIB
+    log_level: str = "INFO"
+    log_json: bool = False
+    judge_heartbeat_ttl_s: int = 15
+    openai_base_url: str = ""
+    openai_api_key: str = ""
+    openai_model: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "Verdict <no-reply@verdict.local>"
+    smtp_starttls: bool = False
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def uses_embedded_redis(self) -> bool:
+        return not self.redis_url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Build settings from an environment mapping, validating every value.
+
+        Raises :class:`SettingsError` with a message that names the variable and what to fix.
+        """
+        env = _Reader(environ)
+        environment = env.enum("VERDICT_ENV", Environment, Environment.DEVELOPMENT)
+        data_dir = Path(env.text("VERDICT_DATA_DIR", ".var"))
+        database_url = env.url("DATABASE_URL", schemes=_DB_SCHEMES)
+        database_url = database_url or _sqlite_default(data_dir)
+        redis_url = env.url("REDIS_URL", schemes=("redis", "rediss", "unix"))
+        secret_key = env.text("SECRET_KEY", "")
+        judge_token = env.text("JUDGE_TOKEN", "")
+        if environment is Environment.PRODUCTION:
+            missing = [name for name, value in (("SECRET_KEY", secret_key), ("JUDGE_TOKEN", judge_token)) if not value]
+            if missing:
+                raise SettingsError(
+                    f"{' and '.join(missing)} must be set in production (VERDICT_ENV=production); "
+                    "generate one with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+                )
+            for name, value in (("SECRET_KEY", secret_key), ("JUDGE_TOKEN", judge_token)):
+                if len(value) < 32 or value.startswith(DEV_SECRET_PREFIX):
+                    raise SettingsError(f"{name} is too weak for production: use at least 32 random characters")
+        secret_key = secret_key or _dev_secret()
+        judge_token = judge_token or _dev_secret()
+        return cls(
+            environment=environment,
+            data_dir=data_dir,
+            database_url=_async_driver(database_url),
+            database_echo=env.boolean("DATABASE_ECHO", default=False),
+            database_pool_size=env.integer("DATABASE_POOL_SIZE", 10, minimum=1, maximum=200),
+            redis_url=redis_url,
+            secret_key=secret_key,
+            judge_token=judge_token,
+            host=env.text("HOST", "127.0.0.1"),
+            port=env.integer("PORT", _DEFAULT_PORT, minimum=1, maximum=65535),
+            public_url=env.url("PUBLIC_URL", schemes=("http", "https")).rstrip("/"),
+            max_body_bytes=env.integer("MAX_BODY_BYTES", 16 * _MIB, minimum=1024, maximum=1024 * _MIB),
+            log_level=env.choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO", upper=True),
+            log_json=env.boolean("LOG_JSON", default=environment is Environment.PRODUCTION),
+            judge_heartbeat_ttl_s=env.integer("JUDGE_HEARTBEAT_TTL", 15, minimum=2, maximum=3600),
+            openai_base_url=env.url("OPENAI_BASE_URL", schemes=("http", "https")),
+            openai_api_key=env.text("OPENAI_API_KEY", ""),
+            openai_model=env.text("OPENAI_MODEL", ""),
+            smtp_host=env.text("SMTP_HOST", ""),
+            smtp_port=env.integer("SMTP_PORT", 25, minimum=1, maximum=65535),
+            smtp_username=env.text("SMTP_USERNAME", ""),
+            smtp_password=env.text("SMTP_PASSWORD", ""),
+            smtp_from=env.text("SMTP_FROM", "Verdict <no-reply@verdict.local>"),
+            smtp_starttls=env.boolean("SMTP_STARTTLS", default=False),
+        )
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from ``environ`` (default: the process environment). Call once, at start-up."""
+    if environ is None:
+        import os  # noqa: PLC0415 - read the process environment only when asked to
+
+        environ = os.environ
+    return Settings.from_env(environ)
+
+
+_DB_SCHEMES: Final = ("postgresql", "postgresql+asyncpg", "postgres", "sqlite", "sqlite+aiosqlite")
+
+
+def _sqlite_default(data_dir: Path) -> str:
+    return f"sqlite+aiosqlite:///{(data_dir / 'verdict.db').resolve()}"
+
+
+def _async_driver(url: str) -> str:
+    """Normalise a database URL to the async driver the app uses (asyncpg or aiosqlite)."""
+    scheme, sep, rest = url.partition("://")
+    mapping = {"postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
+    return f"{mapping.get(scheme, scheme)}{sep}{rest}"
+
+
+def _dev_secret() -> str:
+    return DEV_SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+class _Reader:
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def _raw(self, name: str) -> str | None:
+        value = self._environ.get(name)
+        if value is None:
+            return None
+        stripped: str = value.strip()
+        return stripped or None
+
+    def text(self, name: str, default: str) -> str:
+        value = self._raw(name)
+        return default if value is None else value
+
+    def integer(self, name: str, default: int, *, minimum: int, maximum: int) -> int:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+        if not minimum <= value <= maximum:
+            raise SettingsError(f"{name} must be between {minimum} and {maximum}, got {value}")
+        return value
+
+    def boolean(self, name: str, *, default: bool) -> bool:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        lowered = raw.lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+    def choice(self, name: str, choices: tuple[str, ...], default: str, *, upper: bool = False) -> str:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        value = raw.upper() if upper else raw
+        if value not in choices:
+            raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+        return value
+
+    def enum(self, name: str, enum_type: type[Environment], default: Environment) -> Environment:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        try:
+            return enum_type(raw.lower())
+        except ValueError:
+            allowed = ", ".join(member.value for member in enum_type)
+            raise SettingsError(f"{name} must be one of {allowed}, got {raw!r}") from None
+
+    def url(self, name: str, *, schemes: tuple[str, ...]) -> str:
+        raw = self._raw(name)
+        if raw is None:
+            return ""
+        try:
+            parts = urlsplit(raw)
+            _ = parts.port  # raises ValueError on a malformed port
+        except ValueError as exc:
+            raise SettingsError(f"{name} is not a valid URL: {exc}") from None
+        if parts.scheme not in schemes:
+            raise SettingsError(
+                f"{name} is not a valid URL: scheme {parts.scheme or '(none)'!r} is not one of {', '.join(schemes)}"
+            )
+        if not parts.scheme.startswith(("sqlite", "unix")) and not parts.hostname:
+            raise SettingsError(f"{name} is not a valid URL: it names no host ({raw!r})")
+        return raw

@@ -1,0 +1,256 @@
+"""The wire contract between the API side and the judge fleet.
+
+This is the only module that both sides import. It depends on msgspec and the standard library only.
+Every Struct tolerates unknown fields (msgspec's default) and every field added later gets a default, so old
+and new workers can run side by side during a rolling deploy.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from typing import Final, TypeAlias
+from uuid import UUID
+
+import msgspec
+
+__all__ = [
+    "API_TASKS_QUEUE",
+    "HEARTBEAT_KEY_PREFIX",
+    "JUDGE_QUEUE",
+    "JUDGE_SUBMISSION",
+    "RECORD_JUDGE_REPORT",
+    "CaseFinished",
+    "CaseResult",
+    "CheckerSpec",
+    "CompileFinished",
+    "Compiling",
+    "Finished",
+    "GradingPolicy",
+    "InlineTest",
+    "JudgeEvent",
+    "JudgeLimits",
+    "JudgeReport",
+    "JudgeRequest",
+    "TestCaseData",
+    "TestGroup",
+    "TestSetData",
+    "Verdict",
+    "WorkerHeartbeat",
+    "decode_event",
+    "encode_event",
+    "heartbeat_key",
+    "pack_testset",
+    "progress_key",
+    "submission_channel",
+    "user_channel",
+]
+
+JUDGE_QUEUE: Final = "judge"
+API_TASKS_QUEUE: Final = "api-tasks"
+JUDGE_SUBMISSION: Final = "judge_submission"
+RECORD_JUDGE_REPORT: Final = "record_judge_report"
+HEARTBEAT_KEY_PREFIX: Final = "judge:worker:"
+
+
+class Verdict(enum.StrEnum):
+    AC = "AC"  # accepted
+    WA = "WA"  # wrong answer
+    TLE = "TLE"  # time limit exceeded (CPU or wall)
+    MLE = "MLE"  # memory limit exceeded
+    OLE = "OLE"  # output limit exceeded
+    RTE = "RTE"  # run-time error (non-zero exit or signal)
+    CE = "CE"  # compilation error
+    IE = "IE"  # internal error: the judge, not the program, failed
+
+
+class JudgeLimits(msgspec.Struct, frozen=True, kw_only=True):
+    time_ms: int = 1000
+    wall_ms: int = 0  # 0: derived from time_ms by the worker
+    memory_kib: int = 256 * 1024
+    output_kib: int = 64 * 1024
+    processes: int = 64
+
+
+class CheckerSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """How output is compared: a built-in checker by name, or a custom program in the test set."""
+
+    kind: str = "default"  # exact | lines | default (ICPC tokens) | unordered | icpc_validator | testlib | interactor
+    case_sensitive: bool = False
+    space_change_sensitive: bool = False
+    float_relative_tolerance: float | None = None
+    float_absolute_tolerance: float | None = None
+    language: str | None = None  # language of a custom checker program
+    source: str | None = None  # file name of the custom checker inside the test set
+
+
+class TestGroup(msgspec.Struct, frozen=True, kw_only=True):
+    __test__ = False  # not a pytest test class
+    name: str
+    points: float = 0.0
+    depends_on: tuple[str, ...] = ()
+    short_circuit: bool = True
+
+
+class GradingPolicy(msgspec.Struct, frozen=True, kw_only=True):
+    short_circuit: bool = False  # stop at the first failing test (ungrouped tests)
+    groups: tuple[TestGroup, ...] = ()
+
+
+class InlineTest(msgspec.Struct, frozen=True, kw_only=True):
+    """A test carried in the request itself (ad-hoc runs), below a size cap."""
+
+    input: bytes = b""
+    expected: bytes | None = None  # None: any output is accepted
+    points: float = 1.0
+    group: str | None = None
+    visible: bool = True
+
+
+class JudgeRequest(msgspec.Struct, frozen=True, kw_only=True):
+    submission_id: UUID
+    attempt: int = 1
+    language: str
+    files: dict[str, str]  # file name -> source text
+    limits: JudgeLimits = JudgeLimits()
+    checker: CheckerSpec = CheckerSpec()
+    testset_digest: str | None = None
+    inline_tests: tuple[InlineTest, ...] = ()
+    policy: GradingPolicy = GradingPolicy()
+    user_id: UUID | None = None
+    kind: str = "submission"  # submission | run | judge0 | validation
+
+
+class _Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
+    submission_id: UUID
+    attempt: int
+    seq: int
+
+
+class Compiling(_Event, frozen=True, kw_only=True, tag="compiling"):
+    worker: str = ""
+
+
+class CompileFinished(_Event, frozen=True, kw_only=True, tag="compile_finished"):
+    ok: bool
+    output: str = ""
+    cpu_ms: int = 0
+
+
+class CaseResult(msgspec.Struct, frozen=True, kw_only=True):
+    index: int
+    verdict: Verdict
+    cpu_ms: int = 0
+    wall_ms: int = 0
+    memory_kib: int = 0
+    points: float = 0.0
+    max_points: float = 0.0
+    group: str | None = None
+    message: str = ""
+    exit_code: int | None = None
+    signal: int | None = None
+    stdout: str | None = None  # only for visible tests, capped
+    stderr: str | None = None
+    skipped: bool = False
+
+
+class CaseFinished(_Event, frozen=True, kw_only=True, tag="case_finished"):
+    index: int
+    verdict: Verdict
+    cpu_ms: int = 0
+    memory_kib: int = 0
+    total: int = 0
+    result: CaseResult | None = None
+
+
+class Finished(_Event, frozen=True, kw_only=True, tag="finished"):
+    verdict: Verdict
+    score: float = 0.0
+    cpu_ms: int = 0
+    memory_kib: int = 0
+    authoritative: bool = False  # True when sent by the API after the report is recorded
+
+
+JudgeEvent: TypeAlias = Compiling | CompileFinished | CaseFinished | Finished
+
+
+class JudgeReport(msgspec.Struct, frozen=True, kw_only=True):
+    submission_id: UUID
+    attempt: int
+    verdict: Verdict
+    score: float = 0.0  # normalised to 100
+    cpu_ms: int = 0
+    memory_kib: int = 0
+    compile_output: str = ""
+    message: str = ""
+    cases: tuple[CaseResult, ...] = ()
+    worker: str = ""
+    testset_digest: str | None = None
+
+
+class TestCaseData(msgspec.Struct, frozen=True, kw_only=True):
+    """One test of a stored test set. ``visibility``: visible | hidden | after_due_date | after_published."""
+
+    __test__ = False  # not a pytest test class
+    name: str
+    input: bytes
+    expected: bytes
+    points: float = 1.0
+    group: str | None = None
+    visibility: str = "hidden"
+    sample: bool = False
+
+
+class TestSetData(msgspec.Struct, frozen=True, kw_only=True):
+    """A whole test set as the judge downloads it: msgpack-encoded, addressed by the SHA-256 of those bytes."""
+
+    __test__ = False  # not a pytest test class
+    tests: tuple[TestCaseData, ...]
+    groups: tuple[TestGroup, ...] = ()
+    checker: CheckerSpec = CheckerSpec()
+    files: dict[str, bytes] = {}  # custom checker or interactor sources, by file name
+
+
+class WorkerHeartbeat(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    host: str
+    slots: int
+    busy: int = 0
+    languages: tuple[str, ...] = ()
+    version: str = ""
+    started_at: float = 0.0
+    last_seen: float = 0.0
+
+
+_event_decoder: Final = msgspec.json.Decoder(JudgeEvent)
+
+
+def encode_event(event: JudgeEvent) -> bytes:
+    return msgspec.json.encode(event)
+
+
+def decode_event(data: bytes | str) -> JudgeEvent:
+    event: JudgeEvent = _event_decoder.decode(data)
+    return event
+
+
+def pack_testset(data: TestSetData) -> tuple[str, bytes]:
+    """Encode a test set; return (SHA-256 hex digest, bytes). The same content always gives the same digest."""
+    packed = msgspec.msgpack.encode(data)
+    return hashlib.sha256(packed).hexdigest(), packed
+
+
+def submission_channel(submission_id: UUID | str) -> str:
+    return f"submission:{submission_id}"
+
+
+def user_channel(user_id: UUID | str) -> str:
+    return f"user:{user_id}"
+
+
+def progress_key(submission_id: UUID | str) -> str:
+    return f"progress:{submission_id}"
+
+
+def heartbeat_key(worker_id: str) -> str:
+    return f"{HEARTBEAT_KEY_PREFIX}{worker_id}"

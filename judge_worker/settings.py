@@ -1,0 +1,53 @@
+"""Judge worker settings, read from ``JUDGE_*`` variables once at start-up. No database, no app secrets."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+
+__all__ = ["JudgeSettings", "JudgeSettingsError"]
+
+
+class JudgeSettingsError(ValueError):
+    pass
+
+
+class JudgeSettings(msgspec.Struct, frozen=True, kw_only=True):
+    redis_url: str
+    api_url: str = "http://127.0.0.1:8000"
+    judge_token: str = ""
+    worker_id: str = ""
+    slots: int = 1
+    cache_dir: Path = Path(".var/judge-cache")
+    cache_max_bytes: int = 1024 * 1024 * 1024
+    heartbeat_interval_s: float = 5.0
+    heartbeat_ttl_s: int = 15
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> JudgeSettings:
+        redis_url = environ.get("REDIS_URL", "").strip()
+        if not redis_url:
+            raise JudgeSettingsError("REDIS_URL must be set for a judge worker")
+        if not redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise JudgeSettingsError(f"REDIS_URL is not a valid URL: {redis_url!r} is not redis:// or rediss://")
+        slots_raw = environ.get("JUDGE_SLOTS", "").strip()
+        try:
+            slots = int(slots_raw) if slots_raw else max(1, (os.cpu_count() or 2) - 1)
+        except ValueError:
+            raise JudgeSettingsError(f"JUDGE_SLOTS must be a whole number, got {slots_raw!r}") from None
+        if not 1 <= slots <= 256:
+            raise JudgeSettingsError(f"JUDGE_SLOTS must be between 1 and 256, got {slots}")
+        data_dir = Path(environ.get("VERDICT_DATA_DIR", ".var"))
+        return cls(
+            redis_url=redis_url,
+            api_url=environ.get("JUDGE_API_URL", "http://127.0.0.1:8000").rstrip("/"),
+            judge_token=environ.get("JUDGE_TOKEN", ""),
+            worker_id=environ.get("JUDGE_WORKER_ID", "") or f"{socket.gethostname()}-{os.getpid()}",
+            slots=slots,
+            cache_dir=Path(environ.get("JUDGE_CACHE_DIR", "") or data_dir / "judge-cache"),
+            cache_max_bytes=int(environ.get("JUDGE_CACHE_MAX_MB", "1024")) * 1024 * 1024,
+        )

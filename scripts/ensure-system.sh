@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Make sure the system packages Verdict needs are present on Debian/Ubuntu.
+# As root it installs what is missing with apt-get; otherwise it prints the exact command to run and fails.
+#   scripts/ensure-system.sh dev    - what `make dev` needs (Python venv, compilers, JDK, Node.js)
+#   scripts/ensure-system.sh test   - the same, plus the PostgreSQL server the tests start
+set -euo pipefail
+purpose=${1:-dev}
+
+need=()
+have_cmd() { command -v "$1" >/dev/null 2>&1; }
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
+have_cmd gcc || need+=(gcc)
+have_cmd g++ || need+=(g++)
+have_cmd make || need+=(make)
+have_cmd javac || need+=(default-jdk-headless)
+have_cmd node || need+=(nodejs)
+have_cmd npm || need+=(npm)
+if [ "$purpose" = test ]; then
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || have_cmd initdb || need+=(postgresql)
+  have_cmd runuser || need+=(util-linux)
+fi
+
+[ ${#need[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ] && have_cmd apt-get; then
+  echo "Installing system packages: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}"
+  # The Debian postgresql package starts a cluster of its own; the tests start their own servers.
+  if printf '%s\n' "${need[@]}" | grep -qx postgresql && have_cmd pg_ctlcluster; then
+    service postgresql stop >/dev/null 2>&1 || true
+  fi
+  exit 0
+fi
+
+echo "Verdict needs these system packages: ${need[*]}" >&2
+echo "Install them with:  sudo apt-get update && sudo apt-get install -y ${need[*]}" >&2
+exit 1
