@@ -59,7 +59,7 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_cmd_serve)
 
     migrate = sub.add_parser("migrate", help="apply database migrations (DATABASE_URL, default SQLite)")
-    migrate.add_argument("--revision", default="head")
+    migrate.add_argument("--revision", default="heads")
     migrate.set_defaults(handler=_cmd_migrate)
 
     seed = sub.add_parser("seed", help="create practice problems (and, with --demo, the demo accounts) once")

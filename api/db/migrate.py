@@ -22,10 +22,12 @@ def alembic_config(database_url: str) -> Config:
     return cfg
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Bring the database to ``revision``. Must not be called from inside a running event loop."""
+def upgrade(database_url: str, revision: str = "heads") -> None:
+    """Bring the database to ``revision`` (default: every head, so parallel branches of work each apply).
+
+    Must not be called from inside a running event loop."""
     command.upgrade(alembic_config(database_url), revision)
 
 
-async def upgrade_async(database_url: str, revision: str = "head") -> None:
+async def upgrade_async(database_url: str, revision: str = "heads") -> None:
     await asyncio.to_thread(upgrade, database_url, revision)
