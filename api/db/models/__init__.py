@@ -3,16 +3,25 @@
 from advanced_alchemy.base import orm_registry
 
 from api.db.models._enums import ProblemVisibility, Role, SubmissionKind, SubmissionStatus
+from api.db.models.account_token import AccountToken, AccountTokenPurpose
+from api.db.models.api_token import ApiScope, ApiToken
 from api.db.models.problem import Problem
+from api.db.models.refresh_token import RefreshToken
 from api.db.models.submission import Submission
 from api.db.models.testset import TestSet
-from api.db.models.user import User
+from api.db.models.user import Level, User
 
 metadata = orm_registry.metadata
 
 __all__ = [
+    "AccountToken",
+    "AccountTokenPurpose",
+    "ApiScope",
+    "ApiToken",
+    "Level",
     "Problem",
     "ProblemVisibility",
+    "RefreshToken",
     "Role",
     "Submission",
     "SubmissionKind",
