@@ -6,8 +6,10 @@ from api.db.models._enums import ProblemVisibility, Role, SubmissionKind, Submis
 from api.db.models.account_token import AccountToken, AccountTokenPurpose
 from api.db.models.api_token import ApiScope, ApiToken
 from api.db.models.problem import Problem
+from api.db.models.problem_package import ProblemPackage
 from api.db.models.refresh_token import RefreshToken
 from api.db.models.submission import Submission
+from api.db.models.submission_attempt import SubmissionAttempt
 from api.db.models.testset import TestSet
 from api.db.models.user import Level, User
 
@@ -20,10 +22,12 @@ __all__ = [
     "ApiToken",
     "Level",
     "Problem",
+    "ProblemPackage",
     "ProblemVisibility",
     "RefreshToken",
     "Role",
     "Submission",
+    "SubmissionAttempt",
     "SubmissionKind",
     "SubmissionStatus",
     "TestSet",

@@ -22,6 +22,7 @@ class ProblemVisibility(enum.StrEnum):
 class SubmissionKind(enum.StrEnum):
     SUBMISSION = "submission"  # graded against the problem's test set
     RUN = "run"  # the student's own input, not scored
+    VALIDATION = "validation"  # a problem package's reference solution, judged before the package goes live
 
 
 class SubmissionStatus(enum.StrEnum):

@@ -33,3 +33,6 @@ class Problem(UUIDAuditBase):
     tags: Mapped[list[str]] = mapped_column(JsonB, default=list)
     author_id: Mapped[UUID | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), default=None)
     testset_digest: Mapped[str | None] = mapped_column(ForeignKey("test_set.digest"), default=None)
+    authors: Mapped[list[str]] = mapped_column(JsonB, default=list, server_default="[]")  # as credited
+    language_multipliers: Mapped[dict[str, float]] = mapped_column(JsonB, default=dict, server_default="{}")
+    package_digest: Mapped[str | None] = mapped_column(ForeignKey("problem_package.digest"), default=None)

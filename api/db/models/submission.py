@@ -6,7 +6,7 @@ from uuid import UUID
 
 from advanced_alchemy.base import UUIDAuditBase
 from advanced_alchemy.types import DateTimeUTC, JsonB
-from sqlalchemy import Enum, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Enum, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db.models._enums import SubmissionKind, SubmissionStatus
@@ -40,3 +40,4 @@ class Submission(UUIDAuditBase):
     message: Mapped[str] = mapped_column(Text, default="")
     results: Mapped[list[dict[str, Any]]] = mapped_column(JsonB, default=list)
     judged_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    stdin: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)  # a Run's custom input
