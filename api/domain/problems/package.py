@@ -1,0 +1,385 @@
+"""A problem package in the ICPC problem package format, read from an extracted directory.
+
+What is read (everything else is kept verbatim, so an export gives it back):
+
+- ``problem.yaml``: ``name``, ``author``, ``limits`` (``time_limit`` in seconds, ``memory`` and ``output`` in MiB,
+  ``time_multiplier``, ``time_safety_margin``), ``validation`` (``default``, ``custom``, ``custom interactive``),
+  ``validator_flags``, ``keywords``, and Verdict's own settings under ``verdict:``. A DOMjudge ``.timelimit`` file
+  is honoured when ``limits.time_limit`` is absent.
+- the statement, Markdown: ``statement/problem[.<lang>].md`` or ``problem_statement/problem[.<lang>].md``.
+- ``data/sample/*.in|*.ans`` (shown with the statement), ``data/secret/**/*.in|*.ans`` with ``testdata.yaml`` in
+  any directory; each subdirectory of ``data/secret`` holding tests is a test group named by its path
+  (``secret/group1``). Tests and groups run in lexicographic order, samples first.
+- ``output_validators/<name>/`` (or ``output_validator/``): the custom checker or, with ``custom interactive``,
+  the interactor, as one program.
+- ``submissions/{accepted,wrong_answer,time_limit_exceeded,run_time_error}/``: reference solutions, one file or
+  one directory each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+from typing import Final
+
+import msgspec
+
+from api.domain.problems._config import (
+    ProblemConfig,
+    TestdataSettings,
+    load_yaml,
+    parse_problem_yaml,
+    parse_testdata_yaml,
+)
+from api.domain.problems.errors import PackageError, PackageIssue
+from api.domain.problems.languages import language_of
+from judge_worker.contracts import CheckerSpec
+
+__all__ = [
+    "REFERENCE_FOLDERS",
+    "ParsedPackage",
+    "ParsedTest",
+    "ReferenceSolution",
+    "package_digest",
+    "parse_package",
+]
+
+REFERENCE_FOLDERS: Final = {
+    "accepted": "AC",
+    "wrong_answer": "WA",
+    "time_limit_exceeded": "TLE",
+    "run_time_error": "RTE",
+}
+STATEMENT_DIRS: Final = ("statement", "problem_statement")
+MAX_STATEMENT_BYTES: Final = 256 * 1024
+MAX_REFERENCE_BYTES: Final = 256 * 1024
+DEFAULT_TIME_LIMIT_MS: Final = 1000
+DEFAULT_MEMORY_MB: Final = 256
+_STATEMENT: Final = re.compile(r"^problem(\.([a-z]{2,3}(-[A-Za-z]{2})?))?\.md$")
+_VALIDATOR_DIRS: Final = ("output_validators", "output_validator")
+_MAIN_NAMES: Final = ("validate", "validator", "checker", "check", "interactor", "interact", "main")
+
+
+class ParsedTest(msgspec.Struct, frozen=True, kw_only=True):
+    __test__ = False
+    name: str  # path under data/ without the extension: sample/1, secret/group1/03
+    input: bytes
+    answer: bytes
+    sample: bool
+    directory: str  # sample, secret, secret/group1
+    settings: TestdataSettings
+
+
+class ReferenceSolution(msgspec.Struct, frozen=True, kw_only=True):
+    path: str  # submissions/accepted/sol.py (a file) or submissions/accepted/multi (a directory)
+    expected: str  # AC | WA | TLE | RTE
+    language: str | None
+    files: dict[str, str]  # file name -> source text
+    problem: str | None = None  # why it cannot be judged as is (not UTF-8, no known language...)
+
+
+class ParsedPackage(msgspec.Struct, frozen=True, kw_only=True):
+    config: ProblemConfig
+    title: str
+    statement_md: str
+    statement_path: str
+    time_limit_ms: int
+    memory_mb: int
+    tests: tuple[ParsedTest, ...]
+    checker: CheckerSpec
+    checker_files: dict[str, bytes]
+    references: tuple[ReferenceSolution, ...]
+    extras: dict[str, bytes]  # every file but the tests and the statement (problem.yaml included), for export
+    digest: str  # SHA-256 over the files' names and contents: the same package gives the same digest
+
+
+def package_digest(files: dict[str, bytes]) -> str:
+    """A digest of a package's content, independent of the archive format, member order and timestamps."""
+    outer = hashlib.sha256()
+    for name in sorted(files):
+        outer.update(name.encode() + b"\x00" + hashlib.sha256(files[name]).digest())
+    return outer.hexdigest()
+
+
+def _strip_common_root(files: dict[str, bytes]) -> dict[str, bytes]:
+    """``name/problem.yaml`` ... as exported by many tools: a single top directory holding problem.yaml."""
+    if "problem.yaml" in files:
+        return files
+    tops = {name.split("/", 1)[0] for name in files}
+    if len(tops) == 1:
+        top = tops.pop()
+        if f"{top}/problem.yaml" in files:
+            return {name[len(top) + 1 :]: data for name, data in files.items() if "/" in name}
+    return files
+
+
+def _read_tree(root: Path, names: Iterable[str]) -> dict[str, bytes]:
+    return {name: (root / name).read_bytes() for name in names}
+
+
+def _statement(files: dict[str, bytes], issues: list[PackageIssue]) -> tuple[str, str]:
+    candidates: list[tuple[int, str]] = []
+    tex = False
+    for name in files:
+        path = PurePosixPath(name)
+        if len(path.parts) != 2 or path.parts[0] not in STATEMENT_DIRS:
+            continue
+        match = _STATEMENT.match(path.name)
+        if match:
+            language = match.group(2)
+            rank = 0 if language == "en" else 1 if language is None else 2
+            candidates.append((rank, name))
+        elif path.suffix == ".tex":
+            tex = True
+    if not candidates:
+        hint = " (LaTeX statements are not supported: add a Markdown one)" if tex else ""
+        issues.append(PackageIssue("problem_statement/", f"no Markdown statement: add problem.en.md{hint}"))
+        return "", ""
+    _rank, chosen = min(candidates)
+    data = files[chosen]
+    if len(data) > MAX_STATEMENT_BYTES:
+        issues.append(PackageIssue(chosen, f"over {MAX_STATEMENT_BYTES} bytes"))
+        return "", chosen
+    try:
+        return data.decode("utf-8").replace("\r\n", "\n"), chosen
+    except UnicodeDecodeError:
+        issues.append(PackageIssue(chosen, "not UTF-8 text"))
+        return "", chosen
+
+
+def _title_from_statement(statement: str) -> str | None:
+    for line in statement.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip() or None
+        if line.strip():
+            return None
+    return None
+
+
+def _sort_key(name: str) -> tuple[str, ...]:
+    return tuple(PurePosixPath(name).parts)
+
+
+def _tests(files: dict[str, bytes], interactive: bool, issues: list[PackageIssue]) -> tuple[list[ParsedTest], set[str]]:
+    """Every test under data/sample and data/secret, in judging order; and the file names they consumed."""
+    settings_by_dir: dict[str, TestdataSettings] = {}
+
+    def settings_for(directory: str) -> TestdataSettings:
+        if directory in settings_by_dir:
+            return settings_by_dir[directory]
+        parent = str(PurePosixPath(directory).parent)
+        inherited = settings_for(parent) if directory not in ("data", ".") else TestdataSettings()
+        own = files.get(f"{directory}/testdata.yaml")
+        settings = inherited
+        if own is not None:
+            loaded = load_yaml(own, f"{directory}/testdata.yaml", issues)
+            if loaded is not None:
+                settings = parse_testdata_yaml(loaded, inherited, issues, f"{directory}/testdata.yaml")
+        settings_by_dir[directory] = settings
+        return settings
+
+    consumed: set[str] = set()
+    tests: list[ParsedTest] = []
+    inputs = sorted((n for n in files if n.startswith("data/") and n.endswith(".in")), key=_sort_key)
+    answers = {n for n in files if n.startswith("data/") and n.endswith(".ans")}
+    for section in ("sample", "secret"):
+        for name in inputs:
+            if not name.startswith(f"data/{section}/"):
+                continue
+            base = name[: -len(".in")]
+            answer_name = base + ".ans"
+            if answer_name not in files and not interactive:
+                issues.append(PackageIssue(name, "has no matching .ans file"))
+                continue
+            directory = str(PurePosixPath(name).parent)
+            tests.append(
+                ParsedTest(
+                    name=base[len("data/") :],
+                    input=files[name],
+                    answer=files.get(answer_name, b""),
+                    sample=section == "sample",
+                    directory=directory[len("data/") :],
+                    settings=settings_for(directory),
+                )
+            )
+            consumed.add(name)
+            if answer_name in files:
+                consumed.add(answer_name)
+    for name in sorted(answers - consumed):
+        if name.startswith(("data/sample/", "data/secret/")):
+            issues.append(PackageIssue(name, "has no matching .in file"))
+    if not any(not t.sample for t in tests):
+        issues.append(PackageIssue("data/secret/", "holds no tests (*.in with *.ans)"))
+    return tests, consumed
+
+
+def _default_checker(flags: tuple[str, ...], issues: list[PackageIssue]) -> CheckerSpec:
+    options: dict[str, object] = {}
+    i = 0
+    while i < len(flags):
+        flag = flags[i]
+        if flag in ("case_sensitive", "space_change_sensitive"):
+            options[flag] = True
+            i += 1
+        elif flag in ("float_tolerance", "float_relative_tolerance", "float_absolute_tolerance"):
+            try:
+                options[flag] = float(flags[i + 1])
+            except (IndexError, ValueError):
+                issues.append(PackageIssue("problem.yaml", f"{flag} needs a number after it", field="validator_flags"))
+            i += 2
+        else:
+            issues.append(
+                PackageIssue("problem.yaml", f"unknown default validator flag {flag!r}", field="validator_flags")
+            )
+            i += 1
+    return msgspec.convert({"kind": "default", **options}, CheckerSpec)
+
+
+def _custom_checker(
+    files: dict[str, bytes], config: ProblemConfig, flags: tuple[str, ...], issues: list[PackageIssue]
+) -> tuple[CheckerSpec, dict[str, bytes]]:
+    interactive = config.validation == "custom interactive"
+    what = "interactor" if interactive else "output validator"
+    programs: dict[str, dict[str, bytes]] = {}
+    for name, data in files.items():
+        parts = PurePosixPath(name).parts
+        if parts[0] in _VALIDATOR_DIRS and len(parts) >= 2:
+            program = parts[1] if len(parts) > 2 else PurePosixPath(parts[1]).stem
+            key = f"{parts[0]}/{program}"
+            if len(parts) > 3:
+                issues.append(PackageIssue(name, f"the {what} must be flat files in one directory"))
+                continue
+            programs.setdefault(key, {})[parts[-1]] = data
+    if len(programs) != 1:
+        found = "none" if not programs else ", ".join(sorted(programs))
+        issues.append(
+            PackageIssue(
+                "output_validators/", f"validation '{config.validation}' needs exactly one {what}; found {found}"
+            )
+        )
+        return CheckerSpec(), {}
+    _key, program_files = programs.popitem()
+    language = language_of(tuple(program_files))
+    if language is None:
+        issues.append(PackageIssue("output_validators/", f"cannot tell the {what}'s language from its file names"))
+        return CheckerSpec(), {}
+    sources = [n for n in program_files if language_of((n,)) == language]
+    main = sources[0] if len(sources) == 1 else None
+    if main is None:
+        named = [n for n in sources if PurePosixPath(n).stem.lower() in _MAIN_NAMES]
+        main = named[0] if len(named) == 1 else None
+    if main is None:
+        issues.append(
+            PackageIssue("output_validators/", f"the {what} has several source files and none is named validate.*")
+        )
+        return CheckerSpec(), {}
+    testlib = config.verdict.checker == "testlib"
+    if interactive:
+        kind = "testlib_interactor" if testlib else "icpc_interactor"
+    else:
+        kind = "testlib" if testlib else "icpc_validator"
+    return CheckerSpec(kind=kind, language=language, source=main, flags=flags), dict(sorted(program_files.items()))
+
+
+def _checker(
+    files: dict[str, bytes], config: ProblemConfig, tests: list[ParsedTest], issues: list[PackageIssue]
+) -> tuple[CheckerSpec, dict[str, bytes]]:
+    group_flags = {t.settings.output_validator_flags for t in tests}
+    if len(group_flags) > 1:
+        issues.append(
+            PackageIssue(
+                "data/", "output_validator_flags must be the same for every test (set it in data/testdata.yaml)"
+            )
+        )
+    flags = config.validator_flags + (next(iter(group_flags)) if len(group_flags) == 1 else ())
+    if config.validation == "default":
+        return _default_checker(flags, issues), {}
+    return _custom_checker(files, config, flags, issues)
+
+
+def _references(files: dict[str, bytes]) -> list[ReferenceSolution]:
+    grouped: dict[tuple[str, str], dict[str, bytes]] = {}
+    for name, data in files.items():
+        parts = PurePosixPath(name).parts
+        if len(parts) < 3 or parts[0] != "submissions" or parts[1] not in REFERENCE_FOLDERS:
+            continue
+        path = "/".join(parts[:3])
+        grouped.setdefault((parts[1], path), {})["/".join(parts[3:]) or parts[2]] = data
+    references: list[ReferenceSolution] = []
+    for (folder, path), program in sorted(grouped.items(), key=lambda item: item[0][1]):
+        expected = REFERENCE_FOLDERS[folder]
+        problem: str | None = None
+        sources: dict[str, str] = {}
+        if any("/" in n for n in program):
+            problem = "nested directories are not supported"
+        elif sum(len(d) for d in program.values()) > MAX_REFERENCE_BYTES:
+            problem = f"over {MAX_REFERENCE_BYTES} bytes of source"
+        else:
+            try:
+                sources = {n: d.decode("utf-8") for n, d in sorted(program.items())}
+            except UnicodeDecodeError:
+                problem = "source is not UTF-8 text"
+        language = language_of(tuple(program))
+        if language is None and problem is None:
+            problem = "cannot tell the language from the file names"
+        references.append(
+            ReferenceSolution(path=path, expected=expected, language=language, files=sources, problem=problem)
+        )
+    return references
+
+
+def _time_limit_ms(config: ProblemConfig, files: dict[str, bytes], issues: list[PackageIssue]) -> int:
+    if config.time_limit_ms is not None:
+        return config.time_limit_ms
+    raw = files.get(".timelimit")
+    if raw is not None:
+        try:
+            seconds = float(raw.decode("ascii").strip())
+        except (UnicodeDecodeError, ValueError):
+            issues.append(PackageIssue(".timelimit", "must hold a number of seconds"))
+            return DEFAULT_TIME_LIMIT_MS
+        if not 0.05 <= seconds <= 60:
+            issues.append(PackageIssue(".timelimit", "must be between 0.05 and 60 seconds"))
+            return DEFAULT_TIME_LIMIT_MS
+        return round(seconds * 1000)
+    return DEFAULT_TIME_LIMIT_MS
+
+
+def parse_package(root: Path, names: Iterable[str]) -> ParsedPackage:
+    """Read an extracted package. Raises :class:`PackageError` listing every issue found."""
+    files = _strip_common_root(_read_tree(root, names))
+    issues: list[PackageIssue] = []
+    raw_yaml = files.get("problem.yaml")
+    if raw_yaml is None:
+        raise PackageError.of([PackageIssue("problem.yaml", "missing: a problem package has problem.yaml at its root")])
+    loaded = load_yaml(raw_yaml, "problem.yaml", issues)
+    if loaded is None:
+        raise PackageError.of(issues)
+    config = parse_problem_yaml(loaded, issues)
+    statement, statement_path = _statement(files, issues)
+    title = config.verdict.title or config.name or _title_from_statement(statement)
+    if not title and statement_path:
+        issues.append(PackageIssue("problem.yaml", "missing: give the problem a name", field="name"))
+    tests, consumed = _tests(files, config.validation == "custom interactive", issues)
+    checker, checker_files = _checker(files, config, tests, issues)
+    references = _references(files)
+    time_limit_ms = _time_limit_ms(config, files, issues)
+    if issues:
+        raise PackageError.of(issues)
+    skip = consumed | {statement_path}
+    return ParsedPackage(
+        config=config,
+        title=title or "",
+        statement_md=statement,
+        statement_path=statement_path,
+        time_limit_ms=time_limit_ms,
+        memory_mb=config.memory_mb or DEFAULT_MEMORY_MB,
+        tests=tuple(tests),
+        checker=checker,
+        checker_files=checker_files,
+        references=tuple(references),
+        extras={name: data for name, data in sorted(files.items()) if name not in skip},
+        digest=package_digest(files),
+    )
