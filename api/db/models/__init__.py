@@ -5,6 +5,7 @@ from advanced_alchemy.base import orm_registry
 from api.db.models._enums import ProblemVisibility, Role, SubmissionKind, SubmissionStatus
 from api.db.models.account_token import AccountToken, AccountTokenPurpose
 from api.db.models.api_token import ApiScope, ApiToken
+from api.db.models.judge0 import Judge0Submission
 from api.db.models.problem import Problem
 from api.db.models.problem_package import ProblemPackage
 from api.db.models.refresh_token import RefreshToken
@@ -20,6 +21,7 @@ __all__ = [
     "AccountTokenPurpose",
     "ApiScope",
     "ApiToken",
+    "Judge0Submission",
     "Level",
     "Problem",
     "ProblemPackage",

@@ -23,6 +23,7 @@ class SubmissionKind(enum.StrEnum):
     SUBMISSION = "submission"  # graded against the problem's test set
     RUN = "run"  # the student's own input, not scored
     VALIDATION = "validation"  # a problem package's reference solution, judged before the package goes live
+    JUDGE0 = "judge0"  # an ad-hoc run made through the Judge0-compatible API (api/domain/judge0)
 
 
 class SubmissionStatus(enum.StrEnum):
