@@ -2,7 +2,7 @@
 # Make sure the system packages Verdict needs are present on Debian/Ubuntu.
 # As root it installs what is missing with apt-get; otherwise it prints the exact command to run and fails.
 #   scripts/ensure-system.sh dev    - what `make dev` needs (Python venv, compilers, JDK, Node.js)
-#   scripts/ensure-system.sh test   - the same, plus the PostgreSQL server the tests start
+#   scripts/ensure-system.sh test   - the same, plus the PostgreSQL server the tests start and Chromium (e2e tests)
 set -euo pipefail
 purpose=${1:-dev}
 
@@ -18,6 +18,8 @@ have_cmd npm || need+=(npm)
 if [ "$purpose" = test ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || have_cmd initdb || need+=(postgresql)
   have_cmd runuser || need+=(util-linux)
+  # The end-to-end tests drive Debian's Chromium headless (Playwright never downloads a browser).
+  [ -x /usr/bin/chromium ] || need+=(chromium)
 fi
 
 [ ${#need[@]} -eq 0 ] && exit 0
