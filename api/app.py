@@ -25,8 +25,10 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.engine import create_engine, sqlalchemy_config
+from api.domain.accounts.plugin import AccountsPlugin
 from api.domain.system.controllers import HealthController, SystemController
 from api.lib.exceptions import exception_handlers
+from api.lib.json_body import json_body_middleware
 from api.lib.middleware import request_id_middleware
 from api.logging import configure_logging
 from api.pages.home import HomePage
@@ -104,6 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[
             SQLAlchemyPlugin(config=sqlalchemy_config(settings, engine)),
             ChannelsPlugin(backend=RedisChannelsPubSubBackend(redis=redis), arbitrary_channels_allowed=True),
+            AccountsPlugin(settings=settings, redis=redis),  # auth routes, current_user & co, guards' runtime
         ],
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
@@ -127,7 +130,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ],
         ),
         exception_handlers=exception_handlers,
-        middleware=[request_id_middleware],
+        middleware=[request_id_middleware, json_body_middleware],
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],

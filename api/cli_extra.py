@@ -9,4 +9,6 @@ __all__ = ["register_extra_commands"]
 
 
 def register_extra_commands(sub: argparse._SubParsersAction[Any]) -> None:
-    return
+    from api.domain.accounts.cli import register as register_accounts  # stdlib-only at import
+
+    register_accounts(sub)

@@ -60,6 +60,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_password: str = ""
     smtp_from: str = "Verdict <no-reply@verdict.local>"
     smtp_starttls: bool = False
+    access_token_ttl_s: int = 900  # access JWT lifetime
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+    instructor_invite_code: str = ""  # empty: instructors are created by an admin only
+    cookie_secure: bool = False
 
     @property
     def is_production(self) -> bool:
@@ -128,6 +132,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             smtp_password=env.text("SMTP_PASSWORD", ""),
             smtp_from=env.text("SMTP_FROM", "Verdict <no-reply@verdict.local>"),
             smtp_starttls=env.boolean("SMTP_STARTTLS", default=False),
+            access_token_ttl_s=env.integer("ACCESS_TOKEN_TTL", 900, minimum=60, maximum=24 * 3600),
+            refresh_token_ttl_s=env.integer("REFRESH_TOKEN_TTL", 30 * 24 * 3600, minimum=3600, maximum=365 * 24 * 3600),
+            instructor_invite_code=env.text("INSTRUCTOR_INVITE_CODE", ""),
+            cookie_secure=env.boolean(
+                "COOKIE_SECURE",
+                default=environment is Environment.PRODUCTION or env.text("PUBLIC_URL", "").startswith("https://"),
+            ),
         )
 
 

@@ -16,16 +16,23 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Template
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
+    HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
 __all__ = [
     "ApplicationClientError",
     "ApplicationError",
+    "ConflictError",
+    "NotAuthenticatedError",
     "PermissionDeniedError",
+    "ServiceUnavailableError",
+    "TooManyRequestsError",
     "exception_handlers",
     "wants_json",
 ]
@@ -54,10 +61,13 @@ class ApplicationError(Exception):
 
     status_code: int = HTTP_500_INTERNAL_SERVER_ERROR
 
-    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, detail: str, *, errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
+        self.headers = headers
 
 
 class ApplicationClientError(ApplicationError):
@@ -72,6 +82,29 @@ class PermissionDeniedError(ApplicationError):
 
 class ConflictError(ApplicationError):
     status_code = HTTP_409_CONFLICT
+
+
+class NotAuthenticatedError(ApplicationError):
+    """No valid credentials (401): the message says whether to sign in, refresh, or fix the token."""
+
+    status_code = HTTP_401_UNAUTHORIZED
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(detail, errors=errors, headers={"WWW-Authenticate": 'Bearer realm="verdict"'})
+
+
+class TooManyRequestsError(ApplicationError):
+    status_code = HTTP_429_TOO_MANY_REQUESTS
+
+    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after_s))})
+        self.retry_after_s = retry_after_s
+
+
+class ServiceUnavailableError(ApplicationError):
+    """A dependency (Redis, SMTP, ...) is down; the request may succeed later."""
+
+    status_code = HTTP_503_SERVICE_UNAVAILABLE
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:
@@ -117,6 +150,10 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
         detail = f"{request.method} is not allowed on {request.url.path}"
     elif exc.status_code == 404 and detail in {"Not Found", "Not found"}:
         detail = f"nothing is at {request.url.path}"
+    elif exc.status_code == 413:
+        resolve = getattr(request.scope.get("route_handler"), "resolve_request_max_body_size", None)
+        limit = resolve() if resolve is not None else None
+        detail = f"the request body is larger than the limit of {limit} bytes" if limit else "the body is too large"
     headers = dict(exc.headers) if exc.headers else None
     if exc.status_code >= 500:
         logger.error("server error %s: %s", exc.status_code, detail)
@@ -125,7 +162,7 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
 
 
 def _application_error(request: Request[Any, Any, Any], exc: ApplicationError) -> Response[Any]:
-    return _answer(request, exc.status_code, exc.detail, errors=exc.errors)
+    return _answer(request, exc.status_code, exc.detail, errors=exc.errors, headers=exc.headers)
 
 
 def _not_found(request: Request[Any, Any, Any], exc: NotFoundError) -> Response[Any]:

@@ -1,0 +1,62 @@
+"""Middleware: a handler that takes a JSON body gets one, or the client is told plainly what to send.
+
+Litestar decodes any body as JSON whatever its ``Content-Type`` (so ``text/plain`` would be accepted and a form post
+answered "JSON is malformed"), and reports a missing body as ``'data'``. This middleware answers those cases first:
+415 naming the expected type, or 400 saying a JSON body is required. Handlers that declare another encoding
+(``Body(media_type=RequestEncodingType.URL_ENCODED)`` or multipart) are left alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from litestar.enums import RequestEncodingType, ScopeType
+from litestar.exceptions import ClientException
+from litestar.params import BodyKwarg
+from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+__all__ = ["json_body_middleware"]
+
+_BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
+
+
+def _expects_json(route_handler: Any) -> tuple[bool, bool]:
+    """(takes a JSON body, the body is required)."""
+    signature = getattr(route_handler, "parsed_fn_signature", None)
+    if signature is None:
+        return False, False
+    data = signature.parameters.get("data")
+    if data is None:
+        return False, False
+    kwarg = data.kwarg_definition
+    if isinstance(kwarg, BodyKwarg) and kwarg.media_type not in (RequestEncodingType.JSON, None):
+        return False, False
+    required = not data.is_optional and not data.has_default
+    return True, required
+
+
+def json_body_middleware(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP or scope.get("method") not in _BODY_METHODS:
+            await app(scope, receive, send)
+            return
+        takes_json, required = _expects_json(scope.get("route_handler"))
+        if takes_json:
+            headers = dict(scope.get("headers", []))
+            length = headers.get(b"content-length", b"").strip()
+            has_body = b"transfer-encoding" in headers or (length not in (b"", b"0"))
+            if has_body:
+                raw_type = headers.get(b"content-type", b"").decode("latin-1")
+                media_type = raw_type.split(";", 1)[0].strip().lower()
+                if media_type != "application/json" and not media_type.endswith("+json"):
+                    shown = media_type or "no Content-Type"
+                    raise ClientException(
+                        detail=f"send the body as JSON with 'Content-Type: application/json' (got {shown})",
+                        status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                    )
+            elif required:
+                raise ClientException(detail=f"{scope.get('method')} {scope.get('path')} needs a JSON body")
+        await app(scope, receive, send)
+
+    return middleware
