@@ -6,16 +6,30 @@ from typing import Any
 
 import msgspec
 from arq.connections import ArqRedis, RedisSettings, create_pool
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from judge_worker.contracts import API_TASKS_QUEUE, JUDGE_QUEUE, JUDGE_SUBMISSION, JudgeRequest
 
-__all__ = ["JudgeQueue", "create_arq_pool", "redis_settings"]
+__all__ = ["JudgeQueue", "create_arq_pool", "redis_settings", "worker_redis_settings"]
 
 
 def redis_settings(url: str) -> RedisSettings:
     settings = RedisSettings.from_dsn(url)
     settings.conn_retries = 2
     settings.conn_retry_delay = 1
+    return settings
+
+
+def worker_redis_settings(url: str) -> RedisSettings:
+    """For long-running workers: wait for Redis at start-up, and retry a command across a brief outage."""
+    settings = RedisSettings.from_dsn(url)
+    settings.conn_retries = 30
+    settings.conn_retry_delay = 1
+    settings.retry_on_error = [RedisConnectionError, RedisTimeoutError]
+    settings.retry = Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=5)
     return settings
 
 

@@ -51,6 +51,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "INFO"
     log_json: bool = False
     judge_heartbeat_ttl_s: int = 15
+    judge_reap_after_s: int = 300  # a submission queued or judging this long without news is looked at
+    judge_reap_interval_s: int = 15  # how often the api-tasks reaper runs
+    judge_max_requeues: int = 3  # re-enqueues of one attempt before it ends as IE
     openai_base_url: str = ""
     openai_api_key: str = ""
     openai_model: str = ""
@@ -123,6 +126,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             log_level=env.choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO", upper=True),
             log_json=env.boolean("LOG_JSON", default=environment is Environment.PRODUCTION),
             judge_heartbeat_ttl_s=env.integer("JUDGE_HEARTBEAT_TTL", 15, minimum=2, maximum=3600),
+            judge_reap_after_s=env.integer("JUDGE_REAP_AFTER", 300, minimum=1, maximum=86400),
+            judge_reap_interval_s=env.integer("JUDGE_REAP_INTERVAL", 15, minimum=1, maximum=3600),
+            judge_max_requeues=env.integer("JUDGE_MAX_REQUEUES", 3, minimum=0, maximum=100),
             openai_base_url=env.url("OPENAI_BASE_URL", schemes=("http", "https")),
             openai_api_key=env.text("OPENAI_API_KEY", ""),
             openai_model=env.text("OPENAI_MODEL", ""),

@@ -2,28 +2,75 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from typing import Any, Final
+from uuid import UUID
 
 import msgspec
-from arq import cron
-from arq.worker import run_worker as arq_run_worker
+from arq import Retry, cron, func
+from arq.connections import ArqRedis
+from arq.constants import in_progress_key_prefix, result_key_prefix
+from arq.jobs import Job, JobStatus
+from arq.worker import Worker
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import WatchError
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
-from api.domain.submissions.judging import build_judge_request
+from api.domain.submissions.judging import (
+    finalize_internal_error,
+    publish_final,
+    rebuild_judge_request,
+    record_report,
+)
 from api.lib.timeutil import utcnow
 from api.logging import configure_logging
-from api.queue import JudgeQueue, create_arq_pool, redis_settings
+from api.queue import JudgeQueue, create_arq_pool, worker_redis_settings
 from api.settings import Settings, load_settings
-from judge_worker.contracts import API_TASKS_QUEUE
+from judge_worker.contracts import (
+    API_TASKS_QUEUE,
+    JUDGE_QUEUE,
+    LEASE_KEY_PREFIX,
+    RECORD_JUDGE_REPORT,
+    JudgeReport,
+    heartbeat_key,
+)
 
-__all__ = ["WorkerSettings", "reap_stale_submissions", "run_worker"]
+__all__ = [
+    "FINAL_SEQ_WITHOUT_REPORT",
+    "WorkerSettings",
+    "judge_job_id",
+    "reap_stale_submissions",
+    "record_judge_report",
+    "release_orphaned_jobs",
+    "report_job_id",
+    "run_worker",
+]
 
 logger = logging.getLogger("verdict.tasks")
 STALE_AFTER: Final = timedelta(minutes=5)
+REQUEUE_COUNT_TTL_S: Final = 7 * 24 * 3600
+# The authoritative final event of a submission the reaper ends as IE: no worker events to follow, and far above
+# any worker's sequence numbers, so a client de-duplicating by (attempt, seq) never drops it.
+FINAL_SEQ_WITHOUT_REPORT: Final = 1 << 30
+_ALIVE: Final = frozenset({JobStatus.queued, JobStatus.deferred, JobStatus.in_progress})
+
+
+def judge_job_id(submission_id: UUID | str, attempt: int) -> str:
+    return f"judge:{submission_id}:{attempt}"
+
+
+def report_job_id(submission_id: UUID | str, attempt: int) -> str:
+    return f"report:{submission_id}:{attempt}"
+
+
+def _requeue_key(submission_id: UUID | str, attempt: int) -> str:
+    return f"verdict:requeues:{submission_id}:{attempt}"
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -42,41 +89,160 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         await ctx["engine"].dispose()
 
 
-async def reap_stale_submissions(ctx: dict[str, Any], *, older_than: timedelta = STALE_AFTER) -> int:
-    """Re-enqueue submissions stuck in ``queued`` or ``judging``.
+async def record_judge_report(ctx: dict[str, Any], payload: dict[str, Any]) -> bool:
+    """Write a judge report (idempotent; a stale attempt is ignored), then publish the authoritative final event.
 
-    The job id is deterministic per attempt, so a job still waiting or running in arq is not duplicated.
+    Returns whether this delivery recorded it. A database outage retries the job; a bad payload is a bug and fails.
     """
+    report = msgspec.convert(payload, JudgeReport)
+    try:
+        async with ctx["sessions"]() as session:
+            submission = await record_report(session, report)
+    except (OperationalError, InterfaceError, OSError) as exc:
+        logger.warning("recording the report of %s failed, will retry: %s", report.submission_id, exc)
+        raise Retry(defer=min(30, 2 ** int(ctx.get("job_try", 1)))) from exc
+    if submission is None:
+        return False
+    await publish_final(ctx["redis"], submission, seq=report.last_seq + 1)
+    return True
+
+
+async def release_orphaned_jobs(redis: ArqRedis) -> int:
+    """Free the judge jobs of workers whose heartbeat expired (killed, host lost), so a live worker takes them at
+    once instead of after arq's in-progress timeout (the job timeout plus 10 s)."""
+    released = 0
+    async for raw_key in redis.scan_iter(match=f"{LEASE_KEY_PREFIX}*", count=500):
+        key = raw_key.decode() if isinstance(raw_key, bytes) else str(raw_key)
+        job_id = key[len(LEASE_KEY_PREFIX) :]
+        worker = await redis.get(key)
+        if worker is None:
+            continue
+        if await redis.exists(heartbeat_key(worker.decode())):
+            continue
+        # Delete the lease first: were the worker to come back, its job still runs to the end (and its report is
+        # recorded once); meanwhile another worker may take the job, which is the point.
+        await redis.delete(key, in_progress_key_prefix + job_id)
+        released += 1
+        logger.warning("worker %s is gone; released its job %s", worker.decode(), job_id)
+    return released
+
+
+async def _job_status(redis: ArqRedis, job_id: str, queue_name: str) -> tuple[JobStatus, bool | None]:
+    """A job's status, and for a finished one whether it succeeded (None when unknown)."""
+    job = Job(job_id, redis, _queue_name=queue_name, _deserializer=msgspec.msgpack.decode)
+    status = await job.status()
+    if status is not JobStatus.complete:
+        return status, None
+    info = await job.result_info()
+    return status, None if info is None else bool(info.success)
+
+
+async def reap_stale_submissions(ctx: dict[str, Any], *, older_than: timedelta | None = None) -> int:
+    """Make sure every submission reaches a final state, whatever crashed.
+
+    A submission still ``queued`` or ``judging`` past the deadline is looked at: if its judge job or report job is
+    still queued or running it is left alone; if its judge job failed for good (a bug, or the worker died on it
+    every try) it ends as ``IE`` with the reason; otherwise (the job was lost, e.g. with Redis, or its report
+    never arrived) it is enqueued again, at most ``judge_max_requeues`` times, after which it ends as ``IE``.
+    Returns how many submissions were re-enqueued or ended.
+    """
+    settings: Settings = ctx["settings"]
+    redis: ArqRedis = ctx["redis"]
     queue: JudgeQueue = ctx["judge_queue"]
-    cutoff = utcnow() - older_than
-    requeued = 0
+    await release_orphaned_jobs(redis)
+    deadline = older_than if older_than is not None else timedelta(seconds=settings.judge_reap_after_s)
+    cutoff = utcnow() - deadline
+    handled = 0
     async with ctx["sessions"]() as session:
-        stale = await session.scalars(
-            select(m.Submission)
-            .where(m.Submission.status.in_([m.SubmissionStatus.QUEUED, m.SubmissionStatus.JUDGING]))
-            .where(m.Submission.updated_at < cutoff)
-            .limit(500)
+        stale = list(
+            await session.scalars(
+                select(m.Submission)
+                .where(m.Submission.status.in_([m.SubmissionStatus.QUEUED, m.SubmissionStatus.JUDGING]))
+                .where(m.Submission.updated_at < cutoff)
+                .order_by(m.Submission.updated_at)
+                .limit(500)
+            )
         )
+        plans: list[tuple[m.Submission, str | None]] = []
         for submission in stale:
-            problem = await session.get(m.Problem, submission.problem_id) if submission.problem_id else None
-            if await queue.enqueue_judge(build_judge_request(submission, problem)):
-                requeued += 1
-    if requeued:
-        logger.warning("re-enqueued %d stale submissions", requeued)
-    return requeued
+            judge_id = judge_job_id(submission.id, submission.attempt)
+            report_id = report_job_id(submission.id, submission.attempt)
+            judge_status, judge_ok = await _job_status(redis, judge_id, JUDGE_QUEUE)
+            report_status, _ = await _job_status(redis, report_id, API_TASKS_QUEUE)
+            if judge_status in _ALIVE or report_status in _ALIVE:
+                continue
+            if judge_ok is False:
+                plans.append((submission, "the judge failed on every try (see the judge worker's log)"))
+                continue
+            requeues = int(await redis.incr(_requeue_key(submission.id, submission.attempt)))
+            await redis.expire(_requeue_key(submission.id, submission.attempt), REQUEUE_COUNT_TTL_S)
+            if requeues > settings.judge_max_requeues:
+                plans.append((submission, f"judging did not finish after {requeues - 1} re-enqueues"))
+                continue
+            plans.append((submission, None))
+        for submission, reason in plans:
+            if reason is not None:
+                async with ctx["sessions"]() as finalize_session:
+                    ended = await finalize_internal_error(finalize_session, submission.id, reason)
+                if ended is not None:
+                    await publish_final(redis, ended, seq=FINAL_SEQ_WITHOUT_REPORT)
+                    handled += 1
+                continue
+            request = await rebuild_judge_request(session, submission, settings)
+            if request is None:
+                async with ctx["sessions"]() as finalize_session:
+                    ended = await finalize_internal_error(
+                        finalize_session, submission.id, "the judge job was lost and cannot be rebuilt"
+                    )
+                if ended is not None:
+                    await publish_final(redis, ended, seq=FINAL_SEQ_WITHOUT_REPORT)
+                    handled += 1
+                continue
+            # The finished jobs' results would make arq refuse the same job id: they are dead, drop them.
+            await redis.delete(
+                result_key_prefix + judge_job_id(submission.id, submission.attempt),
+                result_key_prefix + report_job_id(submission.id, submission.attempt),
+            )
+            if await queue.enqueue_judge(request):
+                submission.updated_at = utcnow()  # the next look is a whole deadline away
+                handled += 1
+                logger.warning("re-enqueued stale submission %s (attempt %d)", submission.id, submission.attempt)
+        await session.commit()
+    return handled
+
+
+class ResilientWorker(Worker):
+    """An arq worker that outlives a Redis outage: a poll that fails on the connection is logged and tried again
+    (arq's own loop would end the process), and jobs resume once Redis is back."""
+
+    async def _poll_iteration(self) -> None:
+        try:
+            await super()._poll_iteration()
+        except (RedisConnectionError, RedisTimeoutError, WatchError, ConnectionError, OSError) as exc:
+            logger.warning("Redis unreachable (%s); retrying", exc)
+            await asyncio.sleep(0.5)
+
+
+def _functions() -> list[Any]:
+    return [func(record_judge_report, name=RECORD_JUDGE_REPORT, max_tries=20, timeout=60, keep_result=3600)]
 
 
 class WorkerSettings:
-    functions: list[Any] = []
+    functions: list[Any] = _functions()
     cron_jobs = [cron(reap_stale_submissions, second={0, 30}, run_at_startup=True, unique=True, timeout=60)]
     queue_name = API_TASKS_QUEUE
     on_startup = startup
     on_shutdown = shutdown
-    poll_delay = 0.05
+    poll_delay = 0.02
     max_jobs = 20
     job_serializer = msgspec.msgpack.encode
     job_deserializer = msgspec.msgpack.decode
     health_check_key = "verdict:api-tasks:health"
+
+
+def _reaper_seconds(interval_s: int) -> set[int]:
+    interval = max(1, min(60, interval_s))
+    return set(range(0, 60, interval))
 
 
 def run_worker() -> int:
@@ -84,5 +250,27 @@ def run_worker() -> int:
     if not settings.redis_url:
         raise SystemExit("REDIS_URL must be set for the api-tasks worker (verdict dev sets it for you)")
     configure_logging(level=settings.log_level, json_lines=settings.log_json)
-    arq_run_worker(WorkerSettings, redis_settings=redis_settings(settings.redis_url), ctx={"settings": settings})  # type: ignore[arg-type]
+    reaper = cron(
+        reap_stale_submissions,
+        second=_reaper_seconds(settings.judge_reap_interval_s),
+        run_at_startup=True,
+        unique=True,
+        timeout=60,
+        keep_result=0,
+    )
+    worker = ResilientWorker(
+        functions=WorkerSettings.functions,
+        cron_jobs=[reaper],
+        queue_name=WorkerSettings.queue_name,
+        on_startup=startup,
+        on_shutdown=shutdown,
+        poll_delay=WorkerSettings.poll_delay,
+        max_jobs=WorkerSettings.max_jobs,
+        job_serializer=WorkerSettings.job_serializer,
+        job_deserializer=WorkerSettings.job_deserializer,
+        health_check_key=WorkerSettings.health_check_key,
+        redis_settings=worker_redis_settings(settings.redis_url),
+        ctx={"settings": settings},
+    )
+    worker.run()
     return 0

@@ -17,9 +17,12 @@ import msgspec
 __all__ = [
     "API_TASKS_QUEUE",
     "HEARTBEAT_KEY_PREFIX",
+    "INLINE_TESTS_MAX_BYTES",
     "JUDGE_QUEUE",
     "JUDGE_SUBMISSION",
+    "LEASE_KEY_PREFIX",
     "RECORD_JUDGE_REPORT",
+    "TESTSET_PATH_PREFIX",
     "CaseFinished",
     "CaseResult",
     "CheckerSpec",
@@ -27,9 +30,11 @@ __all__ = [
     "Compiling",
     "Finished",
     "GradingPolicy",
+    "GroupResult",
     "InlineTest",
     "JudgeEvent",
     "JudgeLimits",
+    "JudgeProgress",
     "JudgeReport",
     "JudgeRequest",
     "TestCaseData",
@@ -40,9 +45,11 @@ __all__ = [
     "decode_event",
     "encode_event",
     "heartbeat_key",
+    "lease_key",
     "pack_testset",
     "progress_key",
     "submission_channel",
+    "testset_path",
     "user_channel",
 ]
 
@@ -51,6 +58,9 @@ API_TASKS_QUEUE: Final = "api-tasks"
 JUDGE_SUBMISSION: Final = "judge_submission"
 RECORD_JUDGE_REPORT: Final = "record_judge_report"
 HEARTBEAT_KEY_PREFIX: Final = "judge:worker:"
+LEASE_KEY_PREFIX: Final = "judge:lease:"
+TESTSET_PATH_PREFIX: Final = "/internal/testsets/"
+INLINE_TESTS_MAX_BYTES: Final = 1024 * 1024  # inline tests (ad-hoc runs): input plus expected output, all tests
 
 
 class Verdict(enum.StrEnum):
@@ -73,15 +83,28 @@ class JudgeLimits(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class CheckerSpec(msgspec.Struct, frozen=True, kw_only=True):
-    """How output is compared: a built-in checker by name, or a custom program in the test set."""
+    """How output is compared: a built-in checker by name, or a custom program in the test set.
 
-    kind: str = "default"  # exact | lines | default (ICPC tokens) | unordered | icpc_validator | testlib | interactor
+    ``kind``:
+    - built-in: ``exact`` (bytes), ``lines`` (Judge0-style: trailing whitespace per line and trailing blank lines
+      ignored), ``default`` (the ICPC default output validator: tokens, with the options below), ``unordered``
+      (the same lines in any order);
+    - custom programs (``source`` in the test set's ``files``, compiled in ``language``): ``icpc_validator``
+      (args ``input answer feedback_dir [flags]``, the output on stdin, exit 42 accept / 43 reject) and ``testlib``
+      (args ``input output answer``, exit 0 AC, 1 WA, 2 presentation error, 7 partial with points);
+    - interactive problems: ``icpc_interactor`` (alias ``interactor``) and ``testlib_interactor``; the interactor
+      talks to the solution through pipes and decides the verdict with the same exit codes.
+    """
+
+    kind: str = "default"
     case_sensitive: bool = False
     space_change_sensitive: bool = False
     float_relative_tolerance: float | None = None
     float_absolute_tolerance: float | None = None
     language: str | None = None  # language of a custom checker program
     source: str | None = None  # file name of the custom checker inside the test set
+    float_tolerance: float | None = None  # sets both tolerances (ICPC ``float_tolerance``)
+    flags: tuple[str, ...] = ()  # extra arguments for a custom checker (ICPC ``output_validator_flags``)
 
 
 class TestGroup(msgspec.Struct, frozen=True, kw_only=True):
@@ -119,6 +142,8 @@ class JudgeRequest(msgspec.Struct, frozen=True, kw_only=True):
     policy: GradingPolicy = GradingPolicy()
     user_id: UUID | None = None
     kind: str = "submission"  # submission | run | judge0 | validation
+    input_file: str | None = None  # the program reads the test input from this file, not stdin
+    output_file: str | None = None  # the program writes its answer to this file, not stdout
 
 
 class _Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
@@ -155,12 +180,17 @@ class CaseResult(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class CaseFinished(_Event, frozen=True, kw_only=True, tag="case_finished"):
+    """The latest finished test (``index``, ``result``). Events are coalesced to ~10 per second, so ``batch`` holds
+    every test finished since the previous event, this one last (a consumer that reads only ``result`` sees the
+    latest test; one that reads ``batch`` sees them all)."""
+
     index: int
     verdict: Verdict
     cpu_ms: int = 0
     memory_kib: int = 0
     total: int = 0
     result: CaseResult | None = None
+    batch: tuple[CaseResult, ...] = ()
 
 
 class Finished(_Event, frozen=True, kw_only=True, tag="finished"):
@@ -169,9 +199,20 @@ class Finished(_Event, frozen=True, kw_only=True, tag="finished"):
     cpu_ms: int = 0
     memory_kib: int = 0
     authoritative: bool = False  # True when sent by the API after the report is recorded
+    message: str = ""
 
 
 JudgeEvent: TypeAlias = Compiling | CompileFinished | CaseFinished | Finished
+
+
+class GroupResult(msgspec.Struct, frozen=True, kw_only=True):
+    """A test group's (subtask's) outcome: ``points`` of ``max_points``, the first failing test's verdict."""
+
+    name: str
+    verdict: Verdict
+    points: float = 0.0
+    max_points: float = 0.0
+    skipped: bool = False  # a group it depends on failed, so none of its tests ran
 
 
 class JudgeReport(msgspec.Struct, frozen=True, kw_only=True):
@@ -186,6 +227,22 @@ class JudgeReport(msgspec.Struct, frozen=True, kw_only=True):
     cases: tuple[CaseResult, ...] = ()
     worker: str = ""
     testset_digest: str | None = None
+    groups: tuple[GroupResult, ...] = ()
+    last_seq: int = 0  # the seq of the worker's last event; the API's authoritative Finished follows it
+
+
+class JudgeProgress(msgspec.Struct, frozen=True, kw_only=True):
+    """In-flight progress kept at ``progress_key`` (with a TTL), so a viewer arriving late can catch up."""
+
+    submission_id: UUID
+    attempt: int
+    worker: str = ""
+    last_seq: int = 0
+    total: int = 0
+    compiled: bool | None = None  # None: compiling (or nothing to compile yet)
+    compile_output: str = ""
+    cases: tuple[CaseResult, ...] = ()
+    finished: Finished | None = None
 
 
 class TestCaseData(msgspec.Struct, frozen=True, kw_only=True):
@@ -220,6 +277,8 @@ class WorkerHeartbeat(msgspec.Struct, frozen=True, kw_only=True):
     version: str = ""
     started_at: float = 0.0
     last_seen: float = 0.0
+    jobs_done: int = 0
+    job_seconds_avg: float = 0.0  # moving average of one job's judging time, for the API's wait estimate
 
 
 _event_decoder: Final = msgspec.json.Decoder(JudgeEvent)
@@ -254,3 +313,13 @@ def progress_key(submission_id: UUID | str) -> str:
 
 def heartbeat_key(worker_id: str) -> str:
     return f"{HEARTBEAT_KEY_PREFIX}{worker_id}"
+
+
+def lease_key(job_id: str) -> str:
+    """Which worker runs a judge job (value: the worker id), so a dead worker's job can be released early."""
+    return f"{LEASE_KEY_PREFIX}{job_id}"
+
+
+def testset_path(digest: str) -> str:
+    """The API path a worker downloads a packed test set from (``Authorization: Bearer <JUDGE_TOKEN>``)."""
+    return f"{TESTSET_PATH_PREFIX}{digest}"

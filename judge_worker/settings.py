@@ -24,8 +24,12 @@ class JudgeSettings(msgspec.Struct, frozen=True, kw_only=True):
     slots: int = 1
     cache_dir: Path = Path(".var/judge-cache")
     cache_max_bytes: int = 1024 * 1024 * 1024
-    heartbeat_interval_s: float = 5.0
     heartbeat_ttl_s: int = 15
+    job_timeout_s: int = 600
+
+    @property
+    def heartbeat_interval_s(self) -> float:
+        return max(0.5, self.heartbeat_ttl_s / 3)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> JudgeSettings:
@@ -42,6 +46,9 @@ class JudgeSettings(msgspec.Struct, frozen=True, kw_only=True):
         if not 1 <= slots <= 256:
             raise JudgeSettingsError(f"JUDGE_SLOTS must be between 1 and 256, got {slots}")
         data_dir = Path(environ.get("VERDICT_DATA_DIR", ".var"))
+        heartbeat_ttl = _integer(environ, "JUDGE_HEARTBEAT_TTL", 15, 2, 3600)
+        job_timeout = _integer(environ, "JUDGE_JOB_TIMEOUT", 600, 5, 86400)
+        cache_mb = _integer(environ, "JUDGE_CACHE_MAX_MB", 1024, 1, 1024 * 1024)
         return cls(
             redis_url=redis_url,
             api_url=environ.get("JUDGE_API_URL", "http://127.0.0.1:8000").rstrip("/"),
@@ -49,5 +56,20 @@ class JudgeSettings(msgspec.Struct, frozen=True, kw_only=True):
             worker_id=environ.get("JUDGE_WORKER_ID", "") or f"{socket.gethostname()}-{os.getpid()}",
             slots=slots,
             cache_dir=Path(environ.get("JUDGE_CACHE_DIR", "") or data_dir / "judge-cache"),
-            cache_max_bytes=int(environ.get("JUDGE_CACHE_MAX_MB", "1024")) * 1024 * 1024,
+            cache_max_bytes=cache_mb * 1024 * 1024,
+            heartbeat_ttl_s=heartbeat_ttl,
+            job_timeout_s=job_timeout,
         )
+
+
+def _integer(environ: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise JudgeSettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise JudgeSettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value
