@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.db.engine import create_engine, sqlalchemy_config
 from api.domain.accounts.plugin import AccountsPlugin
 from api.domain.internal.controllers import InternalController
+from api.domain.judge0.controllers import judge0_router
 from api.domain.system.controllers import HealthController, SystemController
 from api.lib.exceptions import exception_handlers
 from api.lib.json_body import json_body_middleware
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HealthController,
             SystemController,
             InternalController,
+            judge0_router(settings),
             HomePage,
             create_static_files_router(path="/static", directories=[static_dir], include_in_schema=False),
         ],

@@ -68,6 +68,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     instructor_invite_code: str = ""  # empty: instructors are created by an admin only
     cookie_secure: bool = False
 
+    judge0_max_queue_size: int = 100  # Judge0 API: 503 "queue is full" from this many waiting jobs
+    judge0_wait_timeout_s: int = 30  # how long ?wait=true holds a request before answering with the current state
+    judge0_retention_hours: int = 168  # Judge0 submissions are deleted this long after they were created
+    judge0_callback_allowed_hosts: tuple[str, ...] = ()  # hosts/IPs/CIDRs a callback_url may name (empty: none)
+    judge0_enable_submission_delete: bool = True
+    judge0_languages: tuple[str, ...] = ()  # Verdict language ids offered through /judge0 (empty: all mapped)
+    judge0_max_cpu_time_limit: float = 15.0
+    judge0_max_wall_time_limit: float = 20.0
+    judge0_max_memory_limit: int = 512000  # KiB
+    judge0_max_number_of_runs: int = 20
+    judge0_max_source_bytes: int = 256 * 1024
+    judge0_max_stdin_bytes: int = _MIB  # stdin and expected_output, each
+
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.PRODUCTION
@@ -145,6 +158,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                 "COOKIE_SECURE",
                 default=environment is Environment.PRODUCTION or env.text("PUBLIC_URL", "").startswith("https://"),
             ),
+            judge0_max_queue_size=env.integer("JUDGE0_MAX_QUEUE_SIZE", 100, minimum=1, maximum=1_000_000),
+            judge0_wait_timeout_s=env.integer("JUDGE0_WAIT_TIMEOUT", 30, minimum=1, maximum=600),
+            judge0_retention_hours=env.integer("JUDGE0_RETENTION_HOURS", 168, minimum=1, maximum=24 * 3650),
+            judge0_callback_allowed_hosts=env.words("JUDGE0_CALLBACK_ALLOWED_HOSTS"),
+            judge0_enable_submission_delete=env.boolean("JUDGE0_ENABLE_SUBMISSION_DELETE", default=True),
+            judge0_languages=env.words("JUDGE0_LANGUAGES"),
+            judge0_max_cpu_time_limit=env.number("JUDGE0_MAX_CPU_TIME_LIMIT", 15.0, minimum=0.1, maximum=600.0),
+            judge0_max_wall_time_limit=env.number("JUDGE0_MAX_WALL_TIME_LIMIT", 20.0, minimum=1.0, maximum=1200.0),
+            judge0_max_memory_limit=env.integer("JUDGE0_MAX_MEMORY_LIMIT", 512000, minimum=2048, maximum=16 * _MIB),
+            judge0_max_number_of_runs=env.integer("JUDGE0_MAX_NUMBER_OF_RUNS", 20, minimum=1, maximum=100),
+            judge0_max_source_bytes=env.integer("JUDGE0_MAX_SOURCE_BYTES", 256 * 1024, minimum=1024, maximum=64 * _MIB),
+            judge0_max_stdin_bytes=env.integer("JUDGE0_MAX_STDIN_BYTES", _MIB, minimum=1024, maximum=256 * _MIB),
         )
 
 
@@ -201,6 +226,23 @@ class _Reader:
         if not minimum <= value <= maximum:
             raise SettingsError(f"{name} must be between {minimum} and {maximum}, got {value}")
         return value
+
+    def number(self, name: str, default: float, *, minimum: float, maximum: float) -> float:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+        if not minimum <= value <= maximum:
+            raise SettingsError(f"{name} must be between {minimum} and {maximum}, got {value}")
+        return value
+
+    def words(self, name: str) -> tuple[str, ...]:
+        """A comma- or space-separated list (empty when unset)."""
+        raw = self._raw(name) or ""
+        return tuple(word for word in raw.replace(",", " ").split() if word)
 
     def boolean(self, name: str, *, default: bool) -> bool:
         raw = self._raw(name)
