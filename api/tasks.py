@@ -22,6 +22,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
+from api.domain.judge0.tasks import enqueue_judge0_callback, judge0_cron_jobs, judge0_functions
 from api.domain.submissions.judging import (
     finalize_internal_error,
     publish_final,
@@ -104,6 +105,7 @@ async def record_judge_report(ctx: dict[str, Any], payload: dict[str, Any]) -> b
     if submission is None:
         return False
     await publish_final(ctx["redis"], submission, seq=report.last_seq + 1)
+    await enqueue_judge0_callback(ctx["redis"], submission)  # a Judge0 submission's callback_url, if it has one
     return True
 
 
@@ -224,12 +226,18 @@ class ResilientWorker(Worker):
 
 
 def _functions() -> list[Any]:
-    return [func(record_judge_report, name=RECORD_JUDGE_REPORT, max_tries=20, timeout=60, keep_result=3600)]
+    return [
+        func(record_judge_report, name=RECORD_JUDGE_REPORT, max_tries=20, timeout=60, keep_result=3600),
+        *judge0_functions(),
+    ]
 
 
 class WorkerSettings:
     functions: list[Any] = _functions()
-    cron_jobs = [cron(reap_stale_submissions, second={0, 30}, run_at_startup=True, unique=True, timeout=60)]
+    cron_jobs = [
+        cron(reap_stale_submissions, second={0, 30}, run_at_startup=True, unique=True, timeout=60),
+        *judge0_cron_jobs(),
+    ]
     queue_name = API_TASKS_QUEUE
     on_startup = startup
     on_shutdown = shutdown
@@ -260,7 +268,7 @@ def run_worker() -> int:
     )
     worker = ResilientWorker(
         functions=WorkerSettings.functions,
-        cron_jobs=[reaper],
+        cron_jobs=[reaper, *judge0_cron_jobs()],
         queue_name=WorkerSettings.queue_name,
         on_startup=startup,
         on_shutdown=shutdown,
