@@ -150,6 +150,8 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
         detail = f"{request.method} is not allowed on {request.url.path}"
     elif exc.status_code == 404 and detail in {"Not Found", "Not found"}:
         detail = f"nothing is at {request.url.path}"
+    elif exc.status_code == 400 and detail == "Input data was truncated":
+        detail = "JSON is malformed: the body ends in the middle of a value"
     elif exc.status_code == 413:
         resolve = getattr(request.scope.get("route_handler"), "resolve_request_max_body_size", None)
         limit = resolve() if resolve is not None else None
@@ -183,11 +185,24 @@ def _repository(request: Request[Any, Any, Any], exc: RepositoryError) -> Respon
     return _unexpected(request, exc)
 
 
+def _not_utf8(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[Any]:
+    # Litestar's JSON decoding lets this through when a body is not UTF-8: the client sent bad bytes.
+    return _answer(request, HTTP_400_BAD_REQUEST, "the body is not valid UTF-8 text")
+
+
+def _recursion(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    if "deserializing" in str(exc):  # msgspec refusing absurdly nested JSON from a client
+        return _answer(request, HTTP_400_BAD_REQUEST, "JSON is nested too deeply")
+    return _unexpected(request, exc)
+
+
 exception_handlers: dict[type[Exception] | int, Any] = {
     HTTPException: _http_exception,
     ApplicationError: _application_error,
     NotFoundError: _not_found,
     DuplicateKeyError: _duplicate,
     RepositoryError: _repository,
+    UnicodeDecodeError: _not_utf8,
+    RecursionError: _recursion,
     Exception: _unexpected,
 }

@@ -17,7 +17,6 @@ neither a guard nor a place in its explicit public list)::
 - :func:`requires_scope` ``(scope)``: a personal access token must carry the scope (and its owner's role must allow
   it); a signed-in session passes when the role allows the scope (``problems:write``: instructor or admin).
 - :func:`requires_session`: a signed-in session, not an API token (account settings, token management).
-- :func:`requires_judge_token`: ``Authorization: Bearer <JUDGE_TOKEN>``, for the judge fleet's internal routes.
 
 **API tokens reach only what they are scoped for**: a route guarded without ``requires_scope`` accepts a personal
 access token only for GET/HEAD, and only if the token has the ``read`` scope.
@@ -36,9 +35,8 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from api.db import models as m
-from api.domain.accounts.auth import SAFE_METHODS, AuthMethod, Principal, anonymous_reason, authenticate, runtime_of
+from api.domain.accounts.auth import SAFE_METHODS, AuthMethod, Principal, anonymous_reason, authenticate
 from api.domain.accounts.services import allowed_scopes
-from api.lib.crypto import secrets_equal
 from api.lib.exceptions import NotAuthenticatedError, PermissionDeniedError
 
 __all__ = [
@@ -50,7 +48,6 @@ __all__ = [
     "requires_active_user",
     "requires_admin",
     "requires_instructor",
-    "requires_judge_token",
     "requires_scope",
     "requires_session",
 ]
@@ -126,14 +123,6 @@ def requires_scope(scope: m.ApiScope) -> Guard:
     setattr(guard, _SCOPE_ATTR, scope)
     guard.__name__ = guard.__qualname__ = f"requires_scope({scope.value})"
     return guard
-
-
-async def requires_judge_token(connection: Connection, _handler: BaseRouteHandler) -> None:
-    """Internal judge-fleet routes: ``Authorization: Bearer <JUDGE_TOKEN>``, compared in constant time."""
-    expected = runtime_of(connection).settings.judge_token
-    scheme, _, value = connection.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not expected or not secrets_equal(value.strip(), expected):
-        raise NotAuthenticatedError("this route is for judge workers: send 'Authorization: Bearer <JUDGE_TOKEN>'")
 
 
 def ensure_owner_or_staff(user: m.User, owner_id: UUID | None, *, what: str = "this") -> None:

@@ -13,6 +13,7 @@ from uuid import UUID
 
 import msgspec
 from advanced_alchemy import repository, service
+from advanced_alchemy.exceptions import NotFoundError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import ColumnElement, func, or_, select, update
 
@@ -308,7 +309,7 @@ class ApiTokenService(service.SQLAlchemyAsyncRepositoryService[m.ApiToken]):
     async def revoke(self, *, user_id: UUID, token_id: UUID) -> None:
         token = await self.get_one_or_none(m.ApiToken.id == token_id, m.ApiToken.user_id == user_id)
         if token is None or token.revoked_at is not None:
-            raise ApplicationClientError("no such token among yours (it may have been revoked already)")
+            raise NotFoundError("no such token among yours (it may have been revoked already)")
         token.revoked_at = utcnow()
         await self.repository.session.flush()
 

@@ -1,0 +1,111 @@
+"""Every route of the app is public by this explicit list, or carries a guard (see api/domain/accounts/guards.py).
+
+Adding a route? Guard it (``requires_active_user``, ``requires_instructor``, ``requires_admin``,
+``requires_scope(...)``, ...). Only if it must be reachable without signing in, add it to ``PUBLIC`` below with the
+reason. Entries are ``(methods, path pattern)``; patterns are ``fnmatch`` globs over Litestar's path templates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from fnmatch import fnmatchcase
+from typing import Final
+
+from litestar import Litestar, get, post
+from litestar.handlers.base import BaseRouteHandler
+from litestar.routes import ASGIRoute, HTTPRoute, WebSocketRoute
+
+ANY: Final = frozenset({"*"})
+PUBLIC: Final[tuple[tuple[frozenset[str], str, str], ...]] = (
+    (frozenset({"GET"}), "/health", "liveness probe for load balancers"),
+    (frozenset({"GET"}), "/ready", "readiness probe for orchestrators"),
+    (frozenset({"GET"}), "/api/system/workers", "judge fleet status, shown on public pages"),
+    (frozenset({"GET"}), "/", "the start page"),
+    (frozenset({"GET", "HEAD"}), "/static/*", "CSS, JavaScript, fonts"),
+    (frozenset({"GET"}), "/api/docs", "OpenAPI UI"),
+    (frozenset({"GET"}), "/api/docs/*", "OpenAPI schema and UI assets"),
+    (frozenset({"POST"}), "/api/auth/register", "anyone may register"),
+    (frozenset({"POST"}), "/api/auth/verify-email", "the mailed token is the credential"),
+    (frozenset({"POST"}), "/api/auth/login", "signing in"),
+    (frozenset({"POST"}), "/api/auth/session", "signing in (browser cookies)"),
+    (frozenset({"POST"}), "/api/auth/refresh", "the refresh token is the credential"),
+    (frozenset({"POST"}), "/api/auth/password-reset", "forgotten passwords"),
+    (frozenset({"POST"}), "/api/auth/password-reset/confirm", "the mailed token is the credential"),
+)
+
+
+def _methods(handler: BaseRouteHandler) -> frozenset[str]:
+    methods = getattr(handler, "http_methods", None)
+    return frozenset(methods) if methods else ANY
+
+
+def _is_framework_options(handler: BaseRouteHandler, methods: frozenset[str]) -> bool:
+    """Litestar's automatic OPTIONS answer (an Allow header, no data); an OPTIONS handler of ours is checked."""
+    return methods == {"OPTIONS"} and handler.fn.__module__.startswith("litestar.")
+
+
+def _routes(app: Litestar) -> Iterator[tuple[str, frozenset[str], BaseRouteHandler]]:
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for handler in route.route_handlers:
+                yield route.path, _methods(handler), handler
+        elif isinstance(route, WebSocketRoute | ASGIRoute):
+            kind = "WEBSOCKET" if isinstance(route, WebSocketRoute) else "ASGI"
+            yield route.path, frozenset({kind}), route.route_handler
+
+
+def _public_entry(path: str, methods: frozenset[str]) -> int | None:
+    for index, (allowed, pattern, _why) in enumerate(PUBLIC):
+        if fnmatchcase(path, pattern) and (allowed is ANY or methods <= allowed):
+            return index
+    return None
+
+
+def unguarded_routes(app: Litestar) -> tuple[list[str], set[int]]:
+    """Routes with no guard that the public list does not name, and the public entries that matched something."""
+    offenders: list[str] = []
+    used: set[int] = set()
+    for path, methods, handler in _routes(app):
+        if _is_framework_options(handler, methods):
+            continue
+        if handler.resolve_guards():
+            continue
+        entry = _public_entry(path, methods)
+        if entry is None:
+            name = getattr(handler.fn, "__qualname__", handler.handler_name)
+            offenders.append(f"{' '.join(sorted(methods))} {path} ({handler.fn.__module__}.{name})")
+        else:
+            used.add(entry)
+    return sorted(offenders), used
+
+
+def test_every_route_is_public_by_the_list_or_guarded(app: Litestar) -> None:
+    offenders, used = unguarded_routes(app)
+    assert offenders == [], "routes with no guard and not in PUBLIC:\n" + "\n".join(offenders)
+    stale = [PUBLIC[index][1] for index in range(len(PUBLIC)) if index not in used]
+    assert stale == [], f"PUBLIC entries that match no unguarded route (remove them): {stale}"
+
+
+def test_a_new_unguarded_route_is_reported_by_path(app: Litestar) -> None:
+    @get("/api/forgotten-guard")
+    async def forgotten() -> None:
+        return None
+
+    @post("/api/auth/login/extra")
+    async def near_a_public_path() -> None:
+        return None
+
+    @get("/api/auth/register")  # a public path, but not for this method
+    async def other_method() -> None:
+        return None
+
+    app.register(forgotten)
+    app.register(near_a_public_path)
+    app.register(other_method)
+    offenders, _used = unguarded_routes(app)
+    assert [o.split(" (")[0] for o in offenders] == [
+        "GET /api/auth/register",
+        "GET /api/forgotten-guard",
+        "POST /api/auth/login/extra",
+    ]
+    assert all("test_route_guards" in offender for offender in offenders)
