@@ -1,8 +1,18 @@
-"""The API's handle on the arq queues: judge requests go to ``judge``, API-side jobs to ``api-tasks``."""
+"""The API's handle on the arq queues: judge requests go to ``judge``, API-side jobs to ``api-tasks``.
+
+Lanes: every judge job goes to the one ``judge`` queue (so the judge workers, the reaper and the fleet view need no
+change), and arq starts, whenever a worker has a free slot, the waiting job with the lowest score (its enqueue time
+in milliseconds). A lane enqueues with a head start taken off that score: students' submissions first; Run on
+custom input after every submission enqueued up to 10 s after it (lower priority, never starved); rejudges and
+package validation only when no student work waits, so an instructor's rejudge of a whole problem never delays a
+student.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import enum
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
 
 import msgspec
 from arq.connections import ArqRedis, RedisSettings, create_pool
@@ -13,7 +23,27 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from judge_worker.contracts import API_TASKS_QUEUE, JUDGE_QUEUE, JUDGE_SUBMISSION, JudgeRequest
 
-__all__ = ["JudgeQueue", "create_arq_pool", "redis_settings", "worker_redis_settings"]
+__all__ = ["JudgeQueue", "Lane", "create_arq_pool", "lane_for", "redis_settings", "worker_redis_settings"]
+
+
+class Lane(enum.Enum):
+    SUBMIT = "submit"  # students' submissions (and any other kind): first
+    RUN = "run"  # Run on custom input: behind submissions enqueued up to RUN_DELAY later
+    BACKGROUND = "background"  # rejudges, package validation: when no student work waits
+
+
+RUN_DELAY: Final = timedelta(seconds=10)
+_SUBMIT_HEAD_START: Final = timedelta(days=2)
+_HEAD_START: Final = {
+    Lane.SUBMIT: _SUBMIT_HEAD_START,
+    Lane.RUN: _SUBMIT_HEAD_START - RUN_DELAY,
+    Lane.BACKGROUND: timedelta(0),
+}
+_JOB_EXPIRES: Final = timedelta(days=1)  # arq's default; given explicitly because the score lies in the past
+
+
+def lane_for(kind: str) -> Lane:
+    return {"run": Lane.RUN, "validation": Lane.BACKGROUND}.get(kind, Lane.SUBMIT)
 
 
 def redis_settings(url: str) -> RedisSettings:
@@ -48,12 +78,20 @@ class JudgeQueue:
     def __init__(self, pool: ArqRedis) -> None:
         self.pool = pool
 
-    async def enqueue_judge(self, request: JudgeRequest, *, queue_name: str = JUDGE_QUEUE) -> bool:
+    async def enqueue_judge(
+        self, request: JudgeRequest, *, queue_name: str = JUDGE_QUEUE, lane: Lane | None = None
+    ) -> bool:
+        """Enqueue in ``lane`` (default: by the request's kind; see the module's docstring)."""
+        head_start = _HEAD_START[lane or lane_for(request.kind)]
+        timing: dict[str, Any] = {}
+        if head_start:
+            timing = {"_defer_until": datetime.now(UTC) - head_start, "_expires": _JOB_EXPIRES}
         job = await self.pool.enqueue_job(
             JUDGE_SUBMISSION,
             msgspec.to_builtins(request),
             _job_id=f"judge:{request.submission_id}:{request.attempt}",
             _queue_name=queue_name,
+            **timing,
         )
         return job is not None
 
