@@ -63,11 +63,22 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_password: str = ""
     smtp_from: str = "Verdict <no-reply@verdict.local>"
     smtp_starttls: bool = False
+    package_max_bytes: int = 64 * _MIB  # a problem package upload, refused with 413 while streaming beyond this
+    package_max_files: int = 2000  # members of a package archive
+    package_max_file_bytes: int = 64 * _MIB  # one member, uncompressed
+    package_max_total_bytes: int = 256 * _MIB  # all members, uncompressed
+    package_max_ratio: int = 200  # uncompressed / compressed, per member and overall
+    package_validation_timeout_s: int = 300  # ?validate=true waits this long for the reference solutions
+    submission_max_source_bytes: int = 64 * 1024  # all files of one submission together
+    submission_max_files: int = 20
+    run_max_input_bytes: int = 64 * 1024  # the custom input of a Run
+    submission_rate_per_minute: int = 6  # per user; 429 beyond
+    run_rate_per_minute: int = 20  # per user; 429 beyond
+    submission_max_queued: int = 3  # per user, submissions and runs waiting or being judged; 429 beyond
     access_token_ttl_s: int = 900  # access JWT lifetime
     refresh_token_ttl_s: int = 30 * 24 * 3600
     instructor_invite_code: str = ""  # empty: instructors are created by an admin only
     cookie_secure: bool = False
-
     judge0_max_queue_size: int = 100  # Judge0 API: 503 "queue is full" from this many waiting jobs
     judge0_wait_timeout_s: int = 30  # how long ?wait=true holds a request before answering with the current state
     judge0_retention_hours: int = 168  # Judge0 submissions are deleted this long after they were created
@@ -151,6 +162,22 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             smtp_password=env.text("SMTP_PASSWORD", ""),
             smtp_from=env.text("SMTP_FROM", "Verdict <no-reply@verdict.local>"),
             smtp_starttls=env.boolean("SMTP_STARTTLS", default=False),
+            package_max_bytes=env.integer("PACKAGE_MAX_BYTES", 64 * _MIB, minimum=1024, maximum=4096 * _MIB),
+            package_max_files=env.integer("PACKAGE_MAX_FILES", 2000, minimum=10, maximum=100_000),
+            package_max_file_bytes=env.integer("PACKAGE_MAX_FILE_BYTES", 64 * _MIB, minimum=1024, maximum=4096 * _MIB),
+            package_max_total_bytes=env.integer(
+                "PACKAGE_MAX_TOTAL_BYTES", 256 * _MIB, minimum=1024, maximum=16384 * _MIB
+            ),
+            package_max_ratio=env.integer("PACKAGE_MAX_RATIO", 200, minimum=2, maximum=100_000),
+            package_validation_timeout_s=env.integer("PACKAGE_VALIDATION_TIMEOUT", 300, minimum=5, maximum=3600),
+            submission_max_source_bytes=env.integer(
+                "SUBMISSION_MAX_SOURCE_BYTES", 64 * 1024, minimum=256, maximum=16 * _MIB
+            ),
+            submission_max_files=env.integer("SUBMISSION_MAX_FILES", 20, minimum=1, maximum=200),
+            run_max_input_bytes=env.integer("RUN_MAX_INPUT_BYTES", 64 * 1024, minimum=0, maximum=_MIB),
+            submission_rate_per_minute=env.integer("SUBMISSION_RATE_PER_MINUTE", 6, minimum=1, maximum=10_000),
+            run_rate_per_minute=env.integer("RUN_RATE_PER_MINUTE", 20, minimum=1, maximum=10_000),
+            submission_max_queued=env.integer("SUBMISSION_MAX_QUEUED", 3, minimum=1, maximum=10_000),
             access_token_ttl_s=env.integer("ACCESS_TOKEN_TTL", 900, minimum=60, maximum=24 * 3600),
             refresh_token_ttl_s=env.integer("REFRESH_TOKEN_TTL", 30 * 24 * 3600, minimum=3600, maximum=365 * 24 * 3600),
             instructor_invite_code=env.text("INSTRUCTOR_INVITE_CODE", ""),
