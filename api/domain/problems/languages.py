@@ -10,10 +10,22 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Final
 
-__all__ = ["EXTENSION_LANGUAGES", "VERDICT_LANGUAGES", "language_of", "source_extension"]
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
-# The languages the judge fleet can offer (each worker advertises the subset its host supports).
-VERDICT_LANGUAGES: Final = ("python3", "c", "cpp17", "cpp20", "java", "javascript")
+from api.domain.system.services import list_workers
+
+__all__ = [
+    "EXTENSION_LANGUAGES",
+    "VERDICT_LANGUAGES",
+    "fleet_languages",
+    "language_of",
+    "source_extension",
+    "source_name",
+]
+
+# The languages the judge fleet can offer (each worker advertises, in its heartbeat, the subset its host supports).
+VERDICT_LANGUAGES: Final = ("python3", "c", "cpp17", "cpp20", "java", "javascript", "rust")
 
 EXTENSION_LANGUAGES: Final[dict[str, str]] = {
     ".py": "python3",
@@ -41,7 +53,15 @@ EXTENSION_LANGUAGES: Final[dict[str, str]] = {
     ".sh": "bash",
 }
 _HEADER_EXTENSIONS: Final = frozenset({".h", ".hpp", ".hh", ".hxx"})
-_PREFERRED_EXTENSION: Final = {"python3": ".py", "c": ".c", "cpp17": ".cpp", "cpp20": ".cpp", "java": ".java"}
+_PREFERRED_EXTENSION: Final = {
+    "python3": ".py",
+    "c": ".c",
+    "cpp17": ".cpp",
+    "cpp20": ".cpp",
+    "java": ".java",
+    "javascript": ".js",
+    "rust": ".rs",
+}
 
 
 def language_of(names: list[str] | tuple[str, ...]) -> str | None:
@@ -58,4 +78,20 @@ def language_of(names: list[str] | tuple[str, ...]) -> str | None:
 
 
 def source_extension(language: str) -> str:
-    return _PREFERRED_EXTENSION.get(language, ".js" if language == "javascript" else ".txt")
+    return _PREFERRED_EXTENSION.get(language, ".txt")
+
+
+def source_name(language: str) -> str:
+    """The file name a one-file program is stored under (the judge expects it: Main.java for Java)."""
+    return "Main.java" if language == "java" else f"main{source_extension(language)}"
+
+
+async def fleet_languages(redis: Redis) -> frozenset[str] | None:
+    """The languages some live judge worker offers; None when no worker is alive (or Redis cannot tell)."""
+    try:
+        workers = await list_workers(redis)
+    except (RedisError, OSError):
+        return None
+    if not workers:
+        return None
+    return frozenset(language for worker in workers for language in worker.languages)

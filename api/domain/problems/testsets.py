@@ -27,6 +27,7 @@ __all__ = ["MANIFEST_VERSION", "build_testset", "manifest_of", "resolve_visibili
 
 MANIFEST_VERSION: Final = 1
 SAMPLE_PREVIEW_BYTES: Final = 64 * 1024
+TEST_PREVIEW_BYTES: Final = 4 * 1024  # of a test that is (or may become) visible, shown with its result
 
 
 def resolve_visibility(name: str, *, sample: bool, overrides: dict[str, str]) -> str:
@@ -117,22 +118,28 @@ def text_preview(data: bytes, limit: int = SAMPLE_PREVIEW_BYTES) -> str:
     return data[:limit].decode("utf-8", errors="backslashreplace")
 
 
+def _test_entry(test: TestCaseData) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "name": test.name,
+        "points": test.points,
+        "group": test.group,
+        "visibility": test.visibility,
+        "sample": test.sample,
+        "input_bytes": len(test.input),
+        "answer_bytes": len(test.expected),
+    }
+    if test.sample or test.visibility != "hidden":
+        entry["input_preview"] = text_preview(test.input, TEST_PREVIEW_BYTES)
+        entry["answer_preview"] = text_preview(test.expected, TEST_PREVIEW_BYTES)
+    return entry
+
+
 def manifest_of(data: TestSetData) -> dict[str, Any]:
-    """What the API needs without unpacking the test data: per-test metadata, groups, and the samples' text."""
+    """What the API needs without unpacking the test data: per-test metadata, groups, the samples' text, and a
+    preview of every test that is not ``hidden`` (shown with results once its visibility allows)."""
     return {
         "version": MANIFEST_VERSION,
-        "tests": [
-            {
-                "name": t.name,
-                "points": t.points,
-                "group": t.group,
-                "visibility": t.visibility,
-                "sample": t.sample,
-                "input_bytes": len(t.input),
-                "answer_bytes": len(t.expected),
-            }
-            for t in data.tests
-        ],
+        "tests": [_test_entry(t) for t in data.tests],
         "groups": [
             {"name": g.name, "points": g.points, "depends_on": list(g.depends_on), "short_circuit": g.short_circuit}
             for g in data.groups

@@ -47,7 +47,7 @@ def test_the_scoring_package_reads_as_written(tmp_path: Path) -> None:
     assert parsed.memory_mb == 256
     assert parsed.config.time_multiplier == 5
     assert parsed.config.time_safety_margin == 2
-    assert parsed.config.verdict.language_multipliers == {"python3": 2.0}
+    assert parsed.config.verdict.language_multipliers == {"java": 1.5}
     assert parsed.checker.kind == "default"
     assert [t.name for t in parsed.tests] == [
         "sample/1",

@@ -1,0 +1,125 @@
+"""Helpers shared by the problems and submissions integration tests: people with tokens, clients on a given Redis,
+and packages uploaded the way CI does."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select
+
+from api.db import models as m
+from api.db.engine import create_engine, session_factory
+from api.domain.accounts.services import ApiTokenService
+from api.settings import Settings
+from tests.packages import package_files, zip_bytes
+
+Client = AsyncTestClient[Litestar]
+
+# Generous limits, so that tests about something else never meet them; the fairness tests set their own.
+ROOMY_LIMITS = {"SUBMISSION_RATE_PER_MINUTE": "1000", "RUN_RATE_PER_MINUTE": "1000", "SUBMISSION_MAX_QUEUED": "1000"}
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: uuid.UUID
+    token: str
+    role: m.Role
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass(frozen=True)
+class People:
+    instructor: Person
+    student: Person
+    other: Person  # another student
+    reader: Person  # an instructor's token with only the 'read' scope
+
+
+async def make_people(settings: Settings) -> People:
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            tokens = ApiTokenService(session=session)
+
+            async def person(role: m.Role, scopes: list[m.ApiScope]) -> Person:
+                user = m.User(email=f"{role.value}-{uuid.uuid4().hex[:8]}@example.com", display_name="T", role=role)
+                session.add(user)
+                await session.flush()
+                _, raw = await tokens.create_token(user=user, name="tests", scopes=scopes, expires_at=None)
+                return Person(user_id=user.id, token=raw, role=role)
+
+            staff_scopes = [m.ApiScope.READ, m.ApiScope.PROBLEMS_WRITE, m.ApiScope.SUBMISSIONS_WRITE]
+            student_scopes = [m.ApiScope.READ, m.ApiScope.SUBMISSIONS_WRITE]
+            people = People(
+                instructor=await person(m.Role.INSTRUCTOR, staff_scopes),
+                student=await person(m.Role.STUDENT, student_scopes),
+                other=await person(m.Role.STUDENT, student_scopes),
+                reader=await person(m.Role.INSTRUCTOR, [m.ApiScope.READ]),
+            )
+            await session.commit()
+            return people
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def app_client(settings_env: dict[str, str], **overrides: str) -> AsyncIterator[tuple[Client, Settings]]:
+    """An in-process app and client on ``settings_env`` with ``overrides`` (e.g. the fleet's REDIS_URL)."""
+    from api.app import create_app
+
+    settings = Settings.from_env({**settings_env, **ROOMY_LIMITS, **overrides})
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        yield client, settings
+
+
+async def push(
+    client: Client,
+    person: Person,
+    slug: str,
+    files: dict[str, bytes] | str,
+    *,
+    validate: bool = False,
+    archive: bytes | None = None,
+) -> Any:
+    """PUT a package the way ``verdict push`` does; returns the response."""
+    if archive is None:
+        archive = zip_bytes(package_files(files) if isinstance(files, str) else files)
+    return await client.put(
+        f"/api/problems/{slug}/package" + ("?validate=true" if validate else ""),
+        content=archive,
+        headers={**person.headers, "Content-Type": "application/zip"},
+    )
+
+
+async def counts(settings: Settings) -> dict[str, int]:
+    """How many rows the problem-side tables hold (to show a failed upload stored nothing)."""
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            result: dict[str, int] = {}
+            for name, model in (
+                ("problems", m.Problem),
+                ("testsets", m.TestSet),
+                ("packages", m.ProblemPackage),
+                ("submissions", m.Submission),
+            ):
+                result[name] = int(await session.scalar(select(func.count()).select_from(model)) or 0)
+            return result
+    finally:
+        await engine.dispose()
+
+
+def leftovers(settings: Settings) -> list[Path]:
+    """Files left in the API's temporary directory (uploads must leave none, whatever happened)."""
+    root = settings.data_dir / "tmp"
+    return sorted(root.rglob("*")) if root.exists() else []
