@@ -1,0 +1,225 @@
+"""``WS /ws/submissions/{id}``: live results for the submission's owner and for instructors.
+
+Protocol (server to client; every message is one JSON text frame with camelCase keys and a ``type``):
+
+1. ``{"type": "snapshot", "submission": {...}, "progress": {...} | null, "queuePosition": n | null}`` — sent once,
+   right after the subscription to ``submission:<id>`` is in place: the submission as ``GET /api/submissions/{id}``
+   shows it; when it is still being judged, ``progress`` holds every test judged so far (``cases``), the last event
+   seq (``lastSeq``), ``total`` and the compile state; ``queuePosition`` is 1 for the next job to start.
+2. then the judge's events as they happen: ``compiling``, ``compile_finished``, ``case_finished`` (with ``result``
+   and ``batch``, the tests finished since the previous event) and ``finished``; each carries ``attempt`` and
+   ``seq``. Events may repeat what the snapshot holds: drop duplicates by ``(attempt, seq)``.
+3. the last message is the authoritative ``finished`` (``"authoritative": true``, sent once the result is in the
+   database); the server then closes with 1000. A submission already judged gets its snapshot and the close.
+
+Tests the viewer may not see arrive without output or messages, exactly as in the HTTP API. The client sends
+nothing (anything it sends is ignored). A submission that is not the viewer's closes the socket with 4404.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+from uuid import UUID
+
+import msgspec
+from litestar import WebSocket, websocket
+from litestar.channels import ChannelsPlugin
+from litestar.channels.subscriber import Subscriber
+from litestar.di import NamedDependency
+from litestar.exceptions import WebSocketDisconnect
+from litestar.params import FromPath
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from api.db import models as m
+from api.domain.accounts.guards import is_staff, requires_active_user
+from api.domain.problems.services import testset_manifest
+from api.domain.submissions import schemas
+from api.domain.submissions.views import Audience, case_views, filter_event, submission_view
+from api.lib.schema import CamelizedBaseStruct
+from judge_worker.contracts import (
+    JUDGE_QUEUE,
+    Finished,
+    JudgeEvent,
+    JudgeProgress,
+    decode_event,
+    progress_key,
+    submission_channel,
+)
+
+__all__ = ["Progress", "Snapshot", "submission_progress"]
+
+logger = logging.getLogger("verdict.live")
+RECHECK_S: Final = 15.0  # with no event for this long, look at the database (a lost final event ends nothing)
+_CAMEL: Final = re.compile(r"_([a-z0-9])")
+
+
+class Progress(CamelizedBaseStruct):
+    attempt: int
+    last_seq: int
+    total: int
+    compiled: bool | None
+    compile_output: str
+    cases: list[schemas.CaseView]
+
+
+class Snapshot(CamelizedBaseStruct, tag="snapshot", tag_field="type"):
+    submission: schemas.Submission
+    progress: Progress | None
+    queue_position: int | None
+
+
+class _Watch(msgspec.Struct, kw_only=True):
+    submission: m.Submission
+    tests: Sequence[Mapping[str, Any]]
+    audience: Audience
+    run: bool
+
+
+def _camel_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {_CAMEL.sub(lambda g: g.group(1).upper(), str(k)): _camel_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_camel_keys(v) for v in value]
+    return value
+
+
+def event_message(event: JudgeEvent) -> bytes:
+    return msgspec.json.encode(_camel_keys(msgspec.to_builtins(event)))
+
+
+async def _load(engine: AsyncEngine, submission_id: UUID, viewer: m.User) -> _Watch | None:
+    """The submission and its test manifest, in a short-lived session (released before streaming starts)."""
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        submission = await session.get(m.Submission, submission_id)
+        if submission is None or not (is_staff(viewer) or submission.user_id == viewer.id):
+            return None
+        testset = await session.get(m.TestSet, submission.testset_digest) if submission.testset_digest else None
+        tests = testset_manifest(testset)["tests"]
+    return _Watch(
+        submission=submission,
+        tests=tests,
+        audience=Audience(staff=is_staff(viewer)),
+        run=submission.kind is m.SubmissionKind.RUN,
+    )
+
+
+async def _snapshot(redis: Redis, watch: _Watch) -> Snapshot:
+    submission = watch.submission
+    view = submission_view(submission, watch.tests, watch.audience)
+    if submission.status is m.SubmissionStatus.DONE:
+        return Snapshot(submission=view, progress=None, queue_position=None)
+    progress: Progress | None = None
+    position: int | None = None
+    try:
+        raw = await redis.get(progress_key(submission.id))
+        rank = await redis.zrank(JUDGE_QUEUE, f"judge:{submission.id}:{submission.attempt}")
+    except (RedisError, OSError) as exc:
+        logger.warning("progress of %s unavailable: %s", submission.id, exc)
+        raw, rank = None, None
+    if rank is not None:
+        position = int(rank) + 1
+    if raw:
+        try:
+            state = msgspec.json.decode(raw, type=JudgeProgress)
+        except msgspec.DecodeError:
+            state = None
+        if state is not None and state.attempt == submission.attempt:
+            cases = [msgspec.to_builtins(c) for c in state.cases]
+            progress = Progress(
+                attempt=state.attempt,
+                last_seq=state.last_seq,
+                total=state.total,
+                compiled=state.compiled,
+                compile_output=state.compile_output,
+                cases=case_views(cases, watch.tests, watch.audience, run=watch.run),
+            )
+    return Snapshot(submission=view, progress=progress, queue_position=position)
+
+
+async def _is_done(engine: AsyncEngine, submission_id: UUID) -> m.Submission | None:
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        submission = await session.get(m.Submission, submission_id)
+    return submission if submission is not None and submission.status is m.SubmissionStatus.DONE else None
+
+
+async def _relay(socket: WebSocket[Any, Any, Any], subscriber: Subscriber, watch: _Watch, engine: AsyncEngine) -> None:
+    """Forward events until the authoritative final one (or the client leaves)."""
+    inbox: asyncio.Queue[bytes] = asyncio.Queue()
+    attempt = watch.submission.attempt
+
+    async def pump() -> None:
+        async for raw in subscriber.iter_events():
+            await inbox.put(raw)
+
+    async def listen() -> None:
+        with contextlib.suppress(WebSocketDisconnect):
+            while True:
+                await socket.receive_data(mode="text")
+
+    pump_task = asyncio.create_task(pump())
+    listen_task = asyncio.create_task(listen())
+    try:
+        while True:
+            getter = asyncio.create_task(inbox.get())
+            done, _pending = await asyncio.wait(
+                {getter, listen_task}, timeout=RECHECK_S, return_when=asyncio.FIRST_COMPLETED
+            )
+            if getter not in done:
+                getter.cancel()
+                if listen_task in done:
+                    return  # the client went away
+                finished = await _is_done(engine, watch.submission.id)
+                if finished is not None and finished.attempt >= attempt:
+                    watch.submission = finished
+                    view = submission_view(finished, watch.tests, watch.audience)
+                    final = Snapshot(submission=view, progress=None, queue_position=None)
+                    await socket.send_text(msgspec.json.encode(final).decode())
+                    return
+                continue
+            try:
+                event = decode_event(getter.result())
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                continue
+            if event.attempt < attempt:
+                continue  # a late event of an earlier attempt
+            attempt = event.attempt
+            shown = filter_event(event, watch.tests, watch.audience, run=watch.run)
+            await socket.send_text(event_message(shown).decode())
+            if isinstance(event, Finished) and event.authoritative:
+                return
+    finally:
+        for task in (pump_task, listen_task):
+            task.cancel()
+        await asyncio.gather(pump_task, listen_task, return_exceptions=True)
+
+
+@websocket("/ws/submissions/{submission_id:uuid}", guards=[requires_active_user], name="submission_progress")
+async def submission_progress(
+    socket: WebSocket[Any, Any, Any],
+    *,
+    submission_id: FromPath[UUID],
+    channels: NamedDependency[ChannelsPlugin],
+    current_user: NamedDependency[m.User],
+    db_engine: NamedDependency[AsyncEngine],
+    redis: NamedDependency[Redis],
+) -> None:
+    """Subscribe first, then the snapshot, then the events until the final one (see the module docstring)."""
+    watch = await _load(db_engine, submission_id, current_user)
+    if watch is None:
+        await socket.close(code=4404, reason="no such submission, or not yours")
+        return
+    await socket.accept()
+    async with channels.start_subscription([submission_channel(submission_id)]) as subscriber:
+        snapshot = await _snapshot(redis, watch)
+        await socket.send_text(msgspec.json.encode(snapshot).decode())
+        if watch.submission.status is not m.SubmissionStatus.DONE:
+            await _relay(socket, subscriber, watch, db_engine)
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        await socket.close(code=1000)
