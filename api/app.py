@@ -28,12 +28,17 @@ from api.db.engine import create_engine, sqlalchemy_config
 from api.domain.accounts.plugin import AccountsPlugin
 from api.domain.internal.controllers import InternalController
 from api.domain.judge0.controllers import judge0_router
+from api.domain.problems.controllers import ProblemController
+from api.domain.submissions.controllers import RunController, SubmissionController
+from api.domain.submissions.websocket import submission_progress
 from api.domain.system.controllers import HealthController, SystemController
+from api.lib.csp import security_headers_middleware
 from api.lib.exceptions import exception_handlers
 from api.lib.json_body import json_body_middleware
 from api.lib.middleware import request_id_middleware
 from api.logging import configure_logging
-from api.pages.home import HomePage
+from api.pages import PAGE_CONTROLLERS
+from api.pages.filters import register_template_filters
 from api.queue import JudgeQueue, create_arq_pool
 from api.settings import Settings, load_settings
 
@@ -104,7 +109,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SystemController,
             InternalController,
             judge0_router(settings),
-            HomePage,
+            ProblemController,
+            SubmissionController,
+            RunController,
+            submission_progress,
+            *PAGE_CONTROLLERS,
             create_static_files_router(path="/static", directories=[static_dir], include_in_schema=False),
         ],
         plugins=[
@@ -117,7 +126,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "redis": Provide(provide_redis, sync_to_thread=False),
             "judge_queue": Provide(provide_judge_queue),
         },
-        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=WEB_DIR / "templates", engine=JinjaTemplateEngine, engine_callback=register_template_filters
+        ),
         openapi_config=OpenAPIConfig(
             title="Verdict API",
             version=VERSION,
@@ -134,7 +145,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ],
         ),
         exception_handlers=exception_handlers,
-        middleware=[request_id_middleware, json_body_middleware],
+        middleware=[request_id_middleware, security_headers_middleware, json_body_middleware],
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],
