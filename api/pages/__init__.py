@@ -1,0 +1,17 @@
+"""Jinja page controllers: they render templates from ``web/templates`` with data from the domain services, and
+hold no rules of their own (the page's JavaScript sends every change to the JSON API)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from litestar.types import ControllerRouterHandler
+
+from api.pages.accounts import AccountPages
+from api.pages.home import HomePage
+from api.pages.problems import ProblemPages
+from api.pages.submissions import SubmissionPages
+
+__all__ = ["PAGE_CONTROLLERS"]
+
+PAGE_CONTROLLERS: Final[tuple[ControllerRouterHandler, ...]] = (HomePage, AccountPages, ProblemPages, SubmissionPages)

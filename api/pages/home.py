@@ -1,7 +1,11 @@
 from __future__ import annotations
 
 from litestar import Controller, get
+from litestar.di import NamedDependency
 from litestar.response import Template
+
+from api.db import models as m
+from api.pages._common import page
 
 __all__ = ["HomePage"]
 
@@ -10,5 +14,5 @@ class HomePage(Controller):
     include_in_schema = False
 
     @get("/", name="home")
-    async def home(self) -> Template:
-        return Template(template_name="home.html.j2", context={})
+    async def home(self, optional_user: NamedDependency[m.User | None]) -> Template:
+        return page("home.html.j2", user=optional_user, nav="home")

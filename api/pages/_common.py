@@ -1,0 +1,44 @@
+"""What every page controller shares: the template context, the sign-in redirect, safe ``next`` targets."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+from urllib.parse import urlencode
+
+from litestar import Request
+from litestar.response import Redirect, Template
+
+from api.db import models as m
+from api.domain.accounts.guards import is_staff
+
+__all__ = ["AnyRequest", "page", "safe_next", "sign_in_redirect"]
+
+AnyRequest = Request[Any, Any, Any]
+_NO_STORE: Final = {"Cache-Control": "no-store"}
+
+
+def page(template: str, *, user: m.User | None, nav: str = "", title: str = "", **context: Any) -> Template:
+    """A page rendered for ``user`` (None: signed out). Pages show personal data, so they are never cached."""
+    values: dict[str, Any] = {
+        "user": user,
+        "is_staff": user is not None and is_staff(user),
+        "nav": nav,
+        "title": title,
+        **context,
+    }
+    return Template(template_name=template, context=values, headers=_NO_STORE)
+
+
+def safe_next(target: str | None, default: str = "/problems") -> str:
+    """A local path to go to after signing in; anything that could leave the site becomes ``default``."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or "\n" in target:
+        return default
+    if target.startswith(("/api/", "/ws/", "/internal/", "/login", "/register")):
+        return default
+    return target
+
+
+def sign_in_redirect(request: AnyRequest) -> Redirect:
+    """Send a signed-out visitor to the sign-in page, and back here afterwards."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(path="/login?" + urlencode({"next": safe_next(here)}), status_code=303)

@@ -1,0 +1,61 @@
+"""Account pages: register, confirm the address, sign in, forgot and reset the password, profile.
+
+The forms are sent by ``web/static/js/forms.js`` to the accounts API (``/api/auth/*``, ``/api/me``) as JSON, with
+the session cookie and the CSRF header; these controllers only render them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+from litestar.response import Redirect, Template
+
+from api.db import models as m
+from api.pages._common import AnyRequest, page, safe_next, sign_in_redirect
+
+__all__ = ["AccountPages"]
+
+Token = Annotated[str | None, QueryParameter(max_length=200)]
+
+
+class AccountPages(Controller):
+    include_in_schema = False
+
+    @get("/register", name="page:register")
+    async def register(self, optional_user: NamedDependency[m.User | None]) -> Template | Redirect:
+        if optional_user is not None:
+            return Redirect(path="/problems", status_code=303)
+        return page("accounts/register.html.j2", user=None, nav="register")
+
+    @get("/verify-email", name="page:verify-email")
+    async def verify_email(self, optional_user: NamedDependency[m.User | None], token: Token = None) -> Template:
+        return page("accounts/verify_email.html.j2", user=optional_user, token=token or "")
+
+    @get("/login", name="page:login")
+    async def login(
+        self,
+        optional_user: NamedDependency[m.User | None],
+        next_path: Annotated[str | None, QueryParameter(query="next", max_length=2000)] = None,
+    ) -> Template | Redirect:
+        target = safe_next(next_path)
+        if optional_user is not None:
+            return Redirect(path=target, status_code=303)
+        reason = "Sign in to go on." if next_path else ""
+        return page("accounts/login.html.j2", user=None, nav="login", next=target, reason=reason)
+
+    @get("/forgot-password", name="page:forgot-password")
+    async def forgot_password(self, optional_user: NamedDependency[m.User | None]) -> Template:
+        return page("accounts/forgot_password.html.j2", user=optional_user)
+
+    @get("/reset-password", name="page:reset-password")
+    async def reset_password(self, optional_user: NamedDependency[m.User | None], token: Token = None) -> Template:
+        return page("accounts/reset_password.html.j2", user=optional_user, token=token or "")
+
+    @get("/profile", name="page:profile")
+    async def profile(self, request: AnyRequest, optional_user: NamedDependency[m.User | None]) -> Template | Redirect:
+        if optional_user is None:
+            return sign_in_redirect(request)
+        return page("accounts/profile.html.j2", user=optional_user, nav="profile")

@@ -1,0 +1,109 @@
+"""Submission pages: your history (filter by problem and verdict) and one submission with its source, per-test
+results and compiler output, live while it is judged. Data comes from :class:`SubmissionService` with the same
+views as ``/api/submissions`` (a hidden test shows its verdict, never its data)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Final
+from uuid import UUID
+
+from litestar import Controller, get
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Template
+
+from api.db import models as m
+from api.domain.accounts.guards import is_staff
+from api.domain.problems.controllers import provide_problems_service
+from api.domain.problems.services import ProblemService, testset_manifest
+from api.domain.submissions.controllers import provide_submissions_service
+from api.domain.submissions.services import SubmissionService
+from api.domain.submissions.views import Audience, submission_view, summary_view
+from api.pages._common import AnyRequest, page, sign_in_redirect
+
+__all__ = ["SubmissionPages"]
+
+PAGE_SIZE: Final = 25
+VERDICTS: Final = ("AC", "WA", "TLE", "MLE", "OLE", "RTE", "CE", "IE")
+
+
+class SubmissionPages(Controller):
+    include_in_schema = False
+    dependencies = {
+        "problems_service": Provide(provide_problems_service),
+        "submissions_service": Provide(provide_submissions_service),
+    }
+
+    @get("/submissions", name="page:submissions")
+    async def list_submissions(
+        self,
+        *,
+        request: AnyRequest,
+        optional_user: NamedDependency[m.User | None],
+        submissions_service: NamedDependency[SubmissionService],
+        problems_service: NamedDependency[ProblemService],
+        problem: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        verdict: Annotated[str | None, QueryParameter(max_length=8)] = None,
+        page_number: Annotated[int, QueryParameter(query="page", ge=1, le=10_000)] = 1,
+    ) -> Template | Redirect:
+        if optional_user is None:
+            return sign_in_redirect(request)
+        found = await submissions_service.find_problem(optional_user, None, problem) if problem else None
+        chosen = verdict if verdict in VERDICTS else None
+        items, total = await submissions_service.search(
+            optional_user,
+            problem=found,
+            user_id=optional_user.id,
+            kind=None,
+            status=None,
+            verdict=chosen,
+            language=None,
+            limit=PAGE_SIZE,
+            offset=(page_number - 1) * PAGE_SIZE,
+        )
+        problem_ids = {s.problem_id for s in items if s.problem_id is not None}
+        problems = await problems_service.list(m.Problem.id.in_(problem_ids)) if problem_ids else []
+        return page(
+            "submissions/list.html.j2",
+            user=optional_user,
+            nav="submissions",
+            submissions=[summary_view(s) for s in items],
+            problems={p.id: p for p in problems},
+            problem=found,
+            verdict=chosen or "",
+            verdicts=VERDICTS,
+            total=total,
+            page_number=page_number,
+            pages=max(1, -(-total // PAGE_SIZE)),
+        )
+
+    @get("/submissions/{submission_id:uuid}", name="page:submission")
+    async def show_submission(
+        self,
+        *,
+        request: AnyRequest,
+        submission_id: FromPath[UUID],
+        optional_user: NamedDependency[m.User | None],
+        submissions_service: NamedDependency[SubmissionService],
+        problems_service: NamedDependency[ProblemService],
+    ) -> Template | Redirect:
+        if optional_user is None:
+            return sign_in_redirect(request)
+        submission = await submissions_service.for_viewer(optional_user, submission_id)
+        problem = await submissions_service.problem_of(submission)
+        testset = await problems_service.testset_of(problem) if problem is not None else None
+        if submission.testset_digest is not None and (testset is None or testset.digest != submission.testset_digest):
+            testset = await submissions_service.repository.session.get(m.TestSet, submission.testset_digest)
+        tests = testset_manifest(testset)["tests"]
+        attempts = await submissions_service.attempts_of(submission)
+        view = submission_view(submission, tests, Audience(staff=is_staff(optional_user)), attempts=attempts)
+        test_count = max(len(tests), len(view.results))
+        return page(
+            "submissions/show.html.j2",
+            user=optional_user,
+            nav="submissions",
+            submission=view,
+            problem=problem,
+            test_count=test_count,
+            live={"id": str(view.id), "testCount": test_count, "done": view.status is m.SubmissionStatus.DONE},
+        )
