@@ -14,7 +14,7 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from api.db import models as m
-from api.pages._common import AnyRequest, page, safe_next, sign_in_redirect
+from api.pages._common import SIGN_IN_REDIRECT, AnyRequest, render_page, requires_signed_in_page, safe_next
 
 __all__ = ["AccountPages"]
 
@@ -28,34 +28,29 @@ class AccountPages(Controller):
     async def register(self, optional_user: NamedDependency[m.User | None]) -> Template | Redirect:
         if optional_user is not None:
             return Redirect(path="/problems", status_code=303)
-        return page("accounts/register.html.j2", user=None, nav="register")
+        return render_page("accounts/register.html.j2", user=None, nav="register")
 
     @get("/verify-email", name="page:verify-email")
     async def verify_email(self, optional_user: NamedDependency[m.User | None], token: Token = None) -> Template:
-        return page("accounts/verify_email.html.j2", user=optional_user, token=token or "")
+        return render_page("accounts/verify_email.html.j2", user=optional_user, token=token or "")
 
     @get("/login", name="page:login")
-    async def login(
-        self,
-        optional_user: NamedDependency[m.User | None],
-        next_path: Annotated[str | None, QueryParameter(query="next", max_length=2000)] = None,
-    ) -> Template | Redirect:
-        target = safe_next(next_path)
+    async def login(self, request: AnyRequest, optional_user: NamedDependency[m.User | None]) -> Template | Redirect:
+        next_path = request.query_params.get("next")
+        target = safe_next(next_path[:2000] if next_path else None)
         if optional_user is not None:
             return Redirect(path=target, status_code=303)
         reason = "Sign in to go on." if next_path else ""
-        return page("accounts/login.html.j2", user=None, nav="login", next=target, reason=reason)
+        return render_page("accounts/login.html.j2", user=None, nav="login", next=target, reason=reason)
 
     @get("/forgot-password", name="page:forgot-password")
     async def forgot_password(self, optional_user: NamedDependency[m.User | None]) -> Template:
-        return page("accounts/forgot_password.html.j2", user=optional_user)
+        return render_page("accounts/forgot_password.html.j2", user=optional_user)
 
     @get("/reset-password", name="page:reset-password")
     async def reset_password(self, optional_user: NamedDependency[m.User | None], token: Token = None) -> Template:
-        return page("accounts/reset_password.html.j2", user=optional_user, token=token or "")
+        return render_page("accounts/reset_password.html.j2", user=optional_user, token=token or "")
 
-    @get("/profile", name="page:profile")
-    async def profile(self, request: AnyRequest, optional_user: NamedDependency[m.User | None]) -> Template | Redirect:
-        if optional_user is None:
-            return sign_in_redirect(request)
-        return page("accounts/profile.html.j2", user=optional_user, nav="profile")
+    @get("/profile", name="page:profile", guards=[requires_signed_in_page], exception_handlers=SIGN_IN_REDIRECT)
+    async def profile(self, current_user: NamedDependency[m.User]) -> Template:
+        return render_page("accounts/profile.html.j2", user=current_user, nav="profile")

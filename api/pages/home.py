@@ -5,7 +5,7 @@ from litestar.di import NamedDependency
 from litestar.response import Template
 
 from api.db import models as m
-from api.pages._common import page
+from api.pages._common import render_page
 
 __all__ = ["HomePage"]
 
@@ -15,4 +15,4 @@ class HomePage(Controller):
 
     @get("/", name="home")
     async def home(self, optional_user: NamedDependency[m.User | None]) -> Template:
-        return page("home.html.j2", user=optional_user, nav="home")
+        return render_page("home.html.j2", user=optional_user, nav="home")

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Final
 from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from redis.asyncio import Redis
 
 from api.db import models as m
@@ -20,7 +20,7 @@ from api.domain.problems.services import ProblemService, ensure_can_edit
 from api.domain.submissions.controllers import provide_submissions_service
 from api.domain.submissions.services import SubmissionService
 from api.domain.submissions.views import summary_view
-from api.pages._common import AnyRequest, page, sign_in_redirect
+from api.pages._common import SIGN_IN_REDIRECT, render_page, requires_signed_in_page
 
 __all__ = ["ProblemPages"]
 
@@ -39,6 +39,8 @@ async def _language_choices(problem_languages: list[str], redis: Redis) -> list[
 
 class ProblemPages(Controller):
     include_in_schema = False
+    guards = [requires_signed_in_page]
+    exception_handlers = SIGN_IN_REDIRECT
     dependencies = {
         "problems_service": Provide(provide_problems_service),
         "submissions_service": Provide(provide_submissions_service),
@@ -48,35 +50,32 @@ class ProblemPages(Controller):
     async def list_problems(
         self,
         *,
-        request: AnyRequest,
-        optional_user: NamedDependency[m.User | None],
+        current_user: NamedDependency[m.User],
         problems_service: NamedDependency[ProblemService],
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
         tag: Annotated[str | None, QueryParameter(max_length=40)] = None,
         difficulty: Annotated[str | None, QueryParameter(max_length=10)] = None,
-        page_number: Annotated[int, QueryParameter(query="page", ge=1, le=10_000)] = 1,
-    ) -> Template | Redirect:
-        if optional_user is None:
-            return sign_in_redirect(request)
+        page: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1,
+    ) -> Template:
         query, tag_name = (q or "").strip(), (tag or "").strip()
         level = difficulty if difficulty in DIFFICULTIES else None
         items, total = await problems_service.search(
-            optional_user,
+            current_user,
             query=query or None,
             tag=tag_name or None,
             difficulty=level,
             visibility=None,
             limit=PAGE_SIZE,
-            offset=(page_number - 1) * PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
         )
         pages = max(1, -(-total // PAGE_SIZE))
-        return page(
+        return render_page(
             "problems/list.html.j2",
-            user=optional_user,
+            user=current_user,
             nav="problems",
             problems=[problems_service.to_summary(p) for p in items],
             total=total,
-            page_number=page_number,
+            page_number=page,
             pages=pages,
             q=query,
             tag=tag_name,
@@ -87,50 +86,40 @@ class ProblemPages(Controller):
         )
 
     @get("/problems/new", name="page:problem-new")
-    async def new_problem(
-        self, request: AnyRequest, optional_user: NamedDependency[m.User | None]
-    ) -> Template | Redirect:
-        if optional_user is None:
-            return sign_in_redirect(request)
-        ensure_can_edit(optional_user)
-        return page(
-            "problems/edit.html.j2", user=optional_user, nav="new-problem", problem=None, languages=VERDICT_LANGUAGES
+    async def new_problem(self, current_user: NamedDependency[m.User]) -> Template:
+        ensure_can_edit(current_user)
+        return render_page(
+            "problems/edit.html.j2", user=current_user, nav="new-problem", problem=None, languages=VERDICT_LANGUAGES
         )
 
     @get("/problems/{slug:str}/edit", name="page:problem-edit")
     async def edit_problem(
         self,
         *,
-        request: AnyRequest,
         slug: FromPath[str],
-        optional_user: NamedDependency[m.User | None],
+        current_user: NamedDependency[m.User],
         problems_service: NamedDependency[ProblemService],
-    ) -> Template | Redirect:
-        if optional_user is None:
-            return sign_in_redirect(request)
-        problem = await problems_service.for_editor(optional_user, slug)
-        view = await problems_service.to_view(problem, optional_user)
-        return page("problems/edit.html.j2", user=optional_user, problem=view, languages=VERDICT_LANGUAGES)
+    ) -> Template:
+        problem = await problems_service.for_editor(current_user, slug)
+        view = await problems_service.to_view(problem, current_user)
+        return render_page("problems/edit.html.j2", user=current_user, problem=view, languages=VERDICT_LANGUAGES)
 
     @get("/problems/{slug:str}", name="page:problem")
     async def show_problem(
         self,
         *,
-        request: AnyRequest,
         slug: FromPath[str],
-        optional_user: NamedDependency[m.User | None],
+        current_user: NamedDependency[m.User],
         problems_service: NamedDependency[ProblemService],
         submissions_service: NamedDependency[SubmissionService],
         redis: NamedDependency[Redis],
-    ) -> Template | Redirect:
-        if optional_user is None:
-            return sign_in_redirect(request)
-        problem = await problems_service.for_viewer(optional_user, slug)
-        view = await problems_service.to_view(problem, optional_user)
+    ) -> Template:
+        problem = await problems_service.for_viewer(current_user, slug)
+        view = await problems_service.to_view(problem, current_user)
         recent, _total = await submissions_service.search(
-            optional_user,
+            current_user,
             problem=problem,
-            user_id=optional_user.id,
+            user_id=current_user.id,
             kind=m.SubmissionKind.SUBMISSION,
             status=None,
             verdict=None,
@@ -147,13 +136,13 @@ class ProblemPages(Controller):
             "sampleInput": view.samples[0].input if view.samples else "",
             "judgeable": view.testset_digest is not None,
         }
-        return page(
+        return render_page(
             "problems/show.html.j2",
-            user=optional_user,
+            user=current_user,
             nav="problems",
             title=view.title,
             problem=view,
-            can_edit=is_staff(optional_user),
+            can_edit=is_staff(current_user),
             recent=[summary_view(s) for s in recent],
             editor=editor,  # rendered with |tojson, which escapes <, > and & for a <script> data block
         )

@@ -10,7 +10,7 @@ from uuid import UUID
 from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from api.db import models as m
 from api.domain.accounts.guards import is_staff
@@ -19,7 +19,7 @@ from api.domain.problems.services import ProblemService, testset_manifest
 from api.domain.submissions.controllers import provide_submissions_service
 from api.domain.submissions.services import SubmissionService
 from api.domain.submissions.views import Audience, submission_view, summary_view
-from api.pages._common import AnyRequest, page, sign_in_redirect
+from api.pages._common import SIGN_IN_REDIRECT, render_page, requires_signed_in_page
 
 __all__ = ["SubmissionPages"]
 
@@ -29,6 +29,8 @@ VERDICTS: Final = ("AC", "WA", "TLE", "MLE", "OLE", "RTE", "CE", "IE")
 
 class SubmissionPages(Controller):
     include_in_schema = False
+    guards = [requires_signed_in_page]
+    exception_handlers = SIGN_IN_REDIRECT
     dependencies = {
         "problems_service": Provide(provide_problems_service),
         "submissions_service": Provide(provide_submissions_service),
@@ -38,34 +40,31 @@ class SubmissionPages(Controller):
     async def list_submissions(
         self,
         *,
-        request: AnyRequest,
-        optional_user: NamedDependency[m.User | None],
+        current_user: NamedDependency[m.User],
         submissions_service: NamedDependency[SubmissionService],
         problems_service: NamedDependency[ProblemService],
         problem: Annotated[str | None, QueryParameter(max_length=64)] = None,
         verdict: Annotated[str | None, QueryParameter(max_length=8)] = None,
-        page_number: Annotated[int, QueryParameter(query="page", ge=1, le=10_000)] = 1,
-    ) -> Template | Redirect:
-        if optional_user is None:
-            return sign_in_redirect(request)
-        found = await submissions_service.find_problem(optional_user, None, problem) if problem else None
+        page: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1,
+    ) -> Template:
+        found = await submissions_service.find_problem(current_user, None, problem) if problem else None
         chosen = verdict if verdict in VERDICTS else None
         items, total = await submissions_service.search(
-            optional_user,
+            current_user,
             problem=found,
-            user_id=optional_user.id,
+            user_id=current_user.id,
             kind=None,
             status=None,
             verdict=chosen,
             language=None,
             limit=PAGE_SIZE,
-            offset=(page_number - 1) * PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
         )
         problem_ids = {s.problem_id for s in items if s.problem_id is not None}
         problems = await problems_service.list(m.Problem.id.in_(problem_ids)) if problem_ids else []
-        return page(
+        return render_page(
             "submissions/list.html.j2",
-            user=optional_user,
+            user=current_user,
             nav="submissions",
             submissions=[summary_view(s) for s in items],
             problems={p.id: p for p in problems},
@@ -73,7 +72,7 @@ class SubmissionPages(Controller):
             verdict=chosen or "",
             verdicts=VERDICTS,
             total=total,
-            page_number=page_number,
+            page_number=page,
             pages=max(1, -(-total // PAGE_SIZE)),
         )
 
@@ -81,26 +80,23 @@ class SubmissionPages(Controller):
     async def show_submission(
         self,
         *,
-        request: AnyRequest,
         submission_id: FromPath[UUID],
-        optional_user: NamedDependency[m.User | None],
+        current_user: NamedDependency[m.User],
         submissions_service: NamedDependency[SubmissionService],
         problems_service: NamedDependency[ProblemService],
-    ) -> Template | Redirect:
-        if optional_user is None:
-            return sign_in_redirect(request)
-        submission = await submissions_service.for_viewer(optional_user, submission_id)
+    ) -> Template:
+        submission = await submissions_service.for_viewer(current_user, submission_id)
         problem = await submissions_service.problem_of(submission)
         testset = await problems_service.testset_of(problem) if problem is not None else None
         if submission.testset_digest is not None and (testset is None or testset.digest != submission.testset_digest):
             testset = await submissions_service.repository.session.get(m.TestSet, submission.testset_digest)
         tests = testset_manifest(testset)["tests"]
         attempts = await submissions_service.attempts_of(submission)
-        view = submission_view(submission, tests, Audience(staff=is_staff(optional_user)), attempts=attempts)
+        view = submission_view(submission, tests, Audience(staff=is_staff(current_user)), attempts=attempts)
         test_count = max(len(tests), len(view.results))
-        return page(
+        return render_page(
             "submissions/show.html.j2",
-            user=optional_user,
+            user=current_user,
             nav="submissions",
             submission=view,
             problem=problem,
