@@ -87,7 +87,8 @@ def test_dependencies_skip_a_group_whose_prerequisite_failed() -> None:
     assert summary.score == 50.0
     assert summary.verdict is WA
     b = next(g for g in summary.groups if g.name == "b")
-    assert b.skipped and b.points == 0.0
+    assert b.skipped
+    assert b.points == 0.0
 
 
 def test_dependencies_are_transitive() -> None:
@@ -110,7 +111,8 @@ def test_group_without_short_circuit_runs_every_test() -> None:
     assert ran == [0, 1, 2]
     summary = plan.summary()
     assert summary.score == pytest.approx(66.6667, abs=1e-3)  # per-test points inside a 0-point group
-    assert summary.groups[0].points == 4.0 and summary.groups[0].max_points == 6.0
+    assert summary.groups[0].points == 4.0
+    assert summary.groups[0].max_points == 6.0
 
 
 def test_partial_points_do_not_short_circuit_and_the_lowest_counts_in_a_subtask() -> None:
@@ -164,7 +166,8 @@ def test_no_tests_is_accepted() -> None:
     plan = GradingPlan([], GradingPolicy())
     assert plan.done
     summary = plan.summary()
-    assert summary.verdict is AC and summary.score == 100.0
+    assert summary.verdict is AC
+    assert summary.score == 100.0
 
 
 def test_zero_points_everywhere_scores_by_verdict() -> None:
@@ -194,7 +197,8 @@ def test_a_test_in_an_undeclared_group_is_scored_per_test() -> None:
     run_all(plan, {0: (AC, 1), 1: (AC, 1)})
     summary = plan.summary()
     assert summary.score == 100.0
-    assert summary.groups[0].name == "x" and summary.groups[0].max_points == 2.0
+    assert summary.groups[0].name == "x"
+    assert summary.groups[0].max_points == 2.0
 
 
 def test_recording_twice_is_a_bug() -> None:

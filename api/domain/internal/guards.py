@@ -14,7 +14,7 @@ from api.settings import Settings
 __all__ = ["requires_judge_token"]
 
 
-def requires_judge_token(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+async def requires_judge_token(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
     settings: Settings = connection.app.state["app_state"].settings
     scheme, _, token = connection.headers.get("authorization", "").partition(" ")
     expected = settings.judge_token

@@ -1,0 +1,243 @@
+"""The grader with the real sandbox, in-process: compile once, verdicts, parallel slots, policy, checkers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import msgspec
+import pytest
+
+from judge_worker.contracts import (
+    CaseFinished,
+    Compiling,
+    Finished,
+    InlineTest,
+    JudgeLimits,
+    JudgeRequest,
+    TestCaseData,
+    TestGroup,
+    TestSetData,
+    Verdict,
+)
+from judge_worker.grader import SlotPool
+from sandbox import Sandbox, SandboxError
+from tests.integration.fleet.conftest import Judge
+
+pytestmark = pytest.mark.sandbox
+
+SUM_PY = "import sys\nprint(sum(map(int, sys.stdin.read().split())))\n"
+SUM_CPP = """#include <iostream>
+int main() { long long a, b; std::cin >> a >> b; std::cout << a + b << "\\n"; }
+"""
+
+
+def request(language: str, source: str, *tests: InlineTest, **fields: object) -> JudgeRequest:
+    name = {"python3": "main.py", "cpp17": "main.cpp"}.get(language, "main.txt")
+    return JudgeRequest(
+        submission_id=uuid.uuid4(),
+        language=language,
+        files={name: source},
+        inline_tests=tests,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def sums(n: int, *, visible: bool = False) -> tuple[InlineTest, ...]:
+    return tuple(
+        InlineTest(input=f"{i} {i}\n".encode(), expected=f"{2 * i}\n".encode(), visible=visible) for i in range(n)
+    )
+
+
+async def test_a_compiled_language_compiles_once_for_all_tests(judge: Judge) -> None:
+    report = await judge.grade(request("cpp17", SUM_CPP, *sums(6)))
+    assert report.verdict is Verdict.AC
+    assert report.score == 100.0
+    assert judge.executor.compiles == ["cpp17"]
+    assert judge.executor.runs == 6
+    assert [case.index for case in report.cases] == list(range(6))
+    assert all(case.cpu_ms >= 0 and case.memory_kib > 0 for case in report.cases)
+
+
+async def test_a_compile_error_is_ce_with_the_compiler_output(judge: Judge) -> None:
+    report = await judge.grade(request("cpp17", "int main() { return undefined_name; }\n", *sums(3)))
+    assert report.verdict is Verdict.CE
+    assert "undefined_name" in report.compile_output
+    assert report.cases == ()
+    assert judge.executor.runs == 0
+
+
+@pytest.mark.parametrize(
+    ("source", "limits", "verdict", "detail"),
+    [
+        ("print(1)\n", JudgeLimits(), Verdict.WA, ""),
+        ("while True:\n    pass\n", JudgeLimits(time_ms=200), Verdict.TLE, "CPU time"),
+        ("import time\ntime.sleep(30)\n", JudgeLimits(time_ms=200, wall_ms=400), Verdict.TLE, "wall-clock"),
+        ("x = bytearray(400 * 1024 * 1024)\nprint(len(x))\n", JudgeLimits(memory_kib=64 * 1024), Verdict.MLE, ""),
+        ("import sys\nsys.stdout.write('x' * (8 << 20))\n", JudgeLimits(output_kib=1024), Verdict.OLE, ""),
+        ("raise SystemExit(3)\n", JudgeLimits(), Verdict.RTE, "exited with code 3"),
+        ("import ctypes\nctypes.string_at(0)\n", JudgeLimits(), Verdict.RTE, "SIGSEGV"),
+    ],
+)
+async def test_program_failures_are_verdicts(
+    judge: Judge, source: str, limits: JudgeLimits, verdict: Verdict, detail: str
+) -> None:
+    report = await judge.grade(request("python3", source, *sums(1), limits=limits))
+    assert report.verdict is verdict, report
+    (case,) = report.cases
+    assert case.verdict is verdict
+    assert detail in case.message
+    assert report.score == 0.0
+    if "code 3" in detail:
+        assert case.exit_code == 3
+    if "SIGSEGV" in detail:
+        assert case.signal == 11
+
+
+async def test_tests_run_across_free_slots(judge: Judge) -> None:
+    slow = "import time, sys\ntime.sleep(0.4)\nprint(sum(map(int, sys.stdin.read().split())))\n"
+    started = time.monotonic()
+    report = await judge.grade(request("python3", slow, *sums(6)))
+    parallel = time.monotonic() - started
+    assert report.verdict is Verdict.AC
+    assert judge.executor.most_in_flight == 2  # the job's own slot and the one free slot
+    assert parallel < 6 * 0.4  # six 0.4 s tests in well under 2.4 s
+    # With every other slot taken, the same job runs its tests one at a time.
+    judge.executor.most_in_flight = 0
+    await judge.slots.acquire()
+    try:
+        judge.slots = _one_free(judge.slots)
+        report = await judge.grade(request("python3", slow, *sums(3)))
+    finally:
+        judge.slots.release()
+    assert report.verdict is Verdict.AC
+    assert judge.executor.most_in_flight == 1
+
+
+def _one_free(pool: SlotPool) -> SlotPool:
+    """A pool of which only one slot is free (the rest held by other jobs)."""
+    narrow = SlotPool(pool.size)
+    narrow.in_use = pool.size - 1
+    return narrow
+
+
+async def test_a_waiting_job_goes_before_borrowing() -> None:
+    pool = SlotPool(2)
+    await pool.acquire()  # job A
+    assert pool.try_acquire()  # A borrows the free slot
+    waiter = asyncio.ensure_future(pool.acquire())  # job B waits for its own slot
+    await asyncio.sleep(0)
+    pool.release()  # A's borrowed slot goes to B, not back to borrowing
+    await waiter
+    assert not pool.try_acquire()
+    assert pool.in_use == 2
+
+
+async def test_short_circuit_groups_and_dependencies(judge: Judge) -> None:
+    # Tests 0-1 are group "a" (30 points), 2-3 group "b" (70, needs "a"); test 4 is a free sample.
+    echo_wrong_on_three = "import sys\nn = int(sys.stdin.read())\nprint(n if n != 3 else -1)\n"
+    tests = [TestCaseData(name=f"t{i}", input=f"{i}\n".encode(), expected=f"{i}\n".encode()) for i in range(5)]
+    testset = TestSetData(
+        tests=(
+            msgspec.structs.replace(tests[0], group="a"),
+            msgspec.structs.replace(tests[1], group="a"),
+            msgspec.structs.replace(tests[2], group="b"),
+            msgspec.structs.replace(tests[3], group="b"),
+            msgspec.structs.replace(tests[4], group="b"),
+        ),
+        groups=(TestGroup(name="a", points=30), TestGroup(name="b", points=70, depends_on=("a",))),
+    )
+    report = await judge.grade(request("python3", echo_wrong_on_three, testset_digest="0" * 64), testset)
+    assert report.verdict is Verdict.WA
+    assert report.score == 30.0
+    assert [(c.index, c.verdict, c.skipped) for c in report.cases] == [
+        (0, Verdict.AC, False),
+        (1, Verdict.AC, False),
+        (2, Verdict.AC, False),
+        (3, Verdict.WA, False),
+        (4, Verdict.WA, True),  # short-circuited after test 3
+    ]
+    assert [(g.name, g.points, g.verdict) for g in report.groups] == [("a", 30.0, Verdict.AC), ("b", 0.0, Verdict.WA)]
+    assert report.message.startswith("test 4: WA")
+
+
+async def test_visible_tests_keep_capped_output_and_hidden_ones_none(judge: Judge) -> None:
+    shout = "import sys\ndata = sys.stdin.read()\nsys.stderr.write('debug ' * 2000)\nprint(data.strip())\n"
+    tests = (
+        InlineTest(input=b"hi\n", expected=b"hi\n", visible=True),
+        InlineTest(input=b"x\n", expected=b"x\n", visible=False),
+    )
+    report = await judge.grade(request("python3", shout, *tests))
+    visible, hidden = report.cases
+    assert visible.stdout == "hi\n"
+    assert visible.stderr is not None
+    assert 0 < len(visible.stderr) <= 4096
+    assert hidden.stdout is None
+    assert hidden.stderr is None
+
+
+async def test_an_ad_hoc_run_accepts_any_output(judge: Judge) -> None:
+    report = await judge.grade(request("python3", "print(input()[::-1])\n", InlineTest(input=b"abc\n", expected=None)))
+    assert report.verdict is Verdict.AC
+    assert report.cases[0].stdout == "cba\n"
+
+
+async def test_file_input_and_output(judge: Judge) -> None:
+    source = "a, b = map(int, open('sum.in').read().split())\nopen('sum.out', 'w').write(f'{a + b}\\n')\n"
+    fine = await judge.grade(request("python3", source, *sums(2), input_file="sum.in", output_file="sum.out"))
+    assert fine.verdict is Verdict.AC
+    silent = await judge.grade(request("python3", "pass\n", *sums(1), input_file="sum.in", output_file="sum.out"))
+    assert silent.verdict is Verdict.WA
+    assert "no output file sum.out" in silent.cases[0].message
+
+
+async def test_unknown_language_is_ce_and_bad_file_names_too(judge: Judge) -> None:
+    unknown = await judge.grade(request("cobol", "DISPLAY 'HI'.", *sums(1)))
+    assert unknown.verdict is Verdict.CE
+    assert "unknown language" in unknown.compile_output
+    two = JudgeRequest(submission_id=uuid.uuid4(), language="python3", files={"a.py": "", "b.py": ""})
+    assert (await judge.grade(two)).verdict is Verdict.CE
+
+
+async def test_inline_tests_over_the_cap_are_refused_as_ie(judge: Judge) -> None:
+    huge = InlineTest(input=b"1" * (1024 * 1024 + 1), expected=b"")
+    report = await judge.grade(request("python3", SUM_PY, huge))
+    assert report.verdict is Verdict.IE
+    assert "cap" in report.message
+
+
+async def test_events_stream_in_order_and_end_with_finished(judge: Judge, plain_redis: object) -> None:
+    from redis.asyncio import Redis
+
+    from judge_worker.contracts import decode_event, progress_key, submission_channel
+
+    assert isinstance(plain_redis, Redis)
+    req = request("python3", SUM_PY, *sums(10))
+    pubsub = plain_redis.pubsub()
+    await pubsub.subscribe(submission_channel(req.submission_id))
+    await pubsub.get_message(timeout=1)  # the subscribe confirmation
+    report = await judge.grade(req)
+    events = []
+    while (message := await pubsub.get_message(timeout=0.5)) is not None:
+        events.append(decode_event(message["data"]))
+    await pubsub.aclose()  # type: ignore[no-untyped-call]
+    assert isinstance(events[0], Compiling)
+    assert events[0].seq == 1
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    cases = [c for e in events if isinstance(e, CaseFinished) for c in e.batch]
+    assert [c.index for c in cases] == list(range(10))
+    assert isinstance(events[-1], Finished)
+    assert not events[-1].authoritative
+    assert len([e for e in events if isinstance(e, CaseFinished)]) < 10  # coalesced
+    assert report.last_seq == events[-1].seq
+    progress = await plain_redis.get(progress_key(req.submission_id))
+    assert progress is not None
+    assert b'"finished"' in progress
+
+
+async def test_a_sandbox_that_cannot_run_is_a_host_fault(judge_sandbox: Sandbox, judge: Judge) -> None:
+    closed = Sandbox(judge_sandbox.config)  # never started: every run is refused
+    judge.executor.sandbox = closed
+    with pytest.raises(SandboxError):
+        await judge.grade(request("python3", SUM_PY, *sums(1)))
