@@ -207,6 +207,7 @@ class Judge0SubmissionService(service.SQLAlchemyAsyncRepositoryService[m.Judge0S
             select(m.Judge0Submission, m.Submission)
             .join(m.Submission, m.Submission.id == m.Judge0Submission.submission_id)
             .where(m.Judge0Submission.owner_id == owner_id)
+            .execution_options(populate_existing=True)  # always the database's state, not the session's copy
         )
 
     async def find(self, owner_id: UUID, token: str) -> Stored:
@@ -284,7 +285,7 @@ class Judge0SubmissionService(service.SQLAlchemyAsyncRepositoryService[m.Judge0S
 
     async def _state(self, submission_id: UUID) -> m.SubmissionStatus | None:
         state = await self.session.scalar(select(m.Submission.status).where(m.Submission.id == submission_id))
-        await self.session.rollback()  # hand the connection back to the pool while waiting
+        await self.session.commit()  # end the transaction: the connection goes back to the pool while waiting
         return state
 
     async def submit_and_wait(
@@ -302,7 +303,7 @@ class Judge0SubmissionService(service.SQLAlchemyAsyncRepositoryService[m.Judge0S
         if not isinstance(data, NewSubmission):
             return data
         stored = await self.add(owner_id=owner_id, data=data)
-        submission_id = stored.submission.id
+        submission_id, token = stored.submission.id, str(stored.row.token)
         await self.session.commit()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.config.wait_timeout_s
@@ -320,7 +321,7 @@ class Judge0SubmissionService(service.SQLAlchemyAsyncRepositoryService[m.Judge0S
                         break
         finally:
             await pubsub.reset()  # unsubscribes and releases the connection
-        return await self.find(owner_id, str(stored.row.token))
+        return await self.find(owner_id, token)
 
     # --- retention ---------------------------------------------------------------------------------------------
 
