@@ -1,10 +1,12 @@
 """One run in one slot: spawn nsjail from the slot's thread, feed and capture, enforce, measure, clean up.
 
-CPU time. We reap nsjail only after reading its own CPU time from ``/proc/<pid>/schedstat`` while it is a zombie
-(a pidfd tells us it exited; nothing else reaps it). ``wait4`` then returns nsjail's time plus everything it reaped
-(the jail's init, which reaped or zapped every other jailed process), so the jail's CPU time is the difference:
-exact to the microsecond and free of nsjail's own start-up. During the run the slot's CPU counter (cgroup) drives
-the CPU-limit monitor, which kills the jail once the limit is passed.
+CPU time comes from the slot's cgroup counter, which charges every jailed process and thread at nanosecond
+precision, including those killed or never waited for. On cgroup v1 that counter also holds nsjail (it is born in
+the slot) and the slot thread's spawning work; both are measured and taken away: nsjail's own time is read from
+``/proc/<pid>/schedstat`` while it is a zombie (a pidfd says it exited, nothing else reaps it) and the thread's
+with ``CLOCK_THREAD_CPUTIME_ID``. The jail's init reports its own time too (nsjail's set-up of the jail happens in
+that process before it becomes init), so what is left is the program's own. During the run the same counter
+drives the CPU-limit monitor, which kills the jail once the limit is passed.
 
 Killing. The jailed processes are SIGKILLed (never nsjail: it must reap the jail for the accounting) until nsjail
 exits; a jail that nsjail had not cloned yet is caught on a later round. If the caller's task is cancelled the jail
@@ -24,11 +26,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Final
 
+import msgspec
+
 from sandbox._streams import Capture, ExitWatcher, Feeder, close_quietly
 from sandbox._sys import read_small
 from sandbox.cgroups import CgroupStats, SlotCgroup
 from sandbox.limits import Limits
-from sandbox.nsjail import LOG_FD, JailSpec, build_argv, parse_log
+from sandbox.nsjail import LOG_FD, JailSpec, build_argv, parse_init_report, parse_log
 from sandbox.outcome import classify
 from sandbox.result import LimitKind, RunResult, RunStatus
 from sandbox.workspace import SlotBox
@@ -64,6 +68,7 @@ class RunRequest:
     """What ``Sandbox.run`` hands to a slot."""
 
     nsjail: str
+    command: tuple[str, ...]
     spec_for: Callable[[tuple[str, ...]], JailSpec]  # the JailSpec, given the cgroup flags of this slot and run
     limits: Limits
     files: Mapping[str, bytes]
@@ -72,13 +77,17 @@ class RunRequest:
     stdout_fd: int | None
     devnull: int
     collect: Sequence[str]
+    init: bool  # the command runs under the jail's init, which reports the program's status on fd 4
+
+
+_LAST_TARGET: Final = LOG_FD + 1  # nsjail gets stdin, stdout, stderr, its log fd and the init's status fd
 
 
 def _high_fd(fd: int) -> int:
-    """Make sure ``fd`` is not 0-3, so posix_spawn's dup2 sequence onto 0-3 cannot clobber it."""
-    if fd > LOG_FD:
+    """Make sure ``fd`` is not one of 0-4, so posix_spawn's dup2 sequence onto 0-4 cannot clobber it."""
+    if fd > _LAST_TARGET:
         return fd
-    new = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, LOG_FD + 1)
+    new = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, _LAST_TARGET + 1)
     os.close(fd)
     return new
 
@@ -88,17 +97,26 @@ def _pipe() -> tuple[int, int]:
     return _high_fd(r), _high_fd(w)
 
 
-def _prepare_and_spawn(slot: Slot, request: RunRequest, fds: tuple[int, int, int, int]) -> tuple[int, float]:
+@dataclass(frozen=True)
+class _Spawned:
+    pid: int
+    started: float  # monotonic
+    thread_ns: int  # CPU the slot thread spent after the counters were reset (in the slot's CPU counter on v1)
+
+
+def _prepare_and_spawn(slot: Slot, request: RunRequest, fds: tuple[int, ...]) -> _Spawned:
     """Slot thread: a fresh box with the files, limits set and counters reset, then nsjail spawned from this thread
-    so that it inherits the thread's cgroups (v1) and CPU affinity. Returns nsjail's pid and its start time."""
+    so that it inherits the thread's cgroups (v1) and CPU affinity."""
     limits = request.limits
     slot.box.fresh(limits.box_bytes, limits.inodes)
     slot.box.write_files(request.files)
-    argv = build_argv(request.nsjail, request.spec_for(tuple(slot.cgroup.prepare(limits))))
+    cgroup_args = slot.cgroup.prepare(limits)
+    thread_start = time.thread_time_ns()
+    argv = build_argv(request.nsjail, request.spec_for(tuple(cgroup_args)))
     actions = [(os.POSIX_SPAWN_DUP2, fd, target) for target, fd in enumerate(fds)]
     started = time.monotonic()
     pid = os.posix_spawn(argv[0], argv, {}, file_actions=actions, setsid=True, setsigmask=(), setsigdef=_RESET_SIGNALS)
-    return pid, started
+    return _Spawned(pid=pid, started=started, thread_ns=time.thread_time_ns() - thread_start)
 
 
 def _release_box(slot: Slot) -> None:
@@ -140,9 +158,14 @@ async def execute_in_slot(slot: Slot, request: RunRequest) -> RunResult:
         log_parent, log_child = _pipe()
         theirs += [err_child, log_child]
         ours += [err_parent, log_parent]
-        pid, started = await loop.run_in_executor(
-            slot.executor, _prepare_and_spawn, slot, request, (in_child, out_child, err_child, log_child)
-        )
+        fds = [in_child, out_child, err_child, log_child]
+        status_parent: int | None = None
+        if request.init:
+            status_parent, status_child = _pipe()
+            theirs.append(status_child)
+            ours.append(status_parent)
+            fds.append(status_child)
+        spawned = await loop.run_in_executor(slot.executor, _prepare_and_spawn, slot, request, tuple(fds))
     except BaseException as exc:
         for fd in ours + theirs:
             close_quietly(fd)
@@ -157,12 +180,12 @@ async def execute_in_slot(slot: Slot, request: RunRequest) -> RunResult:
         loop=loop,
         slot=slot,
         request=request,
-        pid=pid,
-        started=started,
+        spawned=spawned,
         in_parent=in_parent,
         out_parent=out_parent,
         err_parent=err_parent,
         log_parent=log_parent,
+        status_parent=status_parent,
     )
     return await supervisor.run()
 
@@ -176,22 +199,23 @@ class _Supervisor:
         loop: asyncio.AbstractEventLoop,
         slot: Slot,
         request: RunRequest,
-        pid: int,
-        started: float,
+        spawned: _Spawned,
         in_parent: int | None,
         out_parent: int | None,
         err_parent: int,
         log_parent: int,
+        status_parent: int | None,
     ) -> None:
         self._loop = loop
         self._slot = slot
         self._request = request
         self._limits = request.limits
-        self._pid = pid
-        self._started = started
+        self._pid = spawned.pid
+        self._started = spawned.started
+        self._thread_ns = spawned.thread_ns
         self.kill_reason: LimitKind | None = None
         self._killer: asyncio.Task[None] | None = None
-        self._exited = ExitWatcher(loop, os.pidfd_open(pid))
+        self._exited = ExitWatcher(loop, os.pidfd_open(spawned.pid))
         self._feeder = Feeder(loop, in_parent, request.stdin or b"") if in_parent is not None else None
         limits = request.limits
         self._out = (
@@ -201,6 +225,7 @@ class _Supervisor:
         )
         self._err = Capture(loop, err_parent, limits.stderr_bytes, lambda: self._kill(LimitKind.STDERR))
         self._log = Capture(loop, log_parent, _LOG_CAP, None)
+        self._status = Capture(loop, status_parent, 4096, None) if status_parent is not None else None
 
     def _kill(self, reason: LimitKind) -> None:
         if self.kill_reason is None:
@@ -233,7 +258,7 @@ class _Supervisor:
             await asyncio.sleep(max(_MIN_POLL_S, (budget - used) / self._slot.parallelism / 1e9))
 
     def _captures(self) -> list[Capture]:
-        return [c for c in (self._out, self._err, self._log) if c is not None]
+        return [c for c in (self._out, self._err, self._log, self._status) if c is not None]
 
     def _close_streams(self) -> None:
         for capture in self._captures():
@@ -255,7 +280,7 @@ class _Supervisor:
             wall_timer.cancel()
             cpu_watch.cancel()
         ended = time.monotonic()
-        wait_status, cpu_ns = _reap(self._pid)
+        wait_status, nsjail_ns = _reap(self._pid)
         self._exited.close()
         if self._killer is not None:
             self._killer.cancel()
@@ -271,23 +296,31 @@ class _Supervisor:
                     await asyncio.wait(pending, timeout=_DRAIN_TIMEOUT_S)
         finally:
             self._close_streams()
-        return self._finish(wait_status, cpu_ns, round((ended - self._started) * 1000), message)
+        return self._finish(wait_status, nsjail_ns, round((ended - self._started) * 1000), message)
 
     def _abandon(self) -> None:
         """The caller gave up (cancelled): kill everything, reap nsjail, release the box."""
         self._slot.dirty = True
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self._pid, signal.SIGKILL)
-        self._slot.cgroup.kill_all()
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self._pid, 0)
+        cgroup = self._slot.cgroup
+        deadline = time.monotonic() + _KILL_GRACE_S
+        with contextlib.suppress(ChildProcessError):  # let nsjail reap the jail, so no orphan is left to anyone
+            while os.waitpid(self._pid, os.WNOHANG)[0] == 0:
+                cgroup.kill_all(exclude=self._pid)
+                if time.monotonic() > deadline:
+                    os.kill(self._pid, signal.SIGKILL)
+                    os.waitpid(self._pid, 0)
+                    break
+                time.sleep(0.002)
+        while cgroup.jailed_pids() and time.monotonic() < deadline + _KILL_GRACE_S:
+            cgroup.kill_all()
+            time.sleep(0.002)
         self._exited.close()
         if self._killer is not None:
             self._killer.cancel()
         self._close_streams()
         _release_box(self._slot)
 
-    def _finish(self, wait_status: int, cpu_ns: int, wall_ms: int, message: str) -> RunResult:
+    def _finish(self, wait_status: int, nsjail_ns: int | None, wall_ms: int, message: str) -> RunResult:
         """Read the counters, collect files, release the box."""
         slot, limits = self._slot, self._limits
         stats: CgroupStats | None
@@ -296,9 +329,17 @@ class _Supervisor:
         except OSError as exc:
             stats = None
             message = message or f"reading the cgroup failed: {exc}"
-        if cpu_ns < 0:
-            cpu_ns = stats.cpu_ns if stats is not None else 0
-        cpu_ms = round(cpu_ns / 1e6)
+        report = None
+        if self._status is not None:
+            report = parse_init_report(self._status.data.decode("ascii", errors="replace"))
+        cpu_ns = 0
+        if stats is not None:
+            # The counter has every jailed process and thread, dead or alive, at ns precision; take away what is
+            # not the program's: nsjail and the spawning thread (v1 only) and the jail's init (its set-up).
+            cpu_ns = stats.cpu_ns - (report.self_ns if report is not None else 0)
+            if slot.cgroup.counts_supervisor:
+                cpu_ns -= (nsjail_ns or 0) + self._thread_ns
+        cpu_ms = max(0, round(cpu_ns / 1e6))
         files: dict[str, bytes] = {}
         try:
             if self._request.collect:
@@ -308,6 +349,12 @@ class _Supervisor:
         finally:
             _release_box(slot)
         log = parse_log(self._log.data.decode("utf-8", errors="replace"))
+        if self._status is not None:
+            if report is not None and report.error:  # the command could not be executed at all
+                error = f"{self._request.command[0]!r}: {report.error}"
+                log = msgspec.structs.replace(log, exit_code=None, signal=None, errors=(*log.errors, error))
+            elif report is not None:  # the program's own status, not its init's
+                log = msgspec.structs.replace(log, exit_code=report.exit_code, signal=report.signal)
         status, limit, detail = classify(
             log=log, kill_reason=self.kill_reason, cpu_ms=cpu_ms, limits=limits, stats=stats
         )
@@ -331,16 +378,15 @@ class _Supervisor:
         )
 
 
-def _reap(pid: int) -> tuple[int, int]:
-    """Reap the exited nsjail: its wait status and the jail's CPU time in ns (-1 if the kernel cannot tell).
+def _reap(pid: int) -> tuple[int, int | None]:
+    """Reap the exited nsjail: its wait status and its own CPU time in ns (None if the kernel cannot tell).
 
-    Called once the pidfd said nsjail exited, so wait4 does not block. First nsjail's own CPU time is read from
-    its zombie's schedstat; wait4's rusage is that plus everything nsjail reaped.
+    Called once the pidfd said nsjail exited, so waitpid does not block; nsjail's own CPU time is read from its
+    zombie's schedstat first (nsjail is single-threaded), while it still exists.
     """
     try:
         self_ns: int | None = int(read_small(f"/proc/{pid}/schedstat").split()[0])
     except (OSError, ValueError, IndexError):
         self_ns = None
-    _, status, usage = os.wait4(pid, 0)
-    total_ns = round((usage.ru_utime + usage.ru_stime) * 1e9)
-    return status, (max(0, total_ns - self_ns) if self_ns is not None else -1)
+    _, status = os.waitpid(pid, 0)
+    return status, self_ns

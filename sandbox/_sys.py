@@ -108,7 +108,7 @@ def _proc_pids() -> Iterator[int]:
 
 
 def pids_of_uids(uids: range | set[int]) -> list[int]:
-    """Host pids whose real, effective or saved uid is in ``uids`` (the sandbox's unprivileged users)."""
+    """Live host pids (zombies excluded) whose real, effective or saved uid is in ``uids``."""
     hits: list[int] = []
     for pid in _proc_pids():
         try:
@@ -116,6 +116,8 @@ def pids_of_uids(uids: range | set[int]) -> list[int]:
         except OSError:
             continue
         for line in status.splitlines():
+            if line.startswith("State:") and line.split()[1] in ("Z", "X"):
+                break
             if line.startswith("Uid:"):
                 ids = [int(x) for x in line.split()[1:4]]
                 if any(i in uids for i in ids):

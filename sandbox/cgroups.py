@@ -210,6 +210,11 @@ class SlotCgroup(Protocol):
     @property
     def description(self) -> str: ...
 
+    @property
+    def counts_supervisor(self) -> bool:
+        """Whether the CPU counter includes nsjail and the spawning thread (v1) besides the jail (v2: no)."""
+        ...
+
     def create(self) -> None: ...
 
     def join_current_thread(self) -> None: ...
@@ -220,11 +225,13 @@ class SlotCgroup(Protocol):
 
     def jailed_pids(self) -> list[int]: ...
 
-    def kill_all(self) -> None: ...
+    def kill_all(self, exclude: int = 0) -> None: ...
 
     def stats(self) -> CgroupStats: ...
 
     def finish(self) -> None: ...
+
+    def leftovers(self) -> list[str]: ...
 
     def destroy(self) -> None: ...
 
@@ -247,6 +254,10 @@ class V1SlotCgroup:
     @property
     def description(self) -> str:
         return f"cgroup v1 {self._dirs['memory']}"
+
+    @property
+    def counts_supervisor(self) -> bool:
+        return True
 
     def create(self) -> None:
         for directory in self._dirs.values():
@@ -287,11 +298,11 @@ class V1SlotCgroup:
         if self._layout.has_memsw:
             mem.write("memory.memsw.max_usage_in_bytes", 0)
             mem.write("memory.memsw.failcnt", 0)
-        self._cpu.write("cpuacct.usage", 0)
         self._baseline_bytes = mem.read_int(
             "memory.memsw.usage_in_bytes" if self._layout.has_memsw else "memory.usage_in_bytes"
         )
         self._oom_baseline = mem.keyed("memory.oom_control").get("oom_kill", 0)
+        self._cpu.write("cpuacct.usage", 0)  # last: from here on the slot thread's own work is measured apart
         return []
 
     def cpu_usage_ns(self) -> int:
@@ -301,8 +312,8 @@ class V1SlotCgroup:
         me = os.getpid()
         return [int(p) for p in read_small(self._procs_path, 1 << 20).split() if int(p) != me]
 
-    def kill_all(self) -> None:
-        kill_pids(self.jailed_pids(), exclude=os.getpid())
+    def kill_all(self, exclude: int = 0) -> None:
+        kill_pids([p for p in self.jailed_pids() if p != exclude], exclude=os.getpid())
 
     def stats(self) -> CgroupStats:
         mem = self._mem
@@ -319,6 +330,13 @@ class V1SlotCgroup:
 
     def finish(self) -> None:
         """Nothing per run on v1: the slot's cgroups live as long as the sandbox."""
+
+    def leftovers(self) -> list[str]:
+        """Processes (other than the slot thread) or child cgroups in the slot: there must be none between runs."""
+        found = [f"process {pid} in {self._dirs['pids']}" for pid in self.jailed_pids()]
+        for directory in self._dirs.values():
+            found += [f"cgroup {child}" for child in directory.iterdir() if child.is_dir()]
+        return found
 
     def destroy(self) -> None:
         for files in (self._mem, self._pids, self._cpu):
@@ -348,6 +366,10 @@ class V2SlotCgroup:
     @property
     def description(self) -> str:
         return f"cgroup v2 {self._slot}"
+
+    @property
+    def counts_supervisor(self) -> bool:
+        return False
 
     def create(self) -> None:
         ensure_v2_root(self._root)
@@ -391,11 +413,12 @@ class V2SlotCgroup:
             pids.extend(p for p in _procs(directory) if p != me)
         return pids
 
-    def kill_all(self) -> None:
+    def kill_all(self, exclude: int = 0) -> None:
+        # nsjail is not in the run cgroup on v2, so cgroup.kill never hits it (``exclude`` is for v1's sake)
         try:
             _write(self.run_dir / "cgroup.kill", 1)
         except OSError:
-            kill_pids(self.jailed_pids(), exclude=os.getpid())
+            kill_pids([p for p in self.jailed_pids() if p != exclude], exclude=os.getpid())
 
     def stats(self) -> CgroupStats:
         events = _keyed(self.run_dir / "memory.events")
@@ -412,6 +435,10 @@ class V2SlotCgroup:
 
     def finish(self) -> None:
         sweep_tree(self.run_dir, keep_self=False)
+
+    def leftovers(self) -> list[str]:
+        found = [f"cgroup {child}" for child in self._slot.iterdir() if child.is_dir()]
+        return found + [f"process {pid} in {self._slot}" for pid in _procs(self._slot)]
 
     def destroy(self) -> None:
         sweep_tree(self._slot, keep_self=False)

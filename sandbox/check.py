@@ -150,6 +150,17 @@ def _static_checks(config: SandboxConfig) -> tuple[list[CheckItem], int | None]:
 
 async def _jail_checks(sandbox: Sandbox) -> list[CheckItem]:
     items: list[CheckItem] = []
+    if sandbox.init_problem:
+        items.append(
+            CheckItem(
+                name="jail init",
+                severity="warning",
+                detail=f"{sandbox.init_problem}; programs run as PID 1 (abort() ends in SIGSEGV, SIGXFSZ ignored)",
+                fix="install gcc and the static C library (libc6-dev)",
+            )
+        )
+    else:
+        items.append(CheckItem(name="jail init", severity="ok", detail="programs run under the jail's own init"))
     limits = Limits(cpu_time_ms=2000, wall_time_ms=5000, memory_bytes=64 * MIB)
     result = await sandbox.run(["/usr/bin/id", "-u"], limits=limits)
     if result.status is RunStatus.OK and result.stdout.strip() == b"65534":

@@ -9,6 +9,7 @@ but 0-2 close-on-exec), so the outcome lines cannot be forged by the program's o
 
 from __future__ import annotations
 
+import os
 from typing import Final
 
 import msgspec
@@ -18,12 +19,14 @@ from sandbox.policies.seccomp import SECCOMP_POLICY
 
 __all__ = [
     "LOG_FD",
+    "InitReport",
     "JailSpec",
     "Mount",
     "NsjailLog",
     "Symlink",
     "Tmpfs",
     "build_argv",
+    "parse_init_report",
     "parse_log",
 ]
 
@@ -68,6 +71,8 @@ class JailSpec(msgspec.Struct, frozen=True, kw_only=True):
     seccomp: str = SECCOMP_POLICY
     cgroup_args: tuple[str, ...] = ()
     proc: bool = True
+    init: str = ""  # a PID 1 to run the command under (it reports on ``init_fd``); "" runs the command as PID 1
+    init_fd: int = 4
 
 
 def _check_path(value: str, what: str) -> str:
@@ -119,6 +124,8 @@ def build_argv(nsjail: str, spec: JailSpec) -> list[str]:
     ]
     if not spec.proc:
         argv.append("--disable_proc")
+    if spec.init:
+        argv += ["--pass_fd", str(spec.init_fd)]
     argv.extend(spec.cgroup_args)
     for mount in spec.mounts:
         flag = "--bindmount" if mount.writable else "--bindmount_ro"
@@ -132,8 +139,39 @@ def build_argv(nsjail: str, spec: JailSpec) -> list[str]:
             raise ValueError(f"invalid environment variable {key!r}")
         argv += ["--env", f"{key}={value}"]
     argv.append("--")
+    if spec.init:
+        argv.append(spec.init)
     argv.extend(spec.command)
     return argv
+
+
+class InitReport(msgspec.Struct, frozen=True, kw_only=True):
+    """What the jail's init said about the program: its exit code or signal, or why it could not run it."""
+
+    exit_code: int | None = None
+    signal: int | None = None
+    self_ns: int = 0  # the init's own CPU time: nsjail's set-up of the jail plus fork and wait
+    error: str = ""
+
+
+def parse_init_report(text: str) -> InitReport | None:
+    """``S <wait status> <init cpu ns>`` or ``E <what> <errno>`` lines from the jail's init; None if it said
+    nothing (it was killed)."""
+    error = ""
+    for line in text.splitlines():
+        kind, _, rest = line.partition(" ")
+        fields = rest.split()
+        if kind == "S" and len(fields) == 2 and all(f.isdigit() for f in fields):
+            status, self_ns = int(fields[0]), int(fields[1])
+            if os.WIFEXITED(status):
+                return InitReport(exit_code=os.WEXITSTATUS(status), self_ns=self_ns, error=error)
+            if os.WIFSIGNALED(status):
+                return InitReport(signal=os.WTERMSIG(status), self_ns=self_ns, error=error)
+        elif kind == "E":
+            what, _, number = rest.partition(" ")
+            code = int(number) if number.strip().isdigit() else 0
+            error = f"{what} failed: {os.strerror(code)}" if code else f"{what} failed"
+    return InitReport(error=error) if error else None
 
 
 class NsjailLog(msgspec.Struct, frozen=True, kw_only=True):

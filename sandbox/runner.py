@@ -28,7 +28,7 @@ from sandbox.errors import SandboxError
 from sandbox.languages import LANGUAGES, LanguageSpec, host_glob, render_command
 from sandbox.limits import Limits
 from sandbox.nsjail import JailSpec, Mount, Tmpfs
-from sandbox.policies.filesystem import BASE_ENV, JAIL_TMP, JailRoot
+from sandbox.policies.filesystem import BASE_ENV, INIT_PATH, INIT_STATUS_FD, JAIL_TMP, JailRoot
 from sandbox.result import CompileOutcome, LanguageStatus, RunResult, RunStatus
 from sandbox.workspace import SlotBox, acquire_run_dir, is_world_traversable, stage_read_only, valid_name
 
@@ -67,6 +67,7 @@ class Sandbox:
         self._statuses: dict[str, LanguageStatus] | None = None
         self._started = False
         self._closing = False
+        self.init_problem = ""  # why programs run as their jail's PID 1 (no init could be built), or ""
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -100,6 +101,9 @@ class Sandbox:
                 _refuse("leftovers of an earlier run could not be removed: " + "; ".join(problems))
             etc = [str(p) for spec in self.languages.values() for pattern in spec.etc for p in host_glob(pattern)]
             self._base_mounts = self._root.build(etc)
+            self.init_problem = await asyncio.get_running_loop().run_in_executor(None, self._root.install_init)
+            if self.init_problem:
+                logger.warning("programs will run as PID 1 of their jail: %s", self.init_problem)
             self._devnull = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
             await self._create_slots()
         except BaseException:
@@ -195,6 +199,16 @@ class Sandbox:
                 problems.append(f"{point}: {exc.strerror}")
         return problems
 
+    def leftovers(self) -> list[str]:
+        """Anything a finished run left behind: processes of the jailed uids, processes or child cgroups in the
+        slots, box mounts. Empty when the sandbox is healthy and idle (call it between runs)."""
+        found = [f"process {pid} of a jailed uid" for pid in pids_of_uids(self.config.uids)]
+        for slot in self._slots:
+            found += slot.cgroup.leftovers()
+        keep = {self._root.path, *(self.config.run_dir / "toolchains" / name for name in self.languages)}
+        found += [f"mount {point}" for point in mount_points_under(self.config.run_dir) if point not in keep]
+        return found
+
     # -- running -----------------------------------------------------------------------------------------------
 
     def _require_started(self) -> None:
@@ -253,10 +267,13 @@ class Sandbox:
                     env=tuple(merged.items()),
                     nice=self.config.nice,
                     cgroup_args=cgroup_args,
+                    init="" if self.init_problem else INIT_PATH,
+                    init_fd=INIT_STATUS_FD,
                 )
 
             request = RunRequest(
                 nsjail=self.config.nsjail,
+                command=argv,
                 spec_for=spec_for,
                 limits=limits,
                 files=files,
@@ -265,6 +282,7 @@ class Sandbox:
                 stdout_fd=stdout_fd,
                 devnull=self._devnull,
                 collect=collect,
+                init=not self.init_problem,
             )
             result = await execute_in_slot(slot, request)
             slot.runs += 1

@@ -11,9 +11,12 @@ for the whole skeleton instead of a dozen small ones also keeps nsjail's start-u
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import importlib.resources
 import os
 import shutil
 import stat
+import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
@@ -21,7 +24,10 @@ from typing import Final
 from sandbox._sys import mount, mount_points_under, umount
 from sandbox.nsjail import Mount
 
-__all__ = ["BASE_ENV", "JAIL_TMP", "JailRoot"]
+__all__ = ["BASE_ENV", "INIT_PATH", "INIT_STATUS_FD", "JAIL_TMP", "JailRoot"]
+
+INIT_PATH: Final = "/.verdict-init"  # where the jail's PID 1 lives inside the jail
+INIT_STATUS_FD: Final = 4  # the fd on which it reports the program's wait status (see jail_init.c)
 
 # The environment every jailed program gets (nsjail itself starts with an empty one); languages may add to it.
 JAIL_TMP: Final = "/tmp"  # noqa: S108  (a path inside the jail: its own size-limited tmpfs)
@@ -82,6 +88,31 @@ class JailRoot:
             self._copy_etc(Path(piece))
         self._points = {"/usr", "/box", JAIL_TMP, "/proc", *(m.dst for m in mounts)}
         return tuple(mounts)
+
+    def install_init(self, compiler: str = "/usr/bin/gcc") -> str:
+        """Compile the jail's init (a static C program) into the skeleton; returns why not, or "" on success.
+
+        The binary is cached next to the skeleton by a hash of its source, so a restart does not recompile.
+        """
+        source = importlib.resources.files("sandbox.policies").joinpath("jail_init.c").read_bytes()
+        cached = self.path.parent / f"jail-init-{hashlib.sha256(source).hexdigest()[:16]}"
+        if not cached.is_file():
+            if not Path(compiler).exists():
+                return f"no C compiler at {compiler} to build the jail's init"
+            work = self.path.parent / "jail-init.build"
+            work.mkdir(exist_ok=True)
+            (work / "init.c").write_bytes(source)
+            argv = [compiler, "-static", "-Os", "-s", "-o", str(work / "init"), str(work / "init.c")]
+            built = subprocess.run(argv, capture_output=True, env={"PATH": "/usr/bin:/bin"}, check=False)
+            if built.returncode != 0:
+                shutil.rmtree(work, ignore_errors=True)
+                return "building the jail's init failed: " + built.stderr.decode(errors="replace")[-300:]
+            (work / "init").rename(cached)
+            shutil.rmtree(work, ignore_errors=True)
+        target = self.path / INIT_PATH.lstrip("/")
+        shutil.copyfile(cached, target)
+        target.chmod(0o755)
+        return ""
 
     def _copy_etc(self, source: Path) -> None:
         host = self._host / str(source).lstrip("/")
