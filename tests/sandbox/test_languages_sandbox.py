@@ -1,0 +1,76 @@
+"""Each language proves itself in the real sandbox (the same self-test the worker runs at start-up)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandbox import LANGUAGES, Limits, RunStatus, Sandbox
+
+pytestmark = pytest.mark.sandbox
+
+REQUIRED = ("python3", "c", "cpp17", "cpp20", "java", "javascript")
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+async def test_self_test(sandbox: Sandbox, language: str) -> None:
+    status = await sandbox.self_test(LANGUAGES[language])
+    if language not in REQUIRED and not status.available and status.reason.startswith("toolchain not installed"):
+        pytest.skip(f"{language}: {status.reason}")
+    assert status.available, status.reason
+
+
+async def test_available_languages_reports_every_language(sandbox: Sandbox) -> None:
+    statuses = await sandbox.available_languages()
+    assert set(statuses) == set(LANGUAGES)
+    for language in REQUIRED:
+        assert statuses[language].available, statuses[language].reason
+    for status in statuses.values():
+        assert status.available or status.reason
+
+
+HELLO = {
+    "python3": b'print("hello")\n',
+    "c": b'#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n',
+    "cpp17": b'#include <iostream>\nint main() { std::cout << "hello" << std::endl; }\n',
+    "cpp20": b'#include <iostream>\nint main() { std::cout << "hello" << std::endl; }\n',
+    "java": b'public class Main { public static void main(String[] a) { System.out.println("hello"); } }\n',
+    "javascript": b'console.log("hello");\n',
+}
+
+
+@pytest.mark.parametrize("language", REQUIRED)
+async def test_hello_world(sandbox: Sandbox, language: str) -> None:
+    spec = LANGUAGES[language]
+    build = await sandbox.compile(spec, {spec.source: HELLO[language]})
+    assert build.ok, build.result
+    result = await sandbox.execute(spec, build.artifacts, None, Limits())
+    assert result.status is RunStatus.OK, result
+    assert result.stdout == b"hello\n"
+
+
+async def test_uncaught_exception_aborts_with_sigabrt(sandbox: Sandbox) -> None:
+    """The program is not its jail's PID 1, so abort() (here: an uncaught C++ exception) is SIGABRT, not SIGSEGV."""
+    spec = LANGUAGES["cpp17"]
+    build = await sandbox.compile(
+        spec, {spec.source: b'#include <stdexcept>\nint main() { throw std::runtime_error("x"); }\n'}
+    )
+    assert build.ok
+    result = await sandbox.execute(spec, build.artifacts, None, Limits())
+    assert result.status is RunStatus.SIGNALED
+    assert result.signal == 6
+    assert b"runtime_error" in result.stderr
+
+
+async def test_java_heap_is_bounded_by_the_memory_limit(sandbox: Sandbox) -> None:
+    spec = LANGUAGES["java"]
+    source = (
+        b"import java.util.*;\npublic class Main { public static void main(String[] a) {\n"
+        b"  List<long[]> k = new ArrayList<>(); while (true) k.add(new long[1 << 20]); } }\n"
+    )
+    build = await sandbox.compile(spec, {spec.source: source})
+    assert build.ok
+    result = await sandbox.execute(spec, build.artifacts, None, Limits(memory_bytes=64 * 1024 * 1024))
+    # -Xmx follows the limit: the JVM reports OutOfMemoryError itself (or the cgroup stops it)
+    assert result.status in (RunStatus.NONZERO_EXIT, RunStatus.MEMORY_LIMIT), result
+    if result.status is RunStatus.NONZERO_EXIT:
+        assert b"OutOfMemoryError" in result.stderr
