@@ -6,8 +6,9 @@ exist"]}``, ``{"wall_time_limit": ["must be less than or equal to 20.0"]}``. Val
 may come as JSON strings, ``"abc"`` is "not a number", an empty string or ``null`` means "use the default", and a
 limit's bound is printed as configured (``15.0`` for a float setting, ``512000`` for an integer one).
 
-Verdict adds two refusals Judge0 does not have, worded in the same style: a ``callback_url`` whose host is not in
-the allow-list, and ``source_code``/``stdin``/``expected_output`` over their size caps.
+Verdict adds refusals Judge0 does not have, worded in the same style: a ``callback_url`` whose host is not in the
+allow-list, ``source_code``/``stdin``/``expected_output`` over their size caps, and ``stdin`` plus
+``expected_output`` times ``number_of_runs`` over the judge's cap on a job's inline tests.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from api.domain.judge0.callbacks import callback_url_problem
 from api.domain.judge0.config import Judge0Config
 from api.domain.judge0.encoding import decode64
 from api.domain.judge0.languages import LANGUAGES
+from judge_worker.contracts import INLINE_TESTS_MAX_BYTES
 
 __all__ = ["PERMITTED", "Errors", "NewSubmission", "validate_submission"]
 
@@ -295,6 +297,13 @@ def validate_submission(
     ):
         if data is not None and len(data) > cap:
             check.add(name, f"is too long (maximum is {cap} bytes)")
+
+    inline = (len(stdin or b"") + len(expected_output or b"")) * max(1, int(number_of_runs))
+    if "stdin" not in check.errors and inline > INLINE_TESTS_MAX_BYTES:
+        check.add(
+            "stdin",
+            f"is too long (stdin and expected_output, times number_of_runs, may total {INLINE_TESTS_MAX_BYTES} bytes)",
+        )
 
     if check.errors:
         return check.errors

@@ -193,3 +193,15 @@ def test_lowered_maxima_are_reported_as_configured() -> None:
     assert check({"source_code": HELLO, "language_id": 71, "cpu_time_limit": 3}, config=config) == {
         "cpu_time_limit": ["must be less than or equal to 2.0"]
     }
+
+
+def test_inline_tests_stay_under_the_judges_cap() -> None:
+    from judge_worker.contracts import INLINE_TESTS_MAX_BYTES
+
+    config = msgspec.structs.replace(CONFIG, max_stdin_bytes=INLINE_TESTS_MAX_BYTES)
+    half = "x" * (INLINE_TESTS_MAX_BYTES // 4)
+    base = {"source_code": HELLO, "language_id": 71, "stdin": half, "expected_output": half}
+    assert isinstance(check({**base, "number_of_runs": 2}, config=config), NewSubmission)
+    errors = check({**base, "number_of_runs": 3}, config=config)
+    assert list(errors) == ["stdin"]
+    assert "times number_of_runs" in errors["stdin"][0]
