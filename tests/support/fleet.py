@@ -393,12 +393,16 @@ class JudgeFleet:
         kind: m.SubmissionKind = m.SubmissionKind.SUBMISSION,
         stdin: bytes | None = None,
         enqueue: bool = True,
+        submission_id: uuid.UUID | None = None,
     ) -> uuid.UUID:
-        """Store a submission as the API does (commit, then enqueue its judge request); return its id."""
+        """Store a submission as the API does (commit, then enqueue its judge request); return its id.
+
+        Give ``submission_id`` to subscribe to its events (``fleet.events(id)``) before it is submitted."""
         files = source if isinstance(source, dict) else {"main.py" if language == "python3" else "main.cpp": source}
         async with self.sessions() as session:
             problem = await session.get(m.Problem, problem_id) if problem_id else None
             submission = m.Submission(
+                id=submission_id or uuid.uuid4(),
                 user_id=user_id,
                 problem_id=problem_id,
                 kind=kind,
