@@ -347,7 +347,9 @@ class _Supervisor:
         except OSError as exc:
             message = message or f"collecting files failed: {exc}"
         finally:
-            _release_box(slot)
+            # Unmounting waits for an RCU grace period: let the slot's thread do it, off the event loop. The slot's
+            # next run is queued on the same thread, so it always finds the box released.
+            slot.executor.submit(_release_box, slot)
         log = parse_log(self._log.data.decode("utf-8", errors="replace"))
         if self._status is not None:
             if report is not None and report.error:  # the command could not be executed at all

@@ -43,8 +43,9 @@ __all__ = [
 V1_CONTROLLERS: Final = ("memory", "pids", "cpuacct")
 # nsjail's own pages are charged to the slot's memory cgroup on v1 (it is born there); the limit allows for them.
 NSJAIL_ALLOWANCE_BYTES: Final = 4 * MIB
-# On v1 the slot thread and nsjail count in pids.current besides the jail.
-V1_EXTRA_PIDS: Final = 2
+# The jail's init is not counted against ``Limits.processes``; on v1 neither are the slot thread and nsjail.
+JAIL_EXTRA_PIDS: Final = 1
+V1_EXTRA_PIDS: Final = 2 + JAIL_EXTRA_PIDS
 
 
 class CgroupLayout(msgspec.Struct, frozen=True, kw_only=True):
@@ -387,7 +388,7 @@ class V2SlotCgroup:
         _write(self.run_dir / "memory.max", limits.memory_bytes)
         with contextlib.suppress(FileNotFoundError):
             _write(self.run_dir / "memory.swap.max", 0)
-        _write(self.run_dir / "pids.max", limits.processes)
+        _write(self.run_dir / "pids.max", limits.processes + JAIL_EXTRA_PIDS)
         return [
             "--use_cgroupv2",
             "--cgroupv2_mount",
@@ -397,7 +398,7 @@ class V2SlotCgroup:
             "--cgroup_mem_swap_max",
             "0",
             "--cgroup_pids_max",
-            str(limits.processes),
+            str(limits.processes + JAIL_EXTRA_PIDS),
         ]
 
     def cpu_usage_ns(self) -> int:

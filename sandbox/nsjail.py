@@ -125,7 +125,8 @@ def build_argv(nsjail: str, spec: JailSpec) -> list[str]:
     if not spec.proc:
         argv.append("--disable_proc")
     if spec.init:
-        argv += ["--pass_fd", str(spec.init_fd)]
+        # the init reports the program's status, so nsjail's info lines are not needed: warnings and errors only
+        argv += ["--pass_fd", str(spec.init_fd), "--quiet"]
     argv.extend(spec.cgroup_args)
     for mount in spec.mounts:
         flag = "--bindmount" if mount.writable else "--bindmount_ro"

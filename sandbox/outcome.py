@@ -30,12 +30,12 @@ def classify(
         return RunStatus.OUTPUT_LIMIT, kill_reason, ""
     if stats is None:
         return RunStatus.INTERNAL_ERROR, None, "the slot's cgroup counters could not be read"
+    sig = log.signal
+    if stats.oom_kills > 0 or (sig == signal.SIGKILL and kill_reason is None and stats.memory_failures > 0):
+        return RunStatus.MEMORY_LIMIT, LimitKind.MEMORY, ""  # whichever jailed process the OOM killer chose
     if not log.child_finished and kill_reason is None:
         detail = "; ".join(log.errors[-3:]) or "nsjail ended without starting the program"
         return RunStatus.INTERNAL_ERROR, None, detail
-    sig = log.signal
-    if stats.oom_kills > 0 or (sig == signal.SIGKILL and kill_reason is None and stats.memory_failures > 0):
-        return RunStatus.MEMORY_LIMIT, LimitKind.MEMORY, ""
     if kill_reason is LimitKind.CPU_TIME or cpu_ms > limits.cpu_time_ms or sig == signal.SIGXCPU:
         return RunStatus.TIME_LIMIT, LimitKind.CPU_TIME, ""
     if kill_reason is LimitKind.WALL_TIME or log.time_limit:

@@ -202,6 +202,8 @@ class Sandbox:
     def leftovers(self) -> list[str]:
         """Anything a finished run left behind: processes of the jailed uids, processes or child cgroups in the
         slots, box mounts. Empty when the sandbox is healthy and idle (call it between runs)."""
+        for slot in self._slots:  # let each slot's thread finish releasing its last box
+            slot.executor.submit(int).result(timeout=10)
         found = [f"process {pid} of a jailed uid" for pid in pids_of_uids(self.config.uids)]
         for slot in self._slots:
             found += slot.cgroup.leftovers()

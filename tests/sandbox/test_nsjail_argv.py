@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sandbox.limits import MIB, Limits
-from sandbox.nsjail import JailSpec, Mount, Tmpfs, build_argv, parse_log
+from sandbox.nsjail import InitReport, JailSpec, Mount, Tmpfs, build_argv, parse_init_report, parse_log
 from sandbox.policies.seccomp import CLONE_NEW_FLAGS, SECCOMP_POLICY
 
 NSJAIL = "/opt/nsjail"
@@ -140,3 +140,30 @@ def test_parse_log_failure_to_start() -> None:
 def test_parse_log_time_limit_and_empty() -> None:
     assert parse_log("[I] pid=3 run time >= time limit (7 >= 6) ([STANDALONE MODE]). Killing it\n").time_limit
     assert parse_log("") == parse_log("garbage without a status")
+
+
+def test_the_init_runs_the_command_and_gets_its_status_fd() -> None:
+    argv = build_argv(NSJAIL, spec(init="/.verdict-init", init_fd=4))
+    assert argv[argv.index("--") + 1 :] == ["/.verdict-init", "./main", "arg with space"]
+    assert value_of(argv, "--pass_fd") == ["4"]
+    assert "--quiet" in argv  # the init reports the status; nsjail's info lines are not needed
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("S 0 1500000\n", InitReport(exit_code=0, self_ns=1_500_000)),
+        ("S 768 7\n", InitReport(exit_code=3, self_ns=7)),  # wait status 3 << 8
+        ("S 134 9\n", InitReport(signal=6, self_ns=9)),  # SIGABRT with the core-dump bit
+        ("S 25 9\n", InitReport(signal=25, self_ns=9)),
+        (
+            "E exec 2\nS 32512 40\n",
+            InitReport(exit_code=127, self_ns=40, error="exec failed: No such file or directory"),
+        ),
+        ("E fork 11\n", InitReport(error="fork failed: Resource temporarily unavailable")),
+        ("", None),
+        ("S lies\nS 1 2 3\n", None),
+    ],
+)
+def test_parse_init_report(text: str, expected: InitReport | None) -> None:
+    assert parse_init_report(text) == expected
