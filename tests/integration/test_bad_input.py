@@ -3,20 +3,65 @@
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
+
+from api.settings import Settings
+from tests.conftest import _plain_pg_url
 
 Client = AsyncTestClient[Litestar]
 MAX_BODY = 4096
 JSON = {"content-type": "application/json"}
 
 
-@pytest.fixture
-def settings_env(settings_env: dict[str, str]) -> dict[str, str]:
-    return dict(settings_env, MAX_BODY_BYTES=str(MAX_BODY))
+@pytest.fixture(scope="module")
+async def shared_database_url(postgres_server_url: str, migrated_template: str) -> AsyncIterator[str]:
+    """One database for the module: bad input changes nothing, and a clone per case would dominate the run time."""
+    name = f"t_bad_input_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(_plain_pg_url(postgres_server_url, "postgres"))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"')
+    finally:
+        await admin.close()
+    yield _plain_pg_url(postgres_server_url, name).replace("postgresql://", "postgresql+asyncpg://", 1)
+    admin = await asyncpg.connect(_plain_pg_url(postgres_server_url, "postgres"))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="module")
+async def app(shared_database_url: str, redis_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Litestar:
+    from api.app import create_app
+
+    redis = Redis.from_url(redis_server_url)
+    await redis.flushall()
+    await redis.aclose()
+    env = {
+        "VERDICT_ENV": "test",
+        "VERDICT_DATA_DIR": str(tmp_path_factory.mktemp("bad-input")),
+        "DATABASE_URL": shared_database_url,
+        "REDIS_URL": redis_server_url,
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "JUDGE_TOKEN": "test-judge-token-" + "y" * 32,
+        "LOG_LEVEL": "WARNING",
+        "MAX_BODY_BYTES": str(MAX_BODY),
+    }
+    return create_app(Settings.from_env(env))
+
+
+@pytest.fixture(scope="module")
+async def client(app: Litestar) -> AsyncIterator[Client]:
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
 
 
 def _check(resp: Any, status: int, fragment: str) -> dict[str, Any]:

@@ -120,7 +120,7 @@ class AuthService:
         token = await self.mail_tokens.consume(purpose=m.AccountTokenPurpose.VERIFY_EMAIL, raw=raw)
         payload = token.payload
         try:
-            return await self.users.create_user(
+            user = await self.users.create_user(
                 email=token.email,
                 display_name=str(payload["display_name"]),
                 role=m.Role(payload["role"]),
@@ -128,6 +128,8 @@ class AuthService:
             )
         except ConflictError:
             raise ConflictError("an account with this address exists already: sign in instead") from None
+        token.payload = {}  # the pending password hash has served its purpose
+        return user
 
     # --- sessions ---------------------------------------------------------------------------------------------
     async def login(self, data: LoginRequest, *, ip: str, user_agent: str) -> tuple[IssuedSession, m.User]:

@@ -15,7 +15,7 @@ import msgspec
 from advanced_alchemy import repository, service
 from advanced_alchemy.exceptions import NotFoundError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 
 from api.db import models as m
 from api.domain.accounts.passwords import password_problems
@@ -218,6 +218,10 @@ class AccountTokenService(service.SQLAlchemyAsyncRepositoryService[m.AccountToke
         payload: dict[str, Any] | None = None,
     ) -> str:
         raw = new_opaque_token(MAIL_TOKEN_PREFIX)
+        # Keep the table small: tokens that expired more than a day ago are of no further use.
+        await self.repository.session.execute(
+            delete(m.AccountToken).where(m.AccountToken.expires_at < utcnow() - timedelta(days=1))
+        )
         await self.create(
             m.AccountToken(
                 purpose=purpose,

@@ -8,6 +8,7 @@ password change/reset, refresh-token reuse, deactivation). Both keys expire on t
 
 from __future__ import annotations
 
+import logging
 import math
 import uuid
 from collections.abc import Iterable
@@ -27,6 +28,8 @@ from api.lib.exceptions import NotAuthenticatedError, PermissionDeniedError, Ser
 from api.lib.timeutil import utcnow
 
 __all__ = ["IssuedSession", "RevocationStore", "SessionService"]
+
+logger = logging.getLogger("verdict.auth")
 
 
 class IssuedSession(msgspec.Struct, frozen=True, kw_only=True):
@@ -149,6 +152,9 @@ class SessionService(service.SQLAlchemyAsyncRepositoryService[m.RefreshToken]):
             .returning(m.RefreshToken.id)
         )
         if claimed is None:
+            logger.warning(
+                "refresh token reuse: user %s, session %s revoked (ip %s)", token.user_id, token.family_id, ip
+            )
             await self.revoke_families([token.family_id])
             await self.repository.session.commit()  # the revocation must survive the 401 (which rolls back)
             raise NotAuthenticatedError(
