@@ -95,6 +95,7 @@ async function submit(form, event) {
       if (target) {
         target.hidden = false;
         target.focus();
+        return;
       }
     }
     const status = form.querySelector("[data-form-status]");

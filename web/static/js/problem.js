@@ -134,6 +134,7 @@ async function startMonaco() {
     ariaLabel: "Source code",
     accessibilitySupport: "auto",
     fixedOverflowWidgets: true,
+    acceptSuggestionOnEnter: "off", // Enter always starts a new line; Tab takes a suggestion
   });
   editor.monaco = monaco;
   editor.instance = instance;

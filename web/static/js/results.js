@@ -58,7 +58,7 @@ export class ResultsView {
   constructor(root) {
     this.root = root;
     this.rows = root.querySelector("[data-rows]");
-    this.verdict = root.querySelector("[data-verdict]");
+    this.verdict = root.querySelector("[data-final-verdict]");
     this.score = root.querySelector("[data-score]");
     this.status = root.querySelector("[data-status]");
     this.progress = root.querySelector("[data-progress]");
