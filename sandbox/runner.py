@@ -58,7 +58,7 @@ class Sandbox:
         self.languages = languages
         self.layout: CgroupLayout | None = None
         self._slots: list[Slot] = []
-        self._free: asyncio.Queue[Slot] | None = None
+        self._free: asyncio.Queue[Slot | None] | None = None  # None: no slot is usable any more
         self._lock_fd = -1
         self._devnull = -1
         self._root = JailRoot(config.run_dir / "root")
@@ -142,8 +142,10 @@ class Sandbox:
         self._closing = True
         assert self._free is not None
         healthy = [s for s in self._slots if not s.broken]
-        for _ in healthy:  # every healthy slot comes back to the queue when its run ends
-            await self._free.get()
+        returned = 0
+        while returned < len(healthy):  # every healthy slot comes back to the queue when its run ends
+            if await self._free.get() is not None:
+                returned += 1
         await self._teardown()
         self._started = False
         self._closing = False
@@ -254,6 +256,9 @@ class Sandbox:
         for extra in mounts:
             self._root.ensure_mount_point(extra)
         slot = await self._free.get()
+        if slot is None:
+            self._free.put_nowait(None)  # wake the next waiter too
+            raise SandboxError("no usable slot: every slot was taken out of service (see the log)")
         try:
             base = (*self._base_mounts, *mounts, Mount(str(slot.box.path), "/box", writable=True))
 
@@ -294,6 +299,8 @@ class Sandbox:
         finally:
             if not slot.broken:
                 self._free.put_nowait(slot)
+            elif all(s.broken for s in self._slots):
+                self._free.put_nowait(None)
 
     async def _check_slot(self, slot: Slot, result: RunResult) -> RunResult:
         """After a run the slot must hold no process; a slot that cannot be cleaned is taken out of service."""
