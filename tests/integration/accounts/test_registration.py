@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from api.db import models as m
+from api.db.engine import create_engine, session_factory
+from api.settings import Settings
 from tests.integration.accounts.conftest import (
     INVITE_CODE,
     PASSWORD,
@@ -24,7 +27,7 @@ async def _register(client: Client, email: str, **extra: str) -> tuple[int, dict
     return resp.status_code, resp.json()
 
 
-async def test_register_confirm_then_sign_in(client: Client, mailbox: MailSink) -> None:
+async def test_register_confirm_then_sign_in(client: Client, mailbox: MailSink, settings: Settings) -> None:
     status, body = await _register(client, "Grace@Example.COM")
     assert status == 202
     assert "check your mail" in str(body["detail"])
@@ -51,6 +54,16 @@ async def test_register_confirm_then_sign_in(client: Client, mailbox: MailSink) 
     again = await client.post("/api/auth/verify-email", json={"token": token})
     assert again.status_code == 400
     assert "used already" in again.json()["detail"]
+
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            spent = (await session.scalars(select(m.AccountToken))).one()
+            assert spent.used_at is not None
+            assert spent.payload == {}  # the pending password hash is not kept
+            assert token not in spent.token_hash
+    finally:
+        await engine.dispose()
 
 
 async def test_registering_a_taken_address_answers_the_same_and_tells_only_the_owner(
