@@ -360,9 +360,11 @@ class V2SlotCgroup:
     """A slot on cgroup v2: ``slot<i>`` with a fresh ``run`` leaf per run, handed to nsjail's cgroup v2 mode."""
 
     def __init__(self, layout: CgroupLayout, root: str, index: int) -> None:
-        self._root = Path(layout.v2_mount) / root
+        self._mount = Path(layout.v2_mount)
+        self._root = self._mount / root
         self._slot = self._root / f"slot{index}"
         self.run_dir = self._slot / "run"
+        self._swap = True
 
     @property
     def description(self) -> str:
@@ -373,9 +375,8 @@ class V2SlotCgroup:
         return False
 
     def create(self) -> None:
-        ensure_v2_root(self._root)
-        self._slot.mkdir(exist_ok=True)
-        _write(self._slot / "cgroup.subtree_control", "+memory +pids")
+        ensure_v2_root(self._mount, self._slot)
+        self._swap = (self._slot / "memory.swap.max").exists()  # absent without swap accounting
 
     def join_current_thread(self) -> None:
         """Threads cannot be split across v2 domain cgroups; nsjail places the jail instead."""
@@ -386,17 +387,17 @@ class V2SlotCgroup:
         self.run_dir.mkdir()
         _write(self.run_dir / "cgroup.subtree_control", "+memory +pids")
         _write(self.run_dir / "memory.max", limits.memory_bytes)
-        with contextlib.suppress(FileNotFoundError):
+        if self._swap:
             _write(self.run_dir / "memory.swap.max", 0)
         _write(self.run_dir / "pids.max", limits.processes + JAIL_EXTRA_PIDS)
+        swap = ["--cgroup_mem_swap_max", "0"] if self._swap else []
         return [
             "--use_cgroupv2",
             "--cgroupv2_mount",
             str(self.run_dir),
             "--cgroup_mem_max",
             str(limits.memory_bytes),
-            "--cgroup_mem_swap_max",
-            "0",
+            *swap,
             "--cgroup_pids_max",
             str(limits.processes + JAIL_EXTRA_PIDS),
         ]
@@ -445,24 +446,26 @@ class V2SlotCgroup:
         sweep_tree(self._slot, keep_self=False)
 
 
-def ensure_v2_root(root: Path) -> None:
-    """Create the sandbox's v2 sub-tree with memory and pids delegated to it.
+def ensure_v2_root(mount: Path, root: Path) -> None:
+    """Create the sandbox's v2 sub-tree below ``mount`` with memory and pids delegated all the way down.
 
-    cgroup v2 forbids controllers in a cgroup that has processes of its own (except the real root), so when our
-    process sits in the parent (a container with a private cgroup namespace), it moves itself into a leaf first.
+    cgroup v2 forbids controllers in a cgroup that has processes of its own (except the real root), so where our
+    process sits in a level (a container with a private cgroup namespace), it moves itself into a leaf first.
     """
-    parent = root.parent
-    try:
-        _write(parent / "cgroup.subtree_control", "+memory +pids")
-    except OSError as exc:
-        if exc.errno != errno.EBUSY:
-            raise
-        leaf = parent / "verdict-supervisor"
-        leaf.mkdir(exist_ok=True)
-        _write(leaf / "cgroup.procs", os.getpid())
-        _write(parent / "cgroup.subtree_control", "+memory +pids")
-    root.mkdir(exist_ok=True)
-    _write(root / "cgroup.subtree_control", "+memory +pids")
+    levels = [mount]
+    for part in root.relative_to(mount).parts:
+        levels.append(levels[-1] / part)
+    for level in levels:
+        level.mkdir(exist_ok=True)
+        try:
+            _write(level / "cgroup.subtree_control", "+memory +pids")
+        except OSError as exc:
+            if exc.errno != errno.EBUSY:
+                raise
+            leaf = level / "verdict-supervisor"
+            leaf.mkdir(exist_ok=True)
+            _write(leaf / "cgroup.procs", os.getpid())
+            _write(level / "cgroup.subtree_control", "+memory +pids")
 
 
 def make_slot_cgroup(layout: CgroupLayout, root: str, index: int) -> SlotCgroup:

@@ -81,7 +81,7 @@ class SlotBox:
     def fresh(self, size_bytes: int, inodes: int) -> None:
         """Mount a new, empty tmpfs box (the previous one must have been released)."""
         self.path.mkdir(mode=0o755, exist_ok=True)
-        options = f"size={size_bytes},nr_inodes={inodes},mode=0755,uid={self._uid},gid={self._gid}"
+        options = f"size={size_bytes},nr_inodes={inodes},mode=0700,uid={self._uid},gid={self._gid}"
         mount("verdict-box", self.path, "tmpfs", MS_NOSUID | MS_NODEV, options)
         self._mounted = True
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.cgroups import ensure_v2_root
 from sandbox.languages import Toolchain
 from sandbox.workspace import collect_files, is_world_traversable, valid_name
 
@@ -95,3 +96,15 @@ def test_toolchain_takes_the_first_candidate_with_the_marker(tmp_path: Path) -> 
     chain = Toolchain(target="/opt/t", candidates=(f"{tmp_path}/a-*", f"{tmp_path}/b-*"), marker="bin/tool")
     assert chain.locate() == tmp_path / "b-1"
     assert Toolchain(target="/opt/t", candidates=(f"{tmp_path}/none-*",), marker="bin/tool").locate() is None
+
+
+def test_v2_subtree_delegates_memory_and_pids_at_every_level(tmp_path: Path) -> None:
+    """On a fake cgroup v2 tree: every level from the mount down to the slot gets +memory +pids."""
+    mount = tmp_path / "cgroup"
+    slot = mount / "judge" / "verdict" / "slot0"
+    for level in (mount, mount / "judge", mount / "judge" / "verdict", slot):
+        level.mkdir(parents=True, exist_ok=True)
+        (level / "cgroup.subtree_control").write_text("")
+    ensure_v2_root(mount, slot)
+    for level in (mount, mount / "judge", mount / "judge" / "verdict", slot):
+        assert (level / "cgroup.subtree_control").read_text() == "+memory +pids"
