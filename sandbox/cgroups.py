@@ -45,6 +45,9 @@ V1_CONTROLLERS: Final = ("memory", "pids", "cpuacct")
 NSJAIL_ALLOWANCE_BYTES: Final = 4 * MIB
 # The jail's init is not counted against ``Limits.processes``; on v1 neither are the slot thread and nsjail.
 JAIL_EXTRA_PIDS: Final = 1
+# Page cache that jails read for the first time stays charged to the slot's memory cgroup after the run; past this
+# much it is dropped before the next run, so that the next run's peak (usage minus this baseline) stays exact.
+_V1_BASELINE_DRIFT: Final = 4 * MIB
 V1_EXTRA_PIDS: Final = 2 + JAIL_EXTRA_PIDS
 
 
@@ -294,14 +297,16 @@ class V1SlotCgroup:
             self._pids.write("pids.max", pids)
             self._pids_max = pids
         mem = self._mem
+        usage_file = "memory.memsw.usage_in_bytes" if self._layout.has_memsw else "memory.usage_in_bytes"
+        if mem.read_int(usage_file) > _V1_BASELINE_DRIFT:
+            with contextlib.suppress(OSError):
+                mem.write("memory.force_empty", 0)
         mem.write("memory.max_usage_in_bytes", 0)
         mem.write("memory.failcnt", 0)
         if self._layout.has_memsw:
             mem.write("memory.memsw.max_usage_in_bytes", 0)
             mem.write("memory.memsw.failcnt", 0)
-        self._baseline_bytes = mem.read_int(
-            "memory.memsw.usage_in_bytes" if self._layout.has_memsw else "memory.usage_in_bytes"
-        )
+        self._baseline_bytes = mem.read_int(usage_file)
         self._oom_baseline = mem.keyed("memory.oom_control").get("oom_kill", 0)
         self._cpu.write("cpuacct.usage", 0)  # last: from here on the slot thread's own work is measured apart
         return []
