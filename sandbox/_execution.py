@@ -59,6 +59,7 @@ class Slot:
     box: SlotBox
     executor: ThreadPoolExecutor
     parallelism: int
+    spare: tuple[int, int]  # size and inodes of the empty box mounted for the next run
     broken: str = ""
     dirty: bool = False  # the last run left processes that had to be killed: check again before reuse
     runs: int = 0
@@ -123,11 +124,15 @@ def _prepare_and_spawn(slot: Slot, request: RunRequest, fds: tuple[int, ...]) ->
     return _Spawned(pid=pid, started=started, thread_ns=time.thread_time_ns() - thread_start)
 
 
-def _release_box(slot: Slot) -> None:
+def _release_box(slot: Slot, *, spare: bool = True) -> None:
+    """Unmount the used box and mount the next run's empty one (in the slot's thread, after the result is out)."""
     with contextlib.suppress(OSError):
         slot.box.release()
     with contextlib.suppress(OSError):
         slot.cgroup.finish()
+    if spare:
+        with contextlib.suppress(OSError):
+            slot.box.spare(*slot.spare)
 
 
 async def execute_in_slot(slot: Slot, request: RunRequest) -> RunResult:
@@ -290,7 +295,9 @@ class _Supervisor:
             self._killer.cancel()
         message = ""
         try:
-            _, pending = await asyncio.wait([c.done for c in self._captures()], timeout=_DRAIN_TIMEOUT_S)
+            pending = {c.done for c in self._captures() if not c.done.done()}  # usually at EOF already
+            if pending:
+                _, pending = await asyncio.wait(pending, timeout=_DRAIN_TIMEOUT_S)
             leftovers = self._slot.cgroup.jailed_pids()
             if pending or leftovers:  # something outlived nsjail and holds a pipe: kill it, then stop waiting
                 self._slot.dirty = True

@@ -130,9 +130,11 @@ class Sandbox:
                 box=SlotBox(config.run_dir, index, config.uid + index, config.gid + index),
                 executor=executor,
                 parallelism=1 if cpu is not None else len(cpus),
+                spare=(config.box_bytes, Limits().inodes),
             )
             self._slots.append(slot)
             await loop.run_in_executor(executor, _init_slot_thread, cgroup, cpu)
+            await loop.run_in_executor(executor, slot.box.spare, *slot.spare)
             self._free.put_nowait(slot)
 
     async def close(self) -> None:
@@ -210,7 +212,9 @@ class Sandbox:
         for slot in self._slots:
             found += slot.cgroup.leftovers()
         keep = {self._root.path, *(self.config.run_dir / "toolchains" / name for name in self.languages)}
+        keep |= {slot.box.path for slot in self._slots if not slot.box.in_use}  # the next run's empty box
         found += [f"mount {point}" for point in mount_points_under(self.config.run_dir) if point not in keep]
+        found += [f"files in {slot.box.path}" for slot in self._slots if not slot.box.spare_is_clean()]
         return found
 
     # -- running -----------------------------------------------------------------------------------------------

@@ -70,20 +70,42 @@ def stage_read_only(source: Path, target: Path) -> None:
 
 
 class SlotBox:
-    """The box mount point of one slot."""
+    """The box mount point of one slot.
+
+    After a run the used tmpfs is unmounted and a new, empty one is mounted at once (off the critical path), so
+    the next run finds a fresh box ready and only resizes it if its limits differ. A box is never used twice.
+    """
 
     def __init__(self, run_dir: Path, index: int, uid: int, gid: int) -> None:
         self.path = run_dir / f"slot{index}"
         self._uid = uid
         self._gid = gid
         self._mounted = False
+        self._used = False
+        self._size: tuple[int, int] = (0, 0)
+
+    def _options(self, size_bytes: int, inodes: int) -> str:
+        return f"size={size_bytes},nr_inodes={inodes},mode=0700,uid={self._uid},gid={self._gid}"
+
+    def spare(self, size_bytes: int, inodes: int) -> None:
+        """Mount a new, empty tmpfs box for the next run (nothing to do if one is ready)."""
+        if self._mounted:
+            return
+        self.path.mkdir(mode=0o755, exist_ok=True)
+        mount("verdict-box", self.path, "tmpfs", MS_NOSUID | MS_NODEV, self._options(size_bytes, inodes))
+        self._mounted, self._used, self._size = True, False, (size_bytes, inodes)
 
     def fresh(self, size_bytes: int, inodes: int) -> None:
-        """Mount a new, empty tmpfs box (the previous one must have been released)."""
-        self.path.mkdir(mode=0o755, exist_ok=True)
-        options = f"size={size_bytes},nr_inodes={inodes},mode=0700,uid={self._uid},gid={self._gid}"
-        mount("verdict-box", self.path, "tmpfs", MS_NOSUID | MS_NODEV, options)
-        self._mounted = True
+        """Take the spare box for a run, sized as asked (the previous box must have been released)."""
+        if self._used:
+            raise RuntimeError(f"the box at {self.path} was not released")
+        if not self._mounted:
+            self.spare(size_bytes, inodes)
+        elif self._size != (size_bytes, inodes):
+            flags = MS_NOSUID | MS_NODEV | MS_REMOUNT
+            mount("verdict-box", self.path, "tmpfs", flags, self._options(size_bytes, inodes))
+            self._size = (size_bytes, inodes)
+        self._used = True
 
     def write_files(self, files: Mapping[str, bytes]) -> None:
         """Write the caller's files (new, never through a link) into the box."""
@@ -103,6 +125,14 @@ class SlotBox:
         finally:
             os.close(dir_fd)
 
+    @property
+    def in_use(self) -> bool:
+        return self._used
+
+    def spare_is_clean(self) -> bool:
+        """The ready box is mounted and empty (true when there is none)."""
+        return not self._mounted or self._used or not any(self.path.iterdir())
+
     def collect(self, patterns: Iterable[str], budget: int) -> dict[str, bytes]:
         return collect_files(self.path, patterns, budget)
 
@@ -110,7 +140,7 @@ class SlotBox:
         """Unmount the box (all its files go with it)."""
         if self._mounted or self.path in mount_points_under(self.path.parent):
             umount(self.path)
-        self._mounted = False
+        self._mounted = self._used = False
 
     def remove(self) -> None:
         self.release()
