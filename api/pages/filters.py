@@ -86,7 +86,12 @@ def format_bytes_kib(value: int | None) -> str:
 
 
 def register_template_filters(engine: JinjaTemplateEngine) -> None:
-    filters: dict[str, Any] = {"inert": inert, "when": format_when, "kib": format_bytes_kib}
+    filters: dict[str, Any] = {
+        "inert": inert,
+        "when": format_when,
+        "kib": format_bytes_kib,
+        "utf8_length": lambda text: len(str(text).encode()),
+    }
     engine.engine.filters.update(filters)
     engine.engine.globals["verdict_names"] = VERDICT_NAMES
     engine.engine.globals["language_names"] = LANGUAGE_NAMES

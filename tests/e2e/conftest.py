@@ -1,6 +1,6 @@
 """End-to-end fixtures: the whole platform running for real, driven by a real browser.
 
-One fleet per test module (the API from ``verdict serve``, the api-tasks worker and a judge worker with the real
+One fleet for all the e2e tests (the API from ``verdict serve``, the api-tasks worker and a judge worker with the real
 sandbox, from ``tests/support/fleet.py``) on a fresh PostgreSQL database seeded with the practice problems and the
 demo accounts, a local SMTP server that keeps the mail the API sends (registration links), and Debian's Chromium
 driven headless by Playwright (its own driver, no browser download). Every test gets a fresh browser context
@@ -30,6 +30,7 @@ from api.settings import Settings
 from tests.support.fleet import JudgeFleet
 
 CHROMIUM: Final = Path("/usr/bin/chromium")
+_CLIENT_ERROR_NOTE: Final = re.compile(r"Failed to load resource: the server responded with a status of 4\d\d ")
 CHROMIUM_ARGS: Final = (
     "--headless",
     "--no-sandbox",
@@ -77,7 +78,7 @@ class MailSink:
             await asyncio.sleep(0.05)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def mail_sink() -> Iterator[tuple[MailSink, int]]:
     sink = MailSink()
     controller = Controller(sink, hostname="127.0.0.1", port=find_free_port())
@@ -92,10 +93,10 @@ def _plain(url: str, database: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1).rsplit("/", 1)[0] + f"/{database}"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 async def e2e_database_url(postgres_server_url: str, migrated_template: str) -> AsyncIterator[str]:
-    """A database for the module, cloned from the migrated template (the per-test ``database_url`` is too short-lived
-    for a fleet shared by the module's tests)."""
+    """A database for the e2e tests, cloned from the migrated template (the per-test ``database_url`` is too
+    short-lived for a fleet that all of them share)."""
     name = f"e2e_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(_plain(postgres_server_url, "postgres"))
     try:
@@ -110,7 +111,7 @@ async def e2e_database_url(postgres_server_url: str, migrated_template: str) -> 
         await admin.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 async def site(
     e2e_database_url: str, mail_sink: tuple[MailSink, int], tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[JudgeFleet]:
@@ -131,12 +132,12 @@ async def site(
         await fleet.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def mailbox(mail_sink: tuple[MailSink, int]) -> MailSink:
     return mail_sink[0]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing: `apt-get install chromium` (scripts/ensure-system.sh test installs it)")
@@ -150,12 +151,13 @@ async def browser() -> AsyncIterator[Browser]:
 
 @dataclass
 class PageProblems:
-    """Errors a page reported: console errors (a CSP violation is one) and uncaught exceptions."""
+    """Errors a page reported: console errors (a CSP violation is one) and uncaught exceptions. The browser's own
+    note about an HTTP 4xx answer is not one: pages show those to the person (a wrong password, a 404 page)."""
 
     errors: list[str] = field(default_factory=list)
 
     def on_console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
+        if message.type == "error" and not _CLIENT_ERROR_NOTE.match(message.text):
             self.errors.append(f"console: {message.text} ({message.location.get('url', '')})")
 
     def on_page_error(self, error: Exception) -> None:
@@ -166,6 +168,28 @@ class PageProblems:
 async def context(browser: Browser, site: JudgeFleet) -> AsyncIterator[BrowserContext]:
     """A fresh browser profile (no cookies, empty localStorage) pointed at the site."""
     ctx = await browser.new_context(base_url=site.api_url, viewport={"width": 1280, "height": 900})
+    ctx.set_default_timeout(15_000)
+    try:
+        yield ctx
+    finally:
+        await ctx.close()
+
+
+@pytest.fixture
+async def browser_context_dark(browser: Browser, site: JudgeFleet) -> AsyncIterator[BrowserContext]:
+    """A fresh profile on a system set to the dark colour scheme."""
+    ctx = await browser.new_context(base_url=site.api_url, color_scheme="dark")
+    ctx.set_default_timeout(15_000)
+    try:
+        yield ctx
+    finally:
+        await ctx.close()
+
+
+@pytest.fixture
+async def phone_context(browser: Browser, site: JudgeFleet) -> AsyncIterator[BrowserContext]:
+    """A fresh profile on a phone-sized screen."""
+    ctx = await browser.new_context(base_url=site.api_url, viewport={"width": 390, "height": 844}, is_mobile=True)
     ctx.set_default_timeout(15_000)
     try:
         yield ctx

@@ -262,10 +262,10 @@ function showRun(submission) {
   if (result && result.signal) facts.push(`signal ${result.signal}`);
   const described = { AC: "Finished", CE: "Did not compile", TLE: "Time limit exceeded", MLE: "Memory limit exceeded", RTE: "Run-time error", OLE: "Output limit exceeded", IE: "Internal error" }[verdict] || verdict;
   runStatus.textContent = `${described}${facts.length ? ": " + facts.join(", ") : ""}.`;
-  showInert(document.getElementById("run-output"), result?.stdout ?? "");
+  showInert(document.getElementById("run-output"), result?.stdout ?? "", { judgeCapped: true });
   const stderr = result?.stderr || "";
   runResult.querySelector("[data-run-stderr]").hidden = !stderr;
-  showInert(document.getElementById("run-stderr"), stderr);
+  showInert(document.getElementById("run-stderr"), stderr, { judgeCapped: true });
   const compile = submission.compileOutput || "";
   runResult.querySelector("[data-run-compile]").hidden = !compile;
   showInert(document.getElementById("run-compile"), compile);
@@ -290,7 +290,7 @@ async function run() {
   pending.textContent = "Running";
   runVerdict.append(pending);
   runStatus.textContent = "Waiting for a judge…";
-  showInert(document.getElementById("run-output"), "");
+  document.getElementById("run-output").replaceChildren();
   try {
     const stdin = document.getElementById("run-input").value;
     const created = await api("/api/runs", {

@@ -180,7 +180,7 @@ export class ResultsView {
         pre.setAttribute("aria-label", label);
         block.append(caption, pre);
         td.append(block);
-        showInert(pre, value, { limit: 4000 });
+        showInert(pre, value, { judgeCapped: label === "Your output" || label === "Standard error" });
       }
       detail.append(td);
       tr.after(detail);

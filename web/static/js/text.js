@@ -3,6 +3,9 @@
 // output is cut with a note saying so.
 
 export const OUTPUT_LIMIT = 20000;
+// The judge keeps this much of a program's stdout and stderr per visible test (OUTPUT_SHOWN_CAP in
+// judge_worker/grader.py) and drops the rest without saying so: output of that size or more was cut there.
+export const JUDGE_OUTPUT_CAP = 4096;
 const SPECIAL = /[\u0000-\u0008\u000b-\u001f\u007f\u0080-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 
 function symbolFor(char) {
@@ -13,7 +16,8 @@ function symbolFor(char) {
 }
 
 // Replace the content of `element` (a <pre>) with `text`. Returns whether the text was truncated.
-export function showInert(element, text, { limit = OUTPUT_LIMIT } = {}) {
+// `judgeCapped`: the text is a program's output as the judge kept it (see JUDGE_OUTPUT_CAP).
+export function showInert(element, text, { limit = OUTPUT_LIMIT, judgeCapped = false } = {}) {
   element.replaceChildren();
   const value = text == null ? "" : String(text);
   const shown = value.slice(0, limit);
@@ -29,10 +33,20 @@ export function showInert(element, text, { limit = OUTPUT_LIMIT } = {}) {
     last = match.index + match[0].length;
   }
   if (last < shown.length) element.append(document.createTextNode(shown.slice(last)));
+  if (value === "" && element.dataset.emptyText) {
+    const span = document.createElement("span");
+    span.className = "empty-output";
+    span.textContent = element.dataset.emptyText;
+    element.append(span);
+  }
   const note = element.nextElementSibling?.classList.contains("truncated-note") ? element.nextElementSibling : null;
-  const truncated = value.length > limit;
+  const cutByJudge = judgeCapped && new TextEncoder().encode(value).length >= JUDGE_OUTPUT_CAP;
+  const truncated = value.length > limit || cutByJudge;
   if (truncated) {
-    const text = `Truncated: showing the first ${limit.toLocaleString("en")} of ${value.length.toLocaleString("en")} characters.`;
+    const text =
+      value.length > limit
+        ? `Truncated: showing the first ${limit.toLocaleString("en")} of ${value.length.toLocaleString("en")} characters.`
+        : `Truncated: the judge keeps the first ${JUDGE_OUTPUT_CAP / 1024} KiB of a program's output; the rest is not shown.`;
     if (note) note.textContent = text;
     else {
       const p = document.createElement("p");

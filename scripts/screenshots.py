@@ -1,0 +1,141 @@
+"""Screenshots of Verdict's main pages, in the light and the dark theme, at desktop and phone width.
+
+Run against a running platform with the demo data (``make dev`` in another terminal, or ``verdict dev``)::
+
+    .venv/bin/python scripts/screenshots.py                       # http://127.0.0.1:8000 -> test-results/screenshots
+    .venv/bin/python scripts/screenshots.py --base-url http://127.0.0.1:8123 --out /tmp/shots
+
+It signs in as the demo student (and the demo instructor for the instructor pages), makes one submission so that
+the history and the results have something to show, and writes ``<page>-<theme>[-phone].png``. The browser is
+Debian's Chromium (``/usr/bin/chromium``) driven by Playwright; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Final
+
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+CHROMIUM_ARGS: Final = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD: Final = "verdict-demo"  # noqa: S105 - the demo accounts' documented password (make dev)
+DESKTOP: Final = {"width": 1280, "height": 860}
+PHONE: Final = {"width": 390, "height": 844}
+SOLUTION: Final = "a, b = map(int, input().split())\nprint(abs(a + b))\n"  # WA on one test: a mixed result
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/problems")
+
+
+def new_context(browser: Browser, base_url: str, theme: str, *, phone: bool = False) -> BrowserContext:
+    context = browser.new_context(
+        base_url=base_url, viewport=PHONE if phone else DESKTOP, color_scheme=theme, device_scale_factor=1
+    )
+    context.add_init_script(f"window.localStorage.setItem('verdict-theme', '{theme}')")
+    return context
+
+
+def shoot(page: Page, out: Path, name: str, *, full_page: bool = True) -> None:
+    page.wait_for_load_state("networkidle")
+    path = out / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    sys.stdout.write(f"{path}\n")
+
+
+def make_submission(page: Page) -> str:
+    """Submit a solution to A + B (typed into the editor) and wait for its verdict; return the submission's path."""
+    page.goto("/problems/aplusb")
+    expect(page.locator("#editor")).to_have_attribute("data-ready", "true", timeout=30_000)
+    page.locator("#editor .monaco-editor textarea").focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(SOLUTION)
+    page.get_by_role("button", name="Submit").click()
+    expect(page.locator("#results")).to_have_attribute("data-state", "done", timeout=60_000)
+    href = page.locator("#results-link").get_attribute("href")
+    return href or "/submissions"
+
+
+def run(base_url: str, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        submission = ""
+        for theme in ("light", "dark"):
+            anonymous = new_context(browser, base_url, theme)
+            page = anonymous.new_page()
+            for name, path in (("home", "/"), ("login", "/login"), ("register", "/register")):
+                page.goto(path)
+                shoot(page, out, f"{name}-{theme}")
+            page.goto("/no-such-page")
+            shoot(page, out, f"not-found-{theme}")
+            anonymous.close()
+
+            student = new_context(browser, base_url, theme)
+            page = student.new_page()
+            sign_in(page, "student@example.com")
+            shoot(page, out, f"problems-{theme}")
+            if not submission:
+                submission = make_submission(page)
+            page.goto("/problems/aplusb")
+            expect(page.locator("#editor")).to_have_attribute("data-ready", "true", timeout=30_000)
+            shoot(page, out, f"problem-{theme}", full_page=False)
+            page.get_by_role("button", name="Run").click()
+            expect(page.locator("#run-button")).to_be_enabled(timeout=60_000)
+            shoot(page, out, f"problem-run-{theme}")
+            page.goto(submission)
+            shoot(page, out, f"submission-{theme}")
+            page.goto("/submissions")
+            shoot(page, out, f"submissions-{theme}")
+            page.goto("/profile")
+            shoot(page, out, f"profile-{theme}")
+            student.close()
+
+            phone = new_context(browser, base_url, theme, phone=True)
+            page = phone.new_page()
+            sign_in(page, "student@example.com")
+            shoot(page, out, f"problems-{theme}-phone")
+            page.goto("/problems/aplusb")
+            expect(page.locator("#editor")).to_have_attribute("data-ready", "true", timeout=30_000)
+            shoot(page, out, f"problem-{theme}-phone")
+            page.goto(submission)
+            shoot(page, out, f"submission-{theme}-phone")
+            phone.close()
+
+            instructor = new_context(browser, base_url, theme)
+            page = instructor.new_page()
+            sign_in(page, "instructor@example.com")
+            page.goto("/problems/new")
+            shoot(page, out, f"problem-new-{theme}")
+            page.goto("/problems/aplusb/edit")
+            shoot(page, out, f"problem-edit-{theme}")
+            instructor.close()
+        browser.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="a running Verdict with the demo data")
+    parser.add_argument("--out", type=Path, default=Path("test-results/screenshots"), help="where the PNGs go")
+    args = parser.parse_args(argv)
+    run(args.base_url.rstrip("/"), args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
