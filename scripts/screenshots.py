@@ -15,9 +15,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect, sync_playwright
 
 CHROMIUM_ARGS: Final = [
     "--headless",
@@ -30,8 +30,9 @@ CHROMIUM_ARGS: Final = [
     "--disable-sync",
 ]
 PASSWORD: Final = "verdict-demo"  # noqa: S105 - the demo accounts' documented password (make dev)
-DESKTOP: Final = {"width": 1280, "height": 860}
-PHONE: Final = {"width": 390, "height": 844}
+DESKTOP: Final = ViewportSize(width=1280, height=860)
+PHONE: Final = ViewportSize(width=390, height=844)
+Theme = Literal["light", "dark"]
 SOLUTION: Final = "a, b = map(int, input().split())\nprint(abs(a + b))\n"  # WA on one test: a mixed result
 
 
@@ -43,7 +44,7 @@ def sign_in(page: Page, email: str) -> None:
     page.wait_for_url("**/problems")
 
 
-def new_context(browser: Browser, base_url: str, theme: str, *, phone: bool = False) -> BrowserContext:
+def new_context(browser: Browser, base_url: str, theme: Theme, *, phone: bool = False) -> BrowserContext:
     context = browser.new_context(
         base_url=base_url, viewport=PHONE if phone else DESKTOP, color_scheme=theme, device_scale_factor=1
     )
@@ -76,7 +77,8 @@ def run(base_url: str, out: Path) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         submission = ""
-        for theme in ("light", "dark"):
+        themes: tuple[Theme, ...] = ("light", "dark")
+        for theme in themes:
             anonymous = new_context(browser, base_url, theme)
             page = anonymous.new_page()
             for name, path in (("home", "/"), ("login", "/login"), ("register", "/register")):

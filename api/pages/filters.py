@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 from typing import Any, Final
 
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.plugins.jinja import JinjaTemplateEngine
 from markupsafe import Markup, escape
 
 __all__ = [
