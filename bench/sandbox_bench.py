@@ -5,6 +5,10 @@ with exactly the keys of issue 3 and prints each figure with its target. Bare an
 a warm-up first; a "bare" run is the same program started the way async Python starts any program
 (``asyncio.create_subprocess_exec`` with captured stdout), a "jailed" run is ``Sandbox.run`` with the program as a
 box file. The sandbox uses its own cgroup root and run dir, so a judge worker on the host is not disturbed.
+
+A judge host reserves its cores; a development machine does not. So that the figures describe the sandbox rather
+than whatever else is running, the benchmark raises its own priority (``--nice``, default -10): bare programs and
+jailed ones (``SandboxConfig.nice``) run at that same priority. ``--nice 0`` measures without it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import asyncio
 import json
 import math
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -97,7 +102,14 @@ async def interleave(
     return xs, ys
 
 
-async def throughput(sandbox: Sandbox, hello: dict[str, bytes], seconds: float) -> float:
+def _cpu_seconds() -> float:
+    """CPU time of this process (all threads) and of every process it reaped (nsjail and the jails under it)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+async def throughput(sandbox: Sandbox, hello: dict[str, bytes], seconds: float) -> tuple[float, float]:
+    """Runs per second per core (wall clock, all slots busy), and runs per CPU-second the sandbox itself used."""
     done = 0
     deadline = time.perf_counter() + seconds
 
@@ -109,10 +121,10 @@ async def throughput(sandbox: Sandbox, hello: dict[str, bytes], seconds: float) 
                 raise RuntimeError(f"throughput run failed: {result.status} {result.message}")
             done += 1
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), _cpu_seconds()
     await asyncio.gather(*(worker() for _ in range(sandbox.slots * 2)))
-    elapsed = time.perf_counter() - start
-    return done / elapsed / len(os.sched_getaffinity(0))
+    elapsed, cpu_used = time.perf_counter() - start, _cpu_seconds() - cpu_start
+    return done / elapsed / len(os.sched_getaffinity(0)), done / cpu_used
 
 
 def build_programs() -> Path:
@@ -123,16 +135,23 @@ def build_programs() -> Path:
     return work
 
 
-async def measure(work: Path, samples: int, warmup: int, seconds: float) -> dict[str, float]:
+async def measure(work: Path, samples: int, warmup: int, seconds: float, nice: int) -> dict[str, float]:
     hello = {"hello": (work / "hello").read_bytes()}
     busy = {"busy": (work / "busy").read_bytes()}
     ncpu = len(os.sched_getaffinity(0))
     config = SandboxConfig(
-        slots=ncpu, cgroup_root="verdict-bench", run_dir=Path("/run/verdict-sandbox-bench"), pin_cpus=True
+        slots=ncpu,
+        cgroup_root="verdict-bench",
+        run_dir=Path("/run/verdict-sandbox-bench"),
+        pin_cpus=True,
+        nice=nice,
     )
     figures: dict[str, float] = {}
     async with Sandbox(config) as sandbox:
-        print(f"host: {ncpu} CPUs, cgroup v{sandbox.layout.version if sandbox.layout else '?'}, {sandbox.slots} slots")
+        version = sandbox.layout.version if sandbox.layout else "?"
+        print(
+            f"host: {ncpu} CPUs, cgroup v{version}, {sandbox.slots} slots, nice {nice}, load {os.getloadavg()[0]:.2f}"
+        )
         print("C hello world (bare vs jailed, interleaved):")
         bare_c, jail_c = await interleave(
             lambda: bare([str(work / "hello")]), lambda: jailed(sandbox, ["./hello"], hello), warmup, samples
@@ -172,7 +191,10 @@ async def measure(work: Path, samples: int, warmup: int, seconds: float) -> dict
 
         print(f"throughput: C hello world, {sandbox.slots} slots busy for {seconds:.0f} s:")
         await throughput(sandbox, hello, 1.0)
-        figures["c_runs_per_s_per_core"] = await throughput(sandbox, hello, seconds)
+        per_core, per_cpu_second = await throughput(sandbox, hello, seconds)
+        figures["c_runs_per_s_per_core"] = per_core
+        print(f"  {'runs/s/core (wall clock)':<28} {per_core:8.1f}   load average {os.getloadavg()[0]:.2f}")
+        print(f"  {'runs per CPU-second used':<28} {per_cpu_second:8.1f}   (a dedicated core; kernel workers excluded)")
 
     return {key: round(value, 3) for key, value in figures.items()}
 
@@ -196,13 +218,15 @@ def cli() -> int:
     parser.add_argument("--warmup", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=8.0, help="duration of the throughput phase")
     parser.add_argument("--output", type=Path, default=Path(__file__).resolve().parent / "sandbox.json")
+    parser.add_argument("--nice", type=int, default=-10, help="priority of the benchmark and its programs")
     args = parser.parse_args()
     if os.geteuid() != 0:
         print("the sandbox benchmark must run as root", file=sys.stderr)
         return 2
+    os.setpriority(os.PRIO_PROCESS, 0, args.nice)
     work = build_programs()
     try:
-        figures = asyncio.run(measure(work, max(20, args.samples), args.warmup, args.seconds))
+        figures = asyncio.run(measure(work, max(20, args.samples), args.warmup, args.seconds, args.nice))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return report(figures, args.output)
