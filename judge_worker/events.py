@@ -81,14 +81,14 @@ class EventStream:
 
     async def compiling(self) -> None:
         event = Compiling(submission_id=self._submission_id, attempt=self._attempt, seq=0, worker=self._worker)
-        await self._send([event])
+        await self._send([event], paced=False)
 
     async def compile_finished(self, *, ok: bool, output: str, cpu_ms: int) -> None:
         self._progress = msgspec.structs.replace(self._progress, compiled=ok, compile_output=output)
         event = CompileFinished(
             submission_id=self._submission_id, attempt=self._attempt, seq=0, ok=ok, output=output, cpu_ms=cpu_ms
         )
-        await self._send([event])
+        await self._send([event], paced=False)
 
     async def case_finished(self, result: CaseResult, *, total: int) -> None:
         """Queue a test's result; it is sent now if the last event is ~100 ms old, else with the next flush."""
@@ -160,12 +160,15 @@ class EventStream:
             batch=batch,
         )
 
-    async def _send(self, events: list[JudgeEvent]) -> None:
+    async def _send(self, events: list[JudgeEvent], *, paced: bool = True) -> None:
+        """Publish ``events`` (numbered in order) and the progress, in one round trip. Only test results are
+        paced: the one-off compile events never hold back the first test's result."""
         async with self._lock:
             numbered = [msgspec.structs.replace(event, seq=self._next_seq()) for event in events]
             for event in numbered:
                 self._apply(event)
-            self._last_sent = self._clock()
+            if paced:
+                self._last_sent = self._clock()
             if self._failed:
                 return
             try:

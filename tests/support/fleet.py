@@ -76,6 +76,7 @@ __all__ = ["EventLog", "FleetProcess", "JudgeFleet", "TestSpec", "simple_testset
 
 VERDICT: Final = [sys.executable, "-m", "api.cli"]
 JUDGE_TOKEN: Final = "fleet-judge-token-" + "z" * 32
+TASKS_HEALTH_KEY: Final = "verdict:api-tasks:health"
 # A uid range per test session (jailed programs run as these host uids): far from the sandbox tests' 61000 and the
 # default 60000, and different for concurrent sessions on one host, since a sandbox sweeps processes of its uids.
 _UID_BASE: Final = 200_000 + (os.getpid() % 20_000) * 128
@@ -187,11 +188,13 @@ class JudgeFleet:
         if judges:
             await self.wait_workers(judges)
 
-    def _spawn(self, name: str, args: Sequence[str], env: dict[str, str]) -> FleetProcess:
+    def _spawn(
+        self, name: str, args: Sequence[str], env: dict[str, str], *, program: Sequence[str] = VERDICT
+    ) -> FleetProcess:
         log = self.workdir / f"{name}.log"
         with log.open("ab") as out:
             popen = subprocess.Popen(
-                [*VERDICT, *args],
+                [*program, *args],
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
@@ -217,12 +220,24 @@ class JudgeFleet:
 
     async def start_tasks(self, extra_env: dict[str, str] | None = None) -> FleetProcess:
         process = self._spawn("api-tasks", ["worker", "tasks"], {**self.base_env(), **(extra_env or {})})
-        await self._wait_log(process, "api-tasks worker started", 60)
+        deadline = time.monotonic() + 60
+        while not await self.redis.exists(TASKS_HEALTH_KEY):  # written by the worker's first poll
+            if not process.alive:
+                raise RuntimeError(f"api-tasks exited with {process.popen.returncode}:\n{process.tail()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"api-tasks did not start within 60 s:\n{process.tail()}")
+            await asyncio.sleep(0.05)
         return process
 
     async def start_judge(
-        self, *, slots: int = 2, extra_env: dict[str, str] | None = None, wait: bool = True
+        self,
+        *,
+        slots: int = 2,
+        extra_env: dict[str, str] | None = None,
+        wait: bool = True,
+        command: Sequence[str] | None = None,
     ) -> FleetProcess:
+        """Start ``verdict worker judge`` (or ``command``, e.g. the benchmark's bare worker) with its own sandbox."""
         number = sum(1 for p in self.processes if p.name.startswith("judge"))
         name = f"judge{number}"
         uid = _next_uid_block()
@@ -241,7 +256,10 @@ class JudgeFleet:
             "JUDGE_CACHE_DIR": str(self.workdir / f"cache-{name}"),
             **(extra_env or {}),
         }
-        process = self._spawn(name, ["worker", "judge"], env)
+        if command is None:
+            process = self._spawn(name, ["worker", "judge"], env)
+        else:
+            process = self._spawn(name, [], env, program=command)
         process.sandbox_env = sandbox_env
         if wait:
             await self.wait_workers(ids=[env["JUDGE_WORKER_ID"]])
@@ -268,16 +286,6 @@ class JudgeFleet:
         keys = [key async for key in self.redis.scan_iter(match=heartbeat_key("*"))]
         beats = [raw for raw in (await self.redis.mget(keys) if keys else []) if raw is not None]
         return [msgspec.json.decode(raw, type=WorkerHeartbeat) for raw in beats]
-
-    async def _wait_log(self, process: FleetProcess, text: str, within: float) -> None:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            if text in process.tail(200_000):
-                return
-            if not process.alive:
-                raise RuntimeError(f"{process.name} exited with {process.popen.returncode}:\n{process.tail()}")
-            await asyncio.sleep(0.05)
-        raise TimeoutError(f"{process.name} did not log {text!r} within {within} s:\n{process.tail()}")
 
     def kill(self, process: FleetProcess, sig: int = signal.SIGKILL) -> None:
         """Send ``sig`` to the process (by PID) and, for SIGKILL, reap it."""

@@ -1,0 +1,264 @@
+"""Judge fleet benchmark: latency and throughput of the whole judging pipeline, jailed and bare.
+
+Run as root: ``.venv/bin/python bench/judge_bench.py`` (``make bench-judge``). Writes ``bench/judge.json`` and
+prints each figure with its target. One run measures, on this machine:
+
+- a real PostgreSQL, a real Redis, the API (``verdict serve``, serving the test set), the ``api-tasks`` worker
+  (``verdict worker tasks``: records reports, publishes the authoritative final event) and ONE idle judge worker
+  process (``verdict worker judge``, ``JUDGE_SLOTS`` = CPU count);
+- then the same pipeline with that worker replaced by the bare worker (``bench/bare_executor.py``: the same
+  worker code and settings with the sandbox replaced by a plain subprocess), started only by this script with an
+  explicit acknowledgement flag, never reachable from a setting or a ``verdict`` command.
+
+A submission is "accepted" when the API would answer 201: its row committed; the clock starts there, and the
+judge request is enqueued as the API does (``JudgeQueue.enqueue_judge``). Figures:
+
+- ``pickup_ms_p50``: enqueue -> job start, from arq's own record of the job (enqueue and start times);
+- ``first_result_ms_p50``: accepted -> the first per-test event received by a subscriber of ``submission:<id>``
+  (a 10-test Python submission);
+- ``final_ms_p50`` / ``final_ms_p90``: accepted -> the authoritative final event (recorded in the database);
+- ``final_vs_bare_ratio``: jailed / bare ``final_ms_p50``;
+- ``tests_per_s`` (and per core): judged test cases per second with all slots busy (a burst of submissions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import msgspec
+from arq.jobs import Job
+from bare_executor import bare_backend
+
+from api.db import models as m
+from api.db.migrate import upgrade_async
+from api.domain.submissions.judging import build_judge_request
+from judge_worker.contracts import CaseFinished, Finished, TestCaseData, TestSetData
+from judge_worker.main import run_worker
+from tests.support.fleet import JudgeFleet
+from tests.support.postgres import EphemeralPostgres
+
+THIS_SCRIPT = Path(__file__).resolve()
+ACK_FLAG = "--i-know-this-runs-submitted-code-unsandboxed"
+SUM_PY = "import sys\nprint(sum(map(int, sys.stdin.read().split())))\n"
+TESTS = 10
+TARGETS: dict[str, tuple[str, float | None]] = {
+    "pickup_ms_p50": ("<=", 30.0),
+    "first_result_ms_p50": ("<=", 50.0),
+    "final_ms_p50": ("<=", 300.0),
+    "final_ms_p90": ("<=", 400.0),
+    "final_vs_bare_ratio": ("<=", 2.2),
+    "tests_per_s": (">=", None),
+    "tests_per_s_per_core": (">=", None),
+}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    position = (len(ordered) - 1) * q
+    low, high = int(position), min(int(position) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def testset() -> TestSetData:
+    return TestSetData(
+        tests=tuple(
+            TestCaseData(name=f"t{i}", input=f"{i} {i * 7}\n".encode(), expected=f"{i * 8}\n".encode())
+            for i in range(TESTS)
+        )
+    )
+
+
+class Pipeline:
+    """One fleet (API, api-tasks, one judge worker) and the measurements taken through it."""
+
+    def __init__(self, name: str, fleet: JudgeFleet, problem: uuid.UUID) -> None:
+        self.name = name
+        self.fleet = fleet
+        self.problem = problem
+        self.pickup: list[float] = []
+        self.first: list[float] = []
+        self.final: list[float] = []
+
+    async def one(self, *, record: bool) -> None:
+        fleet = self.fleet
+        sid = uuid.uuid4()
+        async with fleet.events(sid) as log:
+            async with fleet.sessions() as session:
+                problem = await session.get(m.Problem, self.problem)
+                assert problem is not None
+                row = m.Submission(
+                    id=sid,
+                    problem_id=problem.id,
+                    language="python3",
+                    files={"main.py": SUM_PY},
+                    testset_digest=problem.testset_digest,
+                )
+                session.add(row)
+                await session.commit()
+                accepted = time.monotonic()
+                await fleet.queue.enqueue_judge(build_judge_request(row, problem))
+            await log.wait_for(lambda e: isinstance(e, CaseFinished))
+            final = await log.authoritative(within=60)
+            assert final.verdict.value == "AC", final
+            first_at = next(t for e, t in zip(log.events, log.times, strict=True) if isinstance(e, CaseFinished))
+            final_at = next(
+                t for e, t in zip(log.events, log.times, strict=True) if isinstance(e, Finished) and e.authoritative
+            )
+        job = Job(f"judge:{sid}:1", fleet.queue.pool, _deserializer=msgspec.msgpack.decode)
+        info = await job.result_info()
+        assert info is not None
+        if record:
+            self.first.append((first_at - accepted) * 1000)
+            self.final.append((final_at - accepted) * 1000)
+            self.pickup.append((info.start_time - info.enqueue_time).total_seconds() * 1000)
+
+    async def latency(self, samples: int, warmup: int) -> None:
+        for _ in range(warmup):
+            await self.one(record=False)
+        for _ in range(samples):
+            await self.one(record=True)
+            await asyncio.sleep(0.05)  # an idle worker between submissions
+
+    async def throughput(self, submissions: int) -> float:
+        started = time.monotonic()
+        ids = await asyncio.gather(*(self.fleet.submit(self.problem, "python3", SUM_PY) for _ in range(submissions)))
+        rows = await self.fleet.wait_all_final(list(ids), within=600)
+        elapsed = time.monotonic() - started
+        assert {r["verdict"] for r in rows} == {"AC"}
+        return submissions * TESTS / elapsed
+
+
+async def pipeline(name: str, database_url: str, work: Path, slots: int, bare: bool) -> Pipeline:
+    fleet = JudgeFleet(
+        database_url=database_url,
+        workdir=work / name,
+        env={"LOG_LEVEL": "WARNING", "SANDBOX_LANGUAGES": "python3", "JUDGE_HEARTBEAT_TTL": "15"},
+    )
+    try:
+        await fleet.open()
+        await fleet.start(judges=0)
+        command = [sys.executable, str(THIS_SCRIPT), "--bare-worker", ACK_FLAG] if bare else None
+        await fleet.start_judge(slots=slots, command=command)
+        problem = await fleet.create_problem(testset=testset(), languages=("python3",))
+    except BaseException:
+        await fleet.close()
+        raise
+    return Pipeline(name, fleet, problem)
+
+
+async def measure(args: argparse.Namespace) -> dict[str, Any]:
+    slots = args.slots or os.cpu_count() or 1
+    server = EphemeralPostgres()
+    server.start()
+    work = Path(tempfile.mkdtemp(prefix="verdict-judge-bench-"))
+    try:
+        await upgrade_async(server.url)
+        results: dict[str, Pipeline] = {}
+        throughput: dict[str, float] = {}
+        for name, bare in (("jailed", False), ("bare", True)):
+            print(f"{name}: starting the pipeline ({slots} slots)...", flush=True)
+            pipe = await pipeline(name, server.url, work, slots, bare)
+            try:
+                await pipe.latency(args.samples, args.warmup)
+                print(f"{name}: {args.burst} submissions x {TESTS} tests at once...", flush=True)
+                throughput[name] = await pipe.throughput(args.burst)
+            finally:
+                await pipe.fleet.close()
+            results[name] = pipe
+            print(
+                f"{name}: pickup p50 {percentile(pipe.pickup, 0.5):.1f} ms, first result p50 "
+                f"{percentile(pipe.first, 0.5):.1f} ms, final p50 {percentile(pipe.final, 0.5):.1f} ms, "
+                f"p90 {percentile(pipe.final, 0.9):.1f} ms, {throughput[name]:.1f} tests/s",
+                flush=True,
+            )
+        jailed, bare_pipe = results["jailed"], results["bare"]
+        cores = os.cpu_count() or 1
+        return {
+            "pickup_ms_p50": round(percentile(jailed.pickup, 0.5), 1),
+            "first_result_ms_p50": round(percentile(jailed.first, 0.5), 1),
+            "final_ms_p50": round(percentile(jailed.final, 0.5), 1),
+            "final_ms_p90": round(percentile(jailed.final, 0.9), 1),
+            "final_vs_bare_ratio": round(percentile(jailed.final, 0.5) / percentile(bare_pipe.final, 0.5), 2),
+            "tests_per_s": round(throughput["jailed"], 1),
+            "tests_per_s_per_core": round(throughput["jailed"] / cores, 1),
+            "details": {
+                "machine_cores": cores,
+                "judge_slots": slots,
+                "samples": args.samples,
+                "tests_per_submission": TESTS,
+                "language": "python3",
+                "bare": {
+                    "pickup_ms_p50": round(percentile(bare_pipe.pickup, 0.5), 1),
+                    "first_result_ms_p50": round(percentile(bare_pipe.first, 0.5), 1),
+                    "final_ms_p50": round(percentile(bare_pipe.final, 0.5), 1),
+                    "final_ms_p90": round(percentile(bare_pipe.final, 0.9), 1),
+                    "tests_per_s": round(throughput["bare"], 1),
+                },
+                "jailed_final_ms_mean": round(statistics.fmean(jailed.final), 1),
+                "jailed_pickup_ms_p90": round(percentile(jailed.pickup, 0.9), 1),
+                "jailed_first_result_ms_p90": round(percentile(jailed.first, 0.9), 1),
+            },
+        }
+    finally:
+        server.stop()
+
+
+def report(figures: dict[str, Any], output: Path) -> int:
+    output.write_text(json.dumps(figures, indent=2) + "\n")
+    failed = 0
+    print()
+    for key, (op, target) in TARGETS.items():
+        value = figures[key]
+        if target is None:
+            print(f"  {key:<24} {value:>9}   (reported)")
+            continue
+        ok = value <= target if op == "<=" else value >= target
+        failed += not ok
+        print(f"  {key:<24} {value:>9}   target {op} {target:<6} {'ok' if ok else 'MISSED'}")
+    print(f"\nwritten to {output}")
+    return 1 if failed else 0
+
+
+def bare_worker() -> int:
+    """The bare worker process (started by this script only)."""
+    return run_worker(os.environ, backend_factory=bare_backend)
+
+
+def cli() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--samples", type=int, default=40, help="measured submissions (after the warm-up)")
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--burst", type=int, default=40, help="submissions enqueued at once for tests_per_s")
+    parser.add_argument("--slots", type=int, default=0, help="judge slots (default: CPU count)")
+    parser.add_argument("--output", type=Path, default=Path(__file__).resolve().parent / "judge.json")
+    parser.add_argument("--bare-worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(ACK_FLAG, dest="acknowledged", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.bare_worker:
+        if not args.acknowledged:
+            print(f"the bare worker runs submitted code without any sandbox; it needs {ACK_FLAG}", file=sys.stderr)
+            return 2
+        return bare_worker()
+    if os.geteuid() != 0:
+        print("run the judge benchmark as root (the sandbox needs it)", file=sys.stderr)
+        return 2
+    return report(asyncio.run(measure(args)), args.output)
+
+
+if __name__ == "__main__":
+    raise SystemExit(cli())
