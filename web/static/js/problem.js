@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { languageInfo } from "./languages.js";
 import { showLive } from "./live.js";
-import { ResultsView } from "./results.js";
+import { ResultsView, verdictBadge } from "./results.js";
 import { effectiveTheme } from "./site.js";
 import { showInert } from "./text.js";
 
@@ -209,6 +209,31 @@ function busy(button, value) {
 }
 
 const resultsView = new ResultsView(document.getElementById("results"));
+
+// The "Your submissions" card gets the new submission on top once it is judged.
+function addToRecent(submission) {
+  let list = document.getElementById("recent-submissions");
+  if (list && list.tagName !== "UL") {
+    const ul = document.createElement("ul");
+    ul.className = "recent-list";
+    ul.id = "recent-submissions";
+    list.replaceWith(ul);
+    list = ul;
+  }
+  if (!list) return;
+  const item = document.createElement("li");
+  const link = document.createElement("a");
+  link.href = `/submissions/${submission.id}`;
+  link.append(verdictBadge(submission.verdict));
+  const score = document.createElement("span");
+  score.className = "score";
+  score.textContent = submission.score == null ? "" : String(Math.round(submission.score * 100) / 100);
+  const facts = document.createElement("span");
+  facts.className = "muted small";
+  facts.textContent = `${languageSelect.selectedOptions[0]?.textContent.trim() || submission.language} · just now`;
+  item.append(link, score, facts);
+  list.prepend(item);
+}
 let watching = null;
 
 async function submit() {
@@ -236,7 +261,10 @@ async function submit() {
     document.getElementById("panel-results").scrollIntoView({ block: "nearest" });
     watching = showLive(resultsView, submission.id, {
       testCount: data.testCount,
-      onFinal: () => busy(submitButton, false),
+      onFinal: (final) => {
+        busy(submitButton, false);
+        addToRecent(final);
+      },
     });
   } catch (error) {
     showError(error);

@@ -18,7 +18,7 @@ export function verdictBadge(verdict, { running = false, skipped = false } = {})
   span.className = "verdict";
   if (skipped) {
     span.classList.add("verdict-skipped");
-    span.textContent = "Skipped";
+    span.textContent = "Not run";
   } else if (verdict) {
     span.classList.add(`verdict-${verdict}`);
     span.textContent = verdict;
@@ -235,8 +235,9 @@ export class ResultsView {
     this.root.dataset.state = "done";
     this.root.dataset.verdict = verdict || "";
     for (const result of results || []) this.setCase(result);
-    for (const tr of this.rows.querySelectorAll('tr[data-state="running"]')) {
-      tr.dataset.state = "pending";
+    // Tests the judge did not run (a compilation error, a stopped group) say so instead of waiting forever.
+    for (const tr of this.rows.querySelectorAll('tr[data-state="running"], tr[data-state="pending"]')) {
+      tr.dataset.state = "not-run";
       tr.cells[2].replaceChildren(verdictBadge(null, { skipped: true }));
     }
     this.verdict.replaceChildren(verdictBadge(verdict));
