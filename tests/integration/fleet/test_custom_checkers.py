@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from judge_worker.contracts import CheckerSpec, JudgeLimits, JudgeRequest, TestCaseData, TestSetData, Verdict
-from tests.integration.fleet.conftest import Judge
+from tests.support.judging import Judge
 
 pytestmark = pytest.mark.sandbox
 

@@ -23,7 +23,7 @@ from judge_worker.contracts import (
 )
 from judge_worker.grader import SlotPool
 from sandbox import Sandbox, SandboxError
-from tests.integration.fleet.conftest import Judge
+from tests.support.judging import Judge
 
 pytestmark = pytest.mark.sandbox
 
