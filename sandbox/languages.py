@@ -15,8 +15,10 @@ from typing import Final
 import msgspec
 
 from sandbox.limits import MIB, Limits
+from sandbox.nsjail import Mount
+from sandbox.workspace import is_world_traversable, stage_read_only
 
-__all__ = ["LANGUAGES", "LanguageSpec", "SelfTest", "Toolchain", "host_glob", "render_command"]
+__all__ = ["LANGUAGES", "LanguageSpec", "SelfTest", "Toolchain", "host_glob", "render_command", "toolchain_mounts"]
 
 
 class SelfTest(msgspec.Struct, frozen=True, kw_only=True):
@@ -77,6 +79,26 @@ class LanguageSpec(msgspec.Struct, frozen=True, kw_only=True):
             extra_memory_bytes=self.extra_memory_bytes,
             extra_processes=self.extra_processes,
         )
+
+
+def toolchain_mounts(spec: LanguageSpec, staging: Path) -> tuple[Mount, ...] | str:
+    """The language's extra read-only mounts, or why it cannot be offered here.
+
+    A toolchain in a directory the jail's user could not reach (``~root/.rustup/...``) is first bound read-only at
+    ``staging`` on the host, so that only that directory, never its parents, is exposed.
+    """
+    missing = [p for p in spec.requires if not Path(p).exists()]
+    if missing:
+        return f"toolchain not installed: {', '.join(missing)} missing"
+    if spec.toolchain is None:
+        return ()
+    found = spec.toolchain.locate()
+    if found is None:
+        return f"toolchain not installed: no {spec.toolchain.marker} in {spec.toolchain.candidates}"
+    if not is_world_traversable(found):
+        stage_read_only(found, staging)
+        found = staging
+    return (Mount(str(found), spec.toolchain.target),)
 
 
 def render_command(template: tuple[str, ...], limits: Limits) -> tuple[str, ...]:

@@ -25,12 +25,12 @@ from sandbox._sys import kill_pids, mount_points_under, pids_of_uids, umount
 from sandbox.cgroups import CgroupLayout, SlotCgroup, detect_layout, make_slot_cgroup, sweep_tree
 from sandbox.config import SandboxConfig
 from sandbox.errors import SandboxError
-from sandbox.languages import LANGUAGES, LanguageSpec, host_glob, render_command
+from sandbox.languages import LANGUAGES, LanguageSpec, host_glob, render_command, toolchain_mounts
 from sandbox.limits import Limits
 from sandbox.nsjail import JailSpec, Mount, Tmpfs
 from sandbox.policies.filesystem import BASE_ENV, INIT_PATH, INIT_STATUS_FD, JAIL_TMP, JailRoot
 from sandbox.result import CompileOutcome, LanguageStatus, RunResult, RunStatus
-from sandbox.workspace import SlotBox, acquire_run_dir, is_world_traversable, stage_read_only, valid_name
+from sandbox.workspace import SlotBox, acquire_run_dir, valid_name
 
 __all__ = ["Sandbox"]
 
@@ -321,29 +321,12 @@ class Sandbox:
     # -- languages ---------------------------------------------------------------------------------------------
 
     def _mounts_for(self, spec: LanguageSpec) -> tuple[Mount, ...] | str:
-        """The language's extra read-only mounts, or why its toolchain cannot be offered."""
+        """The language's extra read-only mounts, or why its toolchain cannot be offered (cached)."""
         cached = self._language_mounts.get(spec.id)
-        if cached is not None:
-            return cached
-        missing = [p for p in spec.requires if not Path(p).exists()]
-        outcome: tuple[Mount, ...] | str
-        if missing:
-            outcome = f"toolchain not installed: {', '.join(missing)} missing"
-        else:
-            mounts: list[Mount] = []  # the /etc pieces are copied into the jail's root at start-up
-            outcome = ()
-            if spec.toolchain is not None:
-                found = spec.toolchain.locate()
-                if found is None:
-                    outcome = f"toolchain not installed: no {spec.toolchain.marker} in {spec.toolchain.candidates}"
-                else:
-                    source = found
-                    if not is_world_traversable(found):  # e.g. ~root/.rustup: expose that directory only
-                        source = self.config.run_dir / "toolchains" / spec.id
-                        stage_read_only(found, source)
-                    outcome = (*mounts, Mount(str(source), spec.toolchain.target))
-        self._language_mounts[spec.id] = outcome
-        return outcome
+        if cached is None:
+            cached = toolchain_mounts(spec, self.config.run_dir / "toolchains" / spec.id)
+            self._language_mounts[spec.id] = cached
+        return cached
 
     def _language_problem(self, spec: LanguageSpec) -> str:
         if self.config.languages and spec.id not in self.config.languages:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import msgspec
 import pytest
 
-from sandbox import LANGUAGES, MIB, Limits
-from sandbox.languages import render_command
+from sandbox import LANGUAGES, MIB, Limits, Toolchain
+from sandbox.languages import render_command, toolchain_mounts
 
 REQUIRED = {"python3", "c", "cpp17", "cpp20", "java", "javascript"}
 
@@ -57,3 +60,16 @@ def test_run_limits_add_the_language_allowances() -> None:
     assert scaled.cpu_time_ms == round(1000 * java.time_multiplier)
     assert scaled.memory_bytes == 64 * MIB + java.extra_memory_bytes
     assert LANGUAGES["c"].run_limits(base) == base
+
+
+def test_toolchain_mounts_say_why_a_language_is_missing(tmp_path: Path) -> None:
+    base = LANGUAGES["c"]
+    missing = msgspec.structs.replace(base, requires=(str(tmp_path / "no-such-compiler"),))
+    reason = toolchain_mounts(missing, tmp_path / "stage")
+    assert isinstance(reason, str)
+    assert reason.startswith("toolchain not installed")
+    nowhere = msgspec.structs.replace(
+        base, toolchain=Toolchain(target="/opt/x", candidates=(f"{tmp_path}/none-*",), marker="bin/x")
+    )
+    assert "no bin/x" in str(toolchain_mounts(nowhere, tmp_path / "stage"))
+    assert toolchain_mounts(msgspec.structs.replace(base, requires=()), tmp_path / "stage") == ()
