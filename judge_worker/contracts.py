@@ -279,6 +279,7 @@ class WorkerHeartbeat(msgspec.Struct, frozen=True, kw_only=True):
     last_seen: float = 0.0
     jobs_done: int = 0
     job_seconds_avg: float = 0.0  # moving average of one job's judging time, for the API's wait estimate
+    running: int = 0  # jobs in hand (``busy`` also counts the free slots those jobs borrowed for their tests)
 
 
 _event_decoder: Final = msgspec.json.Decoder(JudgeEvent)

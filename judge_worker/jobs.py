@@ -56,6 +56,7 @@ class WorkerState:
     checkers: CheckerCache = field(default_factory=CheckerCache)
     started_at: float = field(default_factory=time.time)
     jobs_done: int = 0
+    jobs_running: int = 0
     job_seconds_avg: float = 0.0  # exponential moving average of judging time (the API's wait estimate)
 
     def job_finished(self, seconds: float) -> None:
@@ -157,11 +158,13 @@ async def judge_submission(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
     lease = lease_key(job_id)
     await redis.set(lease, state.settings.worker_id, ex=state.settings.job_timeout_s + 60)
     events = EventStream(redis, request, worker=state.settings.worker_id)
+    state.jobs_running += 1
     try:
         async with state.slots.hold():
             report = await _grade(ctx, state, request, events)
         await _enqueue_report(redis, request, report)
     finally:
+        state.jobs_running -= 1
         with contextlib.suppress(RedisError, OSError):
             await redis.delete(lease)
     state.job_finished(time.monotonic() - started)

@@ -131,6 +131,7 @@ async def heartbeat(ctx: dict[str, Any]) -> None:
         last_seen=time.time(),
         jobs_done=state.jobs_done,
         job_seconds_avg=round(state.job_seconds_avg, 3),
+        running=state.jobs_running,
     )
     await ctx["redis"].set(heartbeat_key(settings.worker_id), msgspec.json.encode(beat), ex=settings.heartbeat_ttl_s)
 

@@ -82,12 +82,10 @@ class SystemController(Controller):
         workers = await services.list_workers(redis)
         depth = await services.queue_depth(redis)
         slots = sum(w.slots for w in workers)
-        # A rough wait: queued jobs spread over the fleet's slots, ~1 s of judging each.
-        estimate = None if slots == 0 else round(depth / slots, 1)
         return Fleet(
             workers=workers,
             slots=slots,
             busy=sum(w.busy for w in workers),
             queue_depth=depth,
-            estimated_wait_s=estimate,
+            estimated_wait_s=services.estimate_wait_s(workers, depth),
         )
