@@ -31,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sandbox import Limits, Sandbox, SandboxConfig
+from sandbox._sys import mount_points_under
 
 HELLO_C = b'#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n'
 # Spins for argv[1] ms of its own CPU time, then prints the CPU time it used, in microseconds.
@@ -55,6 +56,7 @@ TARGETS = {
     "c_runs_per_s_per_core": (">=", 100.0),
 }
 LIMITS = Limits(cpu_time_ms=5000, wall_time_ms=10000)
+BENCH_RUN_DIR = Path("/run/verdict-sandbox-bench")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -142,7 +144,7 @@ async def measure(work: Path, samples: int, warmup: int, seconds: float, nice: i
     config = SandboxConfig(
         slots=ncpu,
         cgroup_root="verdict-bench",
-        run_dir=Path("/run/verdict-sandbox-bench"),
+        run_dir=BENCH_RUN_DIR,
         pin_cpus=True,
         nice=nice,
     )
@@ -229,6 +231,8 @@ def cli() -> int:
         figures = asyncio.run(measure(work, max(20, args.samples), args.warmup, args.seconds, args.nice))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if not mount_points_under(BENCH_RUN_DIR):  # only the sandbox's lock file and cached init are left
+            shutil.rmtree(BENCH_RUN_DIR, ignore_errors=True)
     return report(figures, args.output)
 
 

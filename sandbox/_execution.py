@@ -9,8 +9,8 @@ that process before it becomes init), so what is left is the program's own. Duri
 drives the CPU-limit monitor, which kills the jail once the limit is passed.
 
 Killing. The jailed processes are SIGKILLed (never nsjail: it reaps the jail, so nothing is orphaned to the host's
-init) until nsjail exits; a jail that nsjail had not cloned yet is caught on a later round. If the caller's task is cancelled the jail
-and nsjail are killed outright, nsjail is reaped and the box released before the cancellation propagates.
+init) until nsjail exits; a jail that nsjail had not cloned yet is caught on a later round. If the caller's task is
+cancelled, the jail is killed, nsjail is reaped and the box released before the cancellation propagates.
 """
 
 from __future__ import annotations

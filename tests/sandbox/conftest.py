@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from sandbox import Sandbox, SandboxConfig
+from sandbox._sys import mount_points_under
 from sandbox.config import bundled_nsjail
 
 CANARY_NAME = "VERDICT_CANARY_SECRET"
@@ -59,6 +61,8 @@ async def sandbox(canary_secret: str) -> AsyncIterator[Sandbox]:
         yield box
     finally:
         await box.close()
+        if not mount_points_under(TEST_CONFIG.run_dir):  # only the lock file and the cached init binary are left
+            shutil.rmtree(TEST_CONFIG.run_dir, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

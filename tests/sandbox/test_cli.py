@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from sandbox import Limits, RunResult, RunStatus, Sandbox, check_host
 from sandbox.__main__ import main, result_json
+from sandbox._sys import mount_points_under
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,12 +43,22 @@ def test_bad_settings_exit_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Cap
     assert "SANDBOX_SLOTS must be a whole number" in capsys.readouterr().err
 
 
-def _cli(*args: str, stdin_file: Path | None = None) -> subprocess.CompletedProcess[str]:
+CLI_RUN_DIR = Path("/run/verdict-sandbox-test-cli")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_cli_run_dir() -> Iterator[None]:
+    yield
+    if not mount_points_under(CLI_RUN_DIR):
+        shutil.rmtree(CLI_RUN_DIR, ignore_errors=True)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         # its own cgroup root, run dir and uids: the session's sandbox is running at the same time
         "SANDBOX_CGROUP_ROOT": "verdict-test-cli",
-        "SANDBOX_RUN_DIR": "/run/verdict-sandbox-test-cli",
+        "SANDBOX_RUN_DIR": str(CLI_RUN_DIR),
         "SANDBOX_UID": "62000",
         "SANDBOX_GID": "62000",
         "SANDBOX_SLOTS": "1",
