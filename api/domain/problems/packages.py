@@ -331,12 +331,13 @@ class PackageService:
                     manifest=manifest_of(prepared.testset),
                 )
             )
+            await self.session.flush()  # before the submissions that refer to it
 
     async def _wait(self, ids: list[UUID]) -> dict[UUID, m.Submission]:
         deadline = asyncio.get_running_loop().time() + self.settings.package_validation_timeout_s
         while True:
-            self.session.expire_all()
-            rows = list(await self.session.scalars(select(m.Submission).where(m.Submission.id.in_(ids))))
+            statement = select(m.Submission).where(m.Submission.id.in_(ids)).execution_options(populate_existing=True)
+            rows = list(await self.session.scalars(statement))
             await self.session.commit()  # end the read transaction, so the next poll sees new commits
             if all(row.status is m.SubmissionStatus.DONE for row in rows):
                 return {row.id: row for row in rows}

@@ -1,0 +1,106 @@
+"""?validate=true: the package's own reference solutions are judged by the real fleet (real workers, the real
+sandbox) against the new tests before the package goes live, as problemtools' verifyproblem does."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from api.settings import Settings
+from tests.integration.conftest import FleetFactory
+from tests.integration.problems.support import Client, People, app_client, counts, leftovers, make_people, push
+from tests.packages import package_files
+from tests.support.fleet import JudgeFleet
+
+LANGUAGES = "python3,cpp17,c"  # Kotlin is not among them: its reference solution is skipped, not failed
+
+
+@pytest.fixture
+async def validating(
+    fleet_factory: FleetFactory, settings_env: dict[str, str], settings: Settings
+) -> AsyncIterator[tuple[Client, Settings, People, JudgeFleet]]:
+    async with (
+        fleet_factory(env={"SANDBOX_LANGUAGES": LANGUAGES}) as fleet,
+        app_client(settings_env, REDIS_URL=fleet.redis_url) as (client, app_settings),
+    ):
+        yield client, app_settings, await make_people(settings), fleet
+
+
+async def test_every_reference_solution_gets_its_folder_s_verdict(
+    validating: tuple[Client, Settings, People, JudgeFleet],
+) -> None:
+    client, settings, people, _fleet = validating
+    resp = await push(client, people.instructor, "addup", "addup", validate=True)
+    assert resp.status_code == 201, resp.text
+    body = resp.json()
+    assert body["validated"] is True
+    outcomes = {o["path"]: o for o in body["validation"]}
+    assert {path: o["verdict"] for path, o in outcomes.items()} == {
+        "submissions/accepted/sum.py": "AC",
+        "submissions/accepted/sum.cpp": "AC",
+        "submissions/wrong_answer/int32.c": "WA",
+        "submissions/time_limit_exceeded/spin.py": "TLE",
+        "submissions/run_time_error/crash.py": "RTE",
+    }
+    assert all(o["ok"] for o in outcomes.values())
+    assert outcomes["submissions/wrong_answer/int32.c"]["test"] == "secret/group2/01"
+    assert body["skipped"] == [
+        {"path": "submissions/accepted/Sum.kt", "language": "kotlin", "reason": "Verdict does not offer kotlin"}
+    ]
+    # Validation judgings are kept as the record, out of students' and the default listing's way.
+    listed = await client.get("/api/submissions?kind=validation", headers=people.instructor.headers)
+    assert listed.json()["total"] == 5
+    assert (await client.get("/api/submissions", headers=people.instructor.headers)).json()["total"] == 0
+    assert leftovers(settings) == []
+
+
+async def test_a_solution_that_misses_its_verdict_rejects_the_upload_naming_it_and_the_test(
+    validating: tuple[Client, Settings, People, JudgeFleet],
+) -> None:
+    client, settings, people, _fleet = validating
+    files = package_files("addup")
+    files["submissions/accepted/int32.c"] = files.pop("submissions/wrong_answer/int32.c")
+    before = await counts(settings)
+    resp = await push(client, people.instructor, "addup", files, validate=True)
+    assert resp.status_code == 422, resp.text
+    body = resp.json()
+    assert body["detail"].startswith(
+        "package rejected: submissions/accepted/int32.c: expected AC, got WA on test secret/group2/01"
+    )
+    assert {"path": "submissions/accepted/Sum.kt", "skipped": True, "message": "Verdict does not offer kotlin"} in (
+        body["errors"]
+    )
+    assert await counts(settings) == before  # no problem, no test set, no validation submissions left behind
+    assert (await client.get("/api/problems/addup", headers=people.instructor.headers)).status_code == 404
+
+
+async def test_a_custom_output_validator_and_an_interactor_validate_end_to_end(
+    validating: tuple[Client, Settings, People, JudgeFleet],
+) -> None:
+    client, _settings, people, _fleet = validating
+    twosum = await push(client, people.instructor, "twosum", "twosum", validate=True)
+    assert twosum.status_code == 201, twosum.text
+    assert {o["path"]: o["verdict"] for o in twosum.json()["validation"]} == {
+        "submissions/accepted/half.py": "AC",
+        "submissions/accepted/one.cpp": "AC",
+        "submissions/wrong_answer/zero.py": "WA",
+    }
+    guess = await push(client, people.instructor, "guess", "guess", validate=True)
+    assert guess.status_code == 201, guess.text
+    assert {o["path"]: o["verdict"] for o in guess.json()["validation"]} == {
+        "submissions/accepted/bisect.py": "AC",
+        "submissions/time_limit_exceeded/think.py": "TLE",
+        "submissions/wrong_answer/linear.py": "WA",
+    }
+    problem = (await client.get("/api/problems/guess", headers=people.instructor.headers)).json()
+    assert problem["checker"] == "icpc_interactor"
+
+
+async def test_validation_needs_a_live_judge(settings_env: dict[str, str], settings: Settings) -> None:
+    people = await make_people(settings)
+    async with app_client(settings_env) as (client, app_settings):  # no judge worker heartbeats in this Redis
+        resp = await push(client, people.instructor, "addup", "addup", validate=True)
+        assert resp.status_code == 503
+        assert "no judge worker" in resp.json()["detail"]
+        assert await counts(app_settings) == {"problems": 0, "testsets": 0, "packages": 0, "submissions": 0}
