@@ -16,6 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 from typing import Final, Literal
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect, sync_playwright
 
@@ -41,7 +42,7 @@ def sign_in(page: Page, email: str) -> None:
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/problems")
+    page.wait_for_url(lambda url: urlsplit(url).path == "/problems")
 
 
 def new_context(browser: Browser, base_url: str, theme: Theme, *, phone: bool = False) -> BrowserContext:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from typing import Final
+from urllib.parse import urlsplit
 
 from playwright.async_api import Page, expect
 
@@ -18,7 +18,7 @@ async def sign_in(page: Page, email: str, password: str, *, next_path: str = "/p
     await page.get_by_label("E-mail address").fill(email)
     await page.get_by_label("Password").fill(password)
     await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_url(re.compile(re.escape(next_path) + r"$"))
+    await page.wait_for_url(lambda url: urlsplit(url).path == next_path)
 
 
 async def editor_ready(page: Page) -> None:

@@ -25,7 +25,6 @@ function typesetMath() {
     const tex = el.textContent;
     try {
       window.katex.render(tex, el, { displayMode: el.classList.contains("math-display"), throwOnError: false });
-      el.setAttribute("aria-label", tex);
     } catch {
       el.textContent = tex;
     }

@@ -20,8 +20,7 @@ function showChoice(button, choice) {
   const next = THEMES[(THEMES.indexOf(choice) + 1) % THEMES.length];
   const label = button.querySelector(".theme-label");
   if (label) label.textContent = LABELS[choice];
-  const described = choice === "system" ? "follow the system" : choice;
-  button.setAttribute("aria-label", `Colour theme: ${described}. Switch to ${LABELS[next].toLowerCase()}.`);
+  button.title = `${choice === "system" ? "Following the system's colour theme" : `${LABELS[choice]} theme`}: switch to ${LABELS[next].toLowerCase()}`;
 }
 
 function applyChoice(choice) {
