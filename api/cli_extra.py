@@ -12,3 +12,7 @@ def register_extra_commands(sub: argparse._SubParsersAction[Any]) -> None:
     from api.domain.accounts.cli import register as register_accounts  # stdlib-only at import
 
     register_accounts(sub)
+
+    from api.domain.problems.cli import register as register_push  # stdlib-only at import
+
+    register_push(sub)
