@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
+from api.domain.problems.testsets import manifest_of
 from api.lib.crypto import hash_password
 from api.settings import Settings
 from judge_worker.contracts import TestCaseData, TestSetData, pack_testset
@@ -157,7 +158,7 @@ async def _store_testset(session: AsyncSession, problem: PracticeProblem) -> str
                 data=packed,
                 size_bytes=len(packed),
                 test_count=len(tests),
-                manifest={"tests": [{"name": t.name, "points": t.points, "visibility": t.visibility} for t in tests]},
+                manifest=manifest_of(data),  # what the problems API reads: tests, samples' text, previews
             )
         )
         await session.flush()  # the problem row refers to it
