@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from api.db.seed import seed
 from api.settings import Settings
 from tests.integration.problems.support import Client, People
 
@@ -104,3 +105,14 @@ async def test_bad_problem_input_is_refused_plainly(api: tuple[Client, Settings]
     assert duplicate.status_code == 409
     missing = await client.patch("/api/problems/absent", json={"title": "x"}, headers=headers)
     assert missing.status_code == 404
+
+
+async def test_the_seeded_practice_problems_show_their_samples(api: tuple[Client, Settings], people: People) -> None:
+    client, settings = api
+    await seed(settings, demo=False)
+    listed = (await client.get("/api/problems", headers=people.student.headers)).json()
+    assert {p["slug"] for p in listed["items"]} == {"aplusb", "reverse-words", "sum-of-n"}
+    problem = (await client.get("/api/problems/aplusb", headers=people.student.headers)).json()
+    assert problem["samples"] == [{"name": "01", "input": "1 2\n", "output": "3\n"}]
+    assert problem["testCount"] == 4
+    assert problem["totalPoints"] == 4

@@ -12,7 +12,9 @@ import pytest
 from litestar.exceptions import WebSocketDisconnect
 from litestar.testing import WebSocketTestSession
 
+from api.settings import Settings
 from judge_worker.contracts import TestCaseData, TestSetData, progress_key
+from tests.integration.problems.support import app_client, make_people, push
 from tests.integration.submissions.conftest import Live
 
 TESTS = 8
@@ -143,3 +145,32 @@ async def test_a_finished_submission_gets_its_snapshot_and_a_close(live: Live) -
         assert (await _receive(staff))["type"] == "snapshot"
     finally:
         staff.__exit__(None, None, None)
+
+
+async def test_a_waiting_submission_s_snapshot_gives_its_queue_position(
+    settings_env: dict[str, str], settings: Settings
+) -> None:
+    people = await make_people(settings)
+    async with app_client(settings_env) as (client, _):  # no judge worker: submissions wait in the queue
+        assert (await push(client, people.instructor, "addup", "addup")).status_code == 201
+        await client.patch("/api/problems/addup", json={"visibility": "published"}, headers=people.instructor.headers)
+        body = {"problemSlug": "addup", "language": "python3", "source": "print(6)"}
+        first = (await client.post("/api/submissions", json=body, headers=people.other.headers)).json()
+        second = (await client.post("/api/submissions", json=body, headers=people.student.headers)).json()
+        session = await client.websocket_connect(second["websocket"], headers=people.student.headers)
+        ws = await asyncio.to_thread(session.__enter__)
+        try:
+            snapshot = await _receive(ws)
+            assert snapshot["type"] == "snapshot"
+            assert snapshot["submission"]["status"] == "queued"
+            assert snapshot["queuePosition"] == 2
+            assert snapshot["progress"] is None
+        finally:
+            ws.__exit__(None, None, None)
+        staff = await asyncio.to_thread(
+            (await client.websocket_connect(first["websocket"], headers=people.instructor.headers)).__enter__
+        )
+        try:
+            assert (await _receive(staff))["queuePosition"] == 1
+        finally:
+            staff.__exit__(None, None, None)
