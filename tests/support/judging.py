@@ -9,6 +9,7 @@ root. ``judge``: a :class:`Judge` that grades requests with it, events going to 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import shutil
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -28,7 +29,10 @@ from judge_worker.grader import SlotPool, grade
 from sandbox import CompileOutcome, LanguageSpec, Limits, RunResult, Sandbox, SandboxConfig
 from sandbox.config import bundled_nsjail
 
-SANDBOX_UID = 190_000 + (os.getpid() % 5_000) * 16
+# A uid range per sandbox of this session (jailed programs run as these host uids; a sandbox sweeps processes of
+# its uids, so no two sandboxes, in this session or a concurrent one, may share them).
+_UID_BASE = 3_000_000 + (os.getpid() % 100_000) * 64  # above every fleet worker's range (tests/support/fleet.py)
+_instances = itertools.count()
 
 
 def _cannot_sandbox() -> str:
@@ -43,12 +47,14 @@ def _cannot_sandbox() -> str:
 async def judge_sandbox() -> AsyncIterator[Sandbox]:
     if reason := _cannot_sandbox():
         pytest.skip(reason)
+    instance = next(_instances)
+    uid = _UID_BASE + instance * 8
     config = SandboxConfig(
         slots=6,
-        uid=SANDBOX_UID,
-        gid=SANDBOX_UID,
-        cgroup_root=f"verdict-grader-{os.getpid()}",
-        run_dir=Path(f"/run/verdict-grader-{os.getpid()}"),
+        uid=uid,
+        gid=uid,
+        cgroup_root=f"verdict-grader-{os.getpid()}-{instance}",
+        run_dir=Path(f"/run/verdict-grader-{os.getpid()}-{instance}"),
         languages=("python3", "cpp17"),
     )
     box = Sandbox(config)
