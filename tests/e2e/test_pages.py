@@ -98,6 +98,23 @@ async def test_program_output_is_inert_text_and_long_output_is_truncated(page: P
     assert note == [20000, 0, "Truncated: showing the first 20,000 of 30,003 characters."]
 
 
+async def test_the_problem_list_filters_as_you_type(page: Page) -> None:
+    await sign_in(page, "student@example.com", DEMO_PASSWORD)
+    rows = page.locator("#problem-results tbody tr")
+    await expect(rows.filter(has_text="A + B")).to_have_count(1)
+    await page.get_by_label("Search").fill("reverse")  # no button pressed: htmx asks for the list
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_contain_text("Reverse the words")
+    await expect(page).to_have_url(re.compile(r"/problems\?q=reverse"))
+    await expect(page.locator("#problem-count")).to_have_text("1 problem matches your filters.")
+    await page.get_by_label("Search").fill("")
+    await page.get_by_label("Difficulty").select_option("medium")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_contain_text("Sum of N numbers")
+    await page.get_by_label("Search").fill("no such problem at all")
+    await expect(page.get_by_role("heading", name="No problem matches")).to_be_visible()
+
+
 async def test_the_problem_page_fits_a_phone(phone_context: BrowserContext) -> None:
     page = await phone_context.new_page()
     await sign_in(page, "student@example.com", DEMO_PASSWORD, next_path="/problems/aplusb")
