@@ -49,9 +49,11 @@ export function showError(form, error) {
       input.setAttribute("aria-invalid", "true");
       firstInvalid = firstInvalid || input;
     }
-    if (slot) slot.textContent = item.message || "not valid";
+    const text = item.message || "not valid";
+    if (slot) slot.textContent = text.charAt(0).toUpperCase() + text.slice(1);
   }
-  if (alert) alert.textContent = error.message || "Something went wrong.";
+  const message = error.message || "Something went wrong.";
+  if (alert) alert.textContent = message.charAt(0).toUpperCase() + message.slice(1);
   (firstInvalid || alert)?.focus?.();
   if (alert && !firstInvalid) {
     alert.setAttribute("tabindex", "-1");

@@ -195,8 +195,9 @@ for (const tab of tabs) {
 
 // ---- run and submit ---------------------------------------------------------------------------------------------
 function showError(error) {
+  const message = error.message || String(error);
   errorBox.hidden = false;
-  errorBox.textContent = error.message || String(error);
+  errorBox.textContent = message.charAt(0).toUpperCase() + message.slice(1);
 }
 function clearError() {
   errorBox.hidden = true;
