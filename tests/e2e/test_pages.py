@@ -115,6 +115,28 @@ async def test_the_problem_list_filters_as_you_type(page: Page) -> None:
     await expect(page.get_by_role("heading", name="No problem matches")).to_be_visible()
 
 
+async def test_keyboard_use_skip_link_tabs_and_submit_shortcut(page: Page) -> None:
+    await sign_in(page, "student@example.com", DEMO_PASSWORD, next_path="/problems/aplusb")
+    await editor_ready(page)
+    await page.keyboard.press("Tab")
+    await expect(page.locator(":focus")).to_have_text("Skip to content")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("main")).to_be_focused()
+    # The tab list: one tab stop, arrows move between the tabs and show their panels.
+    await page.get_by_role("tab", name="Run on your input").focus()
+    await page.keyboard.press("ArrowRight")
+    await expect(page.get_by_role("tab", name="Results")).to_be_focused()
+    await expect(page.get_by_role("tabpanel", name="Results")).to_be_visible()
+    await expect(page.get_by_role("tab", name="Results")).to_have_attribute("aria-selected", "true")
+    await page.keyboard.press("ArrowLeft")
+    await expect(page.get_by_role("tabpanel", name="Run on your input")).to_be_visible()
+    # Ctrl+Enter in the editor submits (a run of the starter code would do too; it only needs to start).
+    await page.locator("#editor .monaco-editor textarea").focus()
+    await page.keyboard.press("Control+Enter")
+    await expect(page.get_by_role("tabpanel", name="Results")).to_be_visible()
+    await expect(page.locator("#results")).to_have_attribute("data-state", "done", timeout=60_000)
+
+
 async def test_the_problem_page_fits_a_phone(phone_context: BrowserContext) -> None:
     page = await phone_context.new_page()
     await sign_in(page, "student@example.com", DEMO_PASSWORD, next_path="/problems/aplusb")
