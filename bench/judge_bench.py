@@ -93,6 +93,7 @@ class Pipeline:
         self.pickup: list[float] = []
         self.first: list[float] = []
         self.final: list[float] = []
+        self.judged: list[float] = []  # accepted -> the worker's own (non-authoritative) Finished event
 
     async def one(self, *, record: bool) -> None:
         fleet = self.fleet
@@ -119,12 +120,16 @@ class Pipeline:
             final_at = next(
                 t for e, t in zip(log.events, log.times, strict=True) if isinstance(e, Finished) and e.authoritative
             )
+            judged_at = next(
+                t for e, t in zip(log.events, log.times, strict=True) if isinstance(e, Finished) and not e.authoritative
+            )
         job = Job(f"judge:{sid}:1", fleet.queue.pool, _deserializer=msgspec.msgpack.decode)
         info = await job.result_info()
         assert info is not None
         if record:
             self.first.append((first_at - accepted) * 1000)
             self.final.append((final_at - accepted) * 1000)
+            self.judged.append((judged_at - accepted) * 1000)
             self.pickup.append((info.start_time - info.enqueue_time).total_seconds() * 1000)
 
     async def latency(self, samples: int, warmup: int) -> None:
@@ -210,6 +215,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                     "tests_per_s": round(throughput["bare"], 1),
                 },
                 "jailed_final_ms_mean": round(statistics.fmean(jailed.final), 1),
+                "jailed_worker_finished_ms_p50": round(percentile(jailed.judged, 0.5), 1),
+                "bare_worker_finished_ms_p50": round(percentile(bare_pipe.judged, 0.5), 1),
                 "jailed_pickup_ms_p90": round(percentile(jailed.pickup, 0.9), 1),
                 "jailed_first_result_ms_p90": round(percentile(jailed.first, 0.9), 1),
             },
