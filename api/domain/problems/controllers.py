@@ -127,7 +127,7 @@ class ProblemController(Controller):
         ] = False,
     ) -> Response[schemas.PackageResult]:
         """The body is the archive itself. The same package twice is a no-op answering the same digests."""
-        prepared = await packages_service.receive(request.stream(), _content_length(request))
+        prepared = await packages_service.receive(current_user, slug, request.stream(), _content_length(request))
         result = await packages_service.upload(
             user=current_user, slug=slug, prepared=prepared, validate=validate, queue=judge_queue, redis=redis
         )

@@ -114,8 +114,13 @@ class PackageService:
         root.mkdir(parents=True, exist_ok=True)
         return root
 
-    async def receive(self, body: AsyncIterator[bytes], content_length: int | None) -> PreparedPackage:
-        """Stream the upload to disk under the size cap, then check, extract and parse it (in a thread)."""
+    async def receive(
+        self, user: m.User, slug: str, body: AsyncIterator[bytes], content_length: int | None
+    ) -> PreparedPackage:
+        """Stream the upload to disk under the size cap, then check, extract and parse it (in a thread).
+        Who uploads and where is checked first, so a refused upload is not read at all."""
+        ensure_can_edit(user)
+        check_slug(slug)
         cap = self.settings.package_max_bytes
         if content_length is not None and content_length > cap:
             raise PayloadTooLargeError(f"the package is {content_length} bytes, over the limit of {cap} bytes")
