@@ -8,9 +8,7 @@ missing slot is a :class:`~sandbox.SandboxError` (the job retries); a broken pro
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections import deque
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Final
 
 import msgspec
@@ -32,61 +30,15 @@ from judge_worker.events import EventStream
 from judge_worker.execution import Executor, UnknownLanguageError
 from judge_worker.interactive import interact
 from judge_worker.policy import GradingPlan, PlannedTest, PolicyError
+from judge_worker.slots import SlotPool
 from judge_worker.verdicts import HostFaultError, run_verdict
 from sandbox import KIB, LanguageSpec, Limits, RunResult, RunStatus
 
-__all__ = ["SlotPool", "TestCase", "grade", "judge_limits", "load_tests"]
+__all__ = ["TestCase", "grade", "judge_limits", "load_tests"]
 
 OUTPUT_SHOWN_CAP: Final = 4 * KIB  # stdout / stderr kept for a visible test
 COMPILE_OUTPUT_CAP: Final = 64 * KIB
 MESSAGE_CAP: Final = 1000
-
-
-class SlotPool:
-    """The worker's CPU slots. A job holds one while it runs and borrows free ones to run tests in parallel; a job
-    waiting for its own slot goes before any borrowing, so parallel tests never starve a waiting job."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.in_use = 0
-        self._waiters: deque[asyncio.Future[None]] = deque()
-
-    async def acquire(self) -> None:
-        if self.in_use < self.size and not self._waiters:
-            self.in_use += 1
-            return
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        try:
-            await waiter  # release() hands its slot over: in_use already counts it
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self.release()
-            else:
-                self._waiters.remove(waiter)
-            raise
-
-    def try_acquire(self) -> bool:
-        if self.in_use < self.size and not self._waiters:
-            self.in_use += 1
-            return True
-        return False
-
-    def release(self) -> None:
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                return
-        self.in_use -= 1
-
-    @contextlib.asynccontextmanager
-    async def hold(self) -> AsyncIterator[None]:
-        await self.acquire()
-        try:
-            yield
-        finally:
-            self.release()
 
 
 class TestCase(msgspec.Struct, frozen=True, kw_only=True):

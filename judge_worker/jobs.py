@@ -31,8 +31,9 @@ from judge_worker.contracts import (
 )
 from judge_worker.events import EventStream
 from judge_worker.execution import Executor
-from judge_worker.grader import SlotPool, grade
+from judge_worker.grader import grade
 from judge_worker.settings import JudgeSettings
+from judge_worker.slots import SlotPool
 from judge_worker.testdata import TestDataCache, TestDataError
 from sandbox import SandboxError
 

@@ -29,9 +29,9 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from judge_worker.contracts import JUDGE_QUEUE, JUDGE_SUBMISSION, WorkerHeartbeat, heartbeat_key
 from judge_worker.execution import Executor, SandboxExecutor
-from judge_worker.grader import SlotPool
 from judge_worker.jobs import JUDGE_MAX_TRIES, WorkerState, judge_submission
 from judge_worker.settings import JudgeSettings, JudgeSettingsError
+from judge_worker.slots import SlotPool
 from judge_worker.testdata import TestDataCache
 from sandbox import Sandbox, SandboxConfig, SandboxConfigError, SandboxError, check_host
 

@@ -25,7 +25,8 @@ from judge_worker.checkers.custom import CheckerCache
 from judge_worker.contracts import JudgeReport, JudgeRequest, TestSetData
 from judge_worker.events import EventStream
 from judge_worker.execution import SandboxExecutor
-from judge_worker.grader import SlotPool, grade
+from judge_worker.grader import grade
+from judge_worker.slots import SlotPool
 from sandbox import CompileOutcome, LanguageSpec, Limits, RunResult, Sandbox, SandboxConfig
 from sandbox.config import bundled_nsjail
 

@@ -62,6 +62,8 @@ async def test_the_fleet_is_visible_and_ready(judge_fleet: JudgeFleet) -> None:
         ready = (await client.get("/ready")).json()
         assert ready["judge"]["ok"] is True
         assert ready["judge"]["workers"] == 1
+    (judge,) = [p for p in judge_fleet.processes if p.name.startswith("judge")]
+    assert "languages enabled: cpp17, python3" in judge.tail(100_000)
     assert (await judge_fleet.wait_final(sid))["verdict"] == "AC"
 
 

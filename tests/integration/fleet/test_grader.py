@@ -21,7 +21,7 @@ from judge_worker.contracts import (
     TestSetData,
     Verdict,
 )
-from judge_worker.grader import SlotPool
+from judge_worker.slots import SlotPool
 from sandbox import Sandbox, SandboxError
 from tests.support.judging import Judge
 

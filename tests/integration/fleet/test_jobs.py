@@ -15,9 +15,9 @@ from arq.connections import ArqRedis
 from arq.jobs import Job
 
 from judge_worker.contracts import API_TASKS_QUEUE, InlineTest, JudgeReport, JudgeRequest, Verdict, lease_key
-from judge_worker.grader import SlotPool
 from judge_worker.jobs import JUDGE_MAX_TRIES, WorkerState, judge_submission
 from judge_worker.settings import JudgeSettings
+from judge_worker.slots import SlotPool
 from judge_worker.testdata import TestDataCache
 from sandbox import Sandbox
 from tests.support.judging import SpyExecutor
