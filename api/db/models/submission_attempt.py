@@ -29,4 +29,6 @@ class SubmissionAttempt(UUIDAuditBase):
     message: Mapped[str] = mapped_column(Text, default="")
     results: Mapped[list[dict[str, Any]]] = mapped_column(JsonB, default=list)
     judged_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    rejudged_by_id: Mapped[UUID | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), default=None)
+    rejudged_by_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
