@@ -35,6 +35,7 @@ DESKTOP: Final = ViewportSize(width=1280, height=860)
 PHONE: Final = ViewportSize(width=390, height=844)
 Theme = Literal["light", "dark"]
 SOLUTION: Final = "a, b = map(int, input().split())\nprint(abs(a + b))\n"  # WA on one test: a mixed result
+SLOW_SOLUTION: Final = "import time\ntime.sleep(0.6)\na, b = map(int, input().split())\nprint(a + b)\n"
 
 
 def sign_in(page: Page, email: str) -> None:
@@ -98,6 +99,16 @@ def run(base_url: str, out: Path) -> None:
             page.goto("/problems/aplusb")
             expect(page.locator("#editor")).to_have_attribute("data-ready", "true", timeout=30_000)
             shoot(page, out, f"problem-{theme}", full_page=False)
+            # Live results half-way: a slow solution, caught after its first test is judged.
+            page.locator("#editor .monaco-editor textarea").focus()
+            page.keyboard.press("Control+A")
+            page.keyboard.insert_text(SLOW_SOLUTION)
+            page.get_by_role("button", name="Submit").click()
+            expect(page.locator('#results tr[data-verdict="AC"]').first).to_be_visible(timeout=60_000)
+            page.locator("#panel-results").scroll_into_view_if_needed()
+            page.screenshot(path=str(out / f"problem-live-{theme}.png"))
+            sys.stdout.write(f"{out / f'problem-live-{theme}.png'}\n")
+            expect(page.locator("#results")).to_have_attribute("data-state", "done", timeout=60_000)
             page.get_by_role("button", name="Run").click()
             expect(page.locator("#run-button")).to_be_enabled(timeout=60_000)
             shoot(page, out, f"problem-run-{theme}")

@@ -19,8 +19,8 @@ PASSWORD = "a long and unusual pass phrase"
 WATCH_ROWS = """() => {
   const rows = document.querySelector('#results [data-rows]');
   window.__rowLog = [];
-  const record = () => window.__rowLog.push(
-    [...rows.querySelectorAll('tr[data-index]')].map((tr) => tr.dataset.verdict || tr.dataset.state));
+  const record = () => window.__rowLog.push([...rows.querySelectorAll('tr[data-index]')].map(
+    (tr) => tr.dataset.verdict ? `${tr.dataset.verdict} ${tr.cells[3].textContent}` : tr.dataset.state));
   new MutationObserver(record).observe(rows, { subtree: true, childList: true, attributes: true });
 }"""
 
@@ -71,6 +71,11 @@ async def test_a_new_student_registers_solves_a_problem_and_signs_out(
     await page.reload()
     await editor_ready(page)
     assert "time.sleep(0.3)" in await editor_text(page)
+    # Each language has its own draft, starting from its starter code.
+    await page.get_by_label("Language").select_option("cpp17")
+    await expect(page.locator("#editor .view-lines")).to_contain_text("#include")
+    await page.get_by_label("Language").select_option("python3")
+    await expect(page.locator("#editor .view-lines")).to_contain_text("time.sleep(0.3)")
 
     # Submit and watch: every row is reserved at once, then the tests turn green one after another.
     await page.evaluate(WATCH_ROWS)
@@ -86,8 +91,9 @@ async def test_a_new_student_registers_solves_a_problem_and_signs_out(
     assert height_after == height_before, "the results table changed height while results streamed in"
     log: list[list[Any]] = await page.evaluate("window.__rowLog")
     assert all(len(rows) == 4 for rows in log), "rows were added or removed while judging"
-    partial = [rows for rows in log if 0 < rows.count("AC") < 4]
+    partial = [rows for rows in log if 0 < sum(r.startswith("AC") for r in rows) < 4]
     assert partial, f"never saw some tests green while others were still pending: {log}"
+    assert all(re.fullmatch(r"AC \d+ ms", r) for r in partial[0] if r.startswith("AC")), partial[0]
 
     # The submission's own page: highlighted source and the same results.
     await page.get_by_role("link", name="Open this submission").click()

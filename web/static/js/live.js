@@ -122,6 +122,12 @@ export function watchSubmission(id, handlers) {
   };
 }
 
+// The server camelCases event keys, but the per-test results inside `batch` have arrived snake_cased
+// (cpu_ms, max_points): accept both.
+function camelKeys(result) {
+  return Object.fromEntries(Object.entries(result).map(([key, value]) => [key.replace(/_([a-z])/g, (_m, c) => c.toUpperCase()), value]));
+}
+
 // Connect a ResultsView to a submission's live stream.
 export function showLive(view, id, { testCount = 0, onFinal } = {}) {
   return watchSubmission(id, {
@@ -147,7 +153,7 @@ export function showLive(view, id, { testCount = 0, onFinal } = {}) {
       else if (event.type === "compile_finished") view.setCompiled(event.ok, event.output);
       else if (event.type === "case_finished") {
         if (event.total) view.ensureRows(event.total);
-        const batch = event.batch && event.batch.length ? event.batch : event.result ? [event.result] : [];
+        const batch = (event.batch && event.batch.length ? event.batch : event.result ? [event.result] : []).map(camelKeys);
         if (batch.length === 0) view.setCase({ index: event.index, verdict: event.verdict, cpuMs: event.cpuMs, memoryKib: event.memoryKib });
         for (const result of batch) view.setCase(result);
         view.setProgress();
