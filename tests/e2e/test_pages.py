@@ -54,6 +54,17 @@ async def test_signed_out_visitors_are_sent_to_sign_in_and_pages_carry_the_csp(p
     await expect(page.locator(".swagger-ui .info .title")).to_contain_text("Verdict API")
 
 
+async def test_an_expired_access_cookie_is_renewed_quietly(page: Page, context: BrowserContext) -> None:
+    await sign_in(page, "student@example.com", DEMO_PASSWORD)
+    # The access cookie lives 15 minutes; the refresh cookie (path /api/auth) a month. Drop the first, as time would.
+    kept = [c for c in await context.cookies() if c["name"] != "verdict_access"]
+    await context.clear_cookies()
+    await context.add_cookies(kept)  # type: ignore[arg-type]
+    await page.goto("/problems/aplusb")  # sent to sign in, which renews the session and comes back
+    await expect(page).to_have_url(re.compile(r"/problems/aplusb$"))
+    await expect(page.locator(".account-name")).to_have_text("Sam Student")
+
+
 async def test_theme_follows_the_system_and_the_toggle_is_remembered(browser_context_dark: BrowserContext) -> None:
     page = await browser_context_dark.new_page()
     await page.goto("/login")
