@@ -85,7 +85,7 @@ class _Watch(msgspec.Struct, kw_only=True):
 def _camel_keys(value: Any) -> Any:
     if isinstance(value, dict):
         return {_CAMEL.sub(lambda g: g.group(1).upper(), str(k)): _camel_keys(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_camel_keys(v) for v in value]
     return value
 

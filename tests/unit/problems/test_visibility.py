@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 import pytest
 
 from api.domain.submissions.views import Audience, case_views, filter_event
+from api.domain.submissions.websocket import event_message
 from judge_worker.contracts import CaseFinished, CaseResult, Verdict
 
 TESTS: list[dict[str, Any]] = [
@@ -88,3 +90,22 @@ def test_live_events_are_filtered_like_the_results() -> None:
     assert student.result.message == ""
     assert [c.stdout for c in student.batch] == ["out", None]
     assert filter_event(event, TESTS, Audience(staff=True)) is event
+
+
+def test_live_messages_are_camel_case_all_the_way_down() -> None:
+    case = CaseResult(index=0, verdict=Verdict.AC, cpu_ms=3, max_points=1.0, exit_code=0)
+    event = CaseFinished(
+        submission_id=uuid.uuid4(), attempt=1, seq=2, index=0, verdict=Verdict.AC, result=case, batch=(case, case)
+    )
+    message = json.loads(event_message(event))
+
+    def keys(value: Any) -> set[str]:
+        if isinstance(value, dict):
+            return set(value) | {k for v in value.values() for k in keys(v)}
+        if isinstance(value, list):
+            return {k for v in value for k in keys(v)}
+        return set()
+
+    assert not [k for k in keys(message) if "_" in k]
+    assert message["batch"][1]["cpuMs"] == 3
+    assert message["result"]["maxPoints"] == 1.0
