@@ -20,6 +20,7 @@ function showChoice(button, choice) {
   const next = THEMES[(THEMES.indexOf(choice) + 1) % THEMES.length];
   const label = button.querySelector(".theme-label");
   if (label) label.textContent = LABELS[choice];
+  button.dataset.choice = choice;
   button.title = `${choice === "system" ? "Following the system's colour theme" : `${LABELS[choice]} theme`}: switch to ${LABELS[next].toLowerCase()}`;
 }
 
