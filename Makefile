@@ -41,11 +41,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# Lint, types and tests all run, so one failure does not hide another; any failure fails the target.
 test:
 	@scripts/ensure-system.sh test
 	@$(MAKE) --no-print-directory setup
-	@$(MAKE) --no-print-directory lint typecheck
-	$(VENV)/bin/pytest
+	@status=0; \
+	$(MAKE) --no-print-directory lint || status=1; \
+	$(MAKE) --no-print-directory typecheck || status=1; \
+	$(VENV)/bin/pytest || status=1; \
+	if [ $$status -ne 0 ]; then echo "make test: FAILED (see lint, type check or test output above)"; fi; \
+	exit $$status
 
 bench-sandbox: $(STAMP)
 	$(VENV)/bin/python bench/sandbox_bench.py
