@@ -122,8 +122,8 @@ export function watchSubmission(id, handlers) {
   };
 }
 
-// The server camelCases event keys, but the per-test results inside `batch` have arrived snake_cased
-// (cpu_ms, max_points): accept both.
+// Event keys are camelCase; servers before 64e79ed sent the per-test results inside `batch` snake_cased
+// (cpu_ms, max_points), and a page may outlive a deploy: accept both.
 function camelKeys(result) {
   return Object.fromEntries(Object.entries(result).map(([key, value]) => [key.replace(/_([a-z])/g, (_m, c) => c.toUpperCase()), value]));
 }
