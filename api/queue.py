@@ -28,7 +28,7 @@ __all__ = ["JudgeQueue", "Lane", "create_arq_pool", "lane_for", "redis_settings"
 
 class Lane(enum.Enum):
     SUBMIT = "submit"  # students' submissions (and any other kind): first
-    RUN = "run"  # Run on custom input: behind submissions enqueued up to RUN_DELAY later
+    RUN = "run"  # Run on custom input and Judge0 runs: behind submissions enqueued up to RUN_DELAY later
     BACKGROUND = "background"  # rejudges, package validation: when no student work waits
 
 
@@ -43,7 +43,8 @@ _JOB_EXPIRES: Final = timedelta(days=1)  # arq's default; given explicitly becau
 
 
 def lane_for(kind: str) -> Lane:
-    return {"run": Lane.RUN, "validation": Lane.BACKGROUND}.get(kind, Lane.SUBMIT)
+    # Judge0 ad-hoc runs share Run's lane: an API client with a backlog never delays students' submissions.
+    return {"run": Lane.RUN, "judge0": Lane.RUN, "validation": Lane.BACKGROUND}.get(kind, Lane.SUBMIT)
 
 
 def redis_settings(url: str) -> RedisSettings:
