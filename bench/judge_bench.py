@@ -6,9 +6,12 @@ prints each figure with its target. One run measures, on this machine:
 - a real PostgreSQL, a real Redis, the API (``verdict serve``, serving the test set), the ``api-tasks`` worker
   (``verdict worker tasks``: records reports, publishes the authoritative final event) and ONE idle judge worker
   process (``verdict worker judge``, ``JUDGE_SLOTS`` = CPU count);
-- then the same pipeline with that worker replaced by the bare worker (``bench/bare_executor.py``: the same
+- and the same pipeline with that worker replaced by the bare worker (``bench/bare_executor.py``: the same
   worker code and settings with the sandbox replaced by a plain subprocess), started only by this script with an
   explicit acknowledgement flag, never reachable from a setting or a ``verdict`` command.
+
+Latency samples alternate between the two pipelines (one submission at a time, each worker idle when its job
+arrives), so both see the same background load on a shared machine.
 
 A submission is "accepted" when the API would answer 201: its row committed; the clock starts there, and the
 judge request is enqueued as the API does (``JudgeQueue.enqueue_judge``). Figures:
@@ -38,6 +41,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import asyncpg
 import msgspec
 from arq.jobs import Job
 from bare_executor import bare_backend
@@ -132,13 +136,6 @@ class Pipeline:
             self.judged.append((judged_at - accepted) * 1000)
             self.pickup.append((info.start_time - info.enqueue_time).total_seconds() * 1000)
 
-    async def latency(self, samples: int, warmup: int) -> None:
-        for _ in range(warmup):
-            await self.one(record=False)
-        for _ in range(samples):
-            await self.one(record=True)
-            await asyncio.sleep(0.05)  # an idle worker between submissions
-
     async def throughput(self, submissions: int) -> float:
         started = time.monotonic()
         ids = await asyncio.gather(*(self.fleet.submit(self.problem, "python3", SUM_PY) for _ in range(submissions)))
@@ -148,7 +145,7 @@ class Pipeline:
         return submissions * TESTS / elapsed
 
 
-async def pipeline(name: str, database_url: str, work: Path, slots: int, bare: bool) -> Pipeline:
+async def pipeline(name: str, database_url: str, work: Path, slots: int, *, bare: bool) -> Pipeline:
     fleet = JudgeFleet(
         database_url=database_url,
         workdir=work / name,
@@ -166,32 +163,56 @@ async def pipeline(name: str, database_url: str, work: Path, slots: int, bare: b
     return Pipeline(name, fleet, problem)
 
 
+async def database(server_url: str, name: str) -> str:
+    """A new, migrated database on the benchmark's PostgreSQL server; returns its URL."""
+    admin = await asyncpg.connect(server_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = server_url.rsplit("/", 1)[0] + f"/{name}"
+    await upgrade_async(url)
+    return url
+
+
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
     slots = args.slots or os.cpu_count() or 1
     server = EphemeralPostgres()
     server.start()
     work = Path(tempfile.mkdtemp(prefix="verdict-judge-bench-"))
     try:
-        await upgrade_async(server.url)
-        results: dict[str, Pipeline] = {}
+        # A database each: each pipeline's api-tasks reaper must only see its own submissions.
+        jailed_db, bare_db = await database(server.url, "bench_jailed"), await database(server.url, "bench_bare")
+        print(f"starting the jailed and the bare pipelines ({slots} slots each)...", flush=True)
+        jailed = await pipeline("jailed", jailed_db, work, slots, bare=False)
+        try:
+            bare_pipe = await pipeline("bare", bare_db, work, slots, bare=True)
+        except BaseException:
+            await jailed.fleet.close()
+            raise
         throughput: dict[str, float] = {}
-        for name, bare in (("jailed", False), ("bare", True)):
-            print(f"{name}: starting the pipeline ({slots} slots)...", flush=True)
-            pipe = await pipeline(name, server.url, work, slots, bare)
-            try:
-                await pipe.latency(args.samples, args.warmup)
-                print(f"{name}: {args.burst} submissions x {TESTS} tests at once...", flush=True)
-                throughput[name] = await pipe.throughput(args.burst)
-            finally:
-                await pipe.fleet.close()
-            results[name] = pipe
+        try:
+            for pipe in (jailed, bare_pipe):
+                for _ in range(args.warmup):
+                    await pipe.one(record=False)
+            # Interleaved, so both see the same load on a shared machine; each worker is idle when it gets its job.
+            for _ in range(args.samples):
+                for pipe in (jailed, bare_pipe):
+                    await pipe.one(record=True)
+                    await asyncio.sleep(0.05)
+            for pipe in (jailed, bare_pipe):
+                print(f"{pipe.name}: {args.burst} submissions x {TESTS} tests at once...", flush=True)
+                throughput[pipe.name] = await pipe.throughput(args.burst)
+        finally:
+            await jailed.fleet.close()
+            await bare_pipe.fleet.close()
+        for pipe in (jailed, bare_pipe):
             print(
-                f"{name}: pickup p50 {percentile(pipe.pickup, 0.5):.1f} ms, first result p50 "
+                f"{pipe.name}: pickup p50 {percentile(pipe.pickup, 0.5):.1f} ms, first result p50 "
                 f"{percentile(pipe.first, 0.5):.1f} ms, final p50 {percentile(pipe.final, 0.5):.1f} ms, "
-                f"p90 {percentile(pipe.final, 0.9):.1f} ms, {throughput[name]:.1f} tests/s",
+                f"p90 {percentile(pipe.final, 0.9):.1f} ms, {throughput[pipe.name]:.1f} tests/s",
                 flush=True,
             )
-        jailed, bare_pipe = results["jailed"], results["bare"]
         cores = os.cpu_count() or 1
         return {
             "pickup_ms_p50": round(percentile(jailed.pickup, 0.5), 1),
