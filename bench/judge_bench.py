@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -244,6 +245,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         }
     finally:
         server.stop()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def report(figures: dict[str, Any], output: Path) -> int:
