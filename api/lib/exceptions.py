@@ -8,6 +8,7 @@ ever carries a stack trace: unexpected errors are logged with the request id and
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from advanced_alchemy.exceptions import DuplicateKeyError, NotFoundError, RepositoryError
@@ -125,6 +126,10 @@ def _answer(
 ) -> Response[Any]:
     title = _TITLES.get(status, "Error")
     request_id = request.scope.get("state", {}).get("request_id", "")
+    if not request_id:
+        # Unrouted requests (404, 405) never reach the request-id middleware: give their answer an id here.
+        request_id = uuid.uuid4().hex
+        headers = {**(headers or {}), "x-request-id": request_id}
     if wants_json(request):
         body: dict[str, Any] = {"status": status, "title": title, "detail": detail}
         if errors:

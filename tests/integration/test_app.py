@@ -80,6 +80,7 @@ async def test_unknown_route_is_a_json_404(client: Client) -> None:
     assert resp.status_code == 404
     assert resp.headers["content-type"].startswith("application/problem+json")
     assert resp.json()["detail"] == "nothing is at /api/definitely-not-here"
+    assert resp.headers["x-request-id"] == resp.json()["request_id"]
 
 
 async def test_unknown_page_is_a_friendly_html_404(client: Client) -> None:
