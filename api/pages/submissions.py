@@ -87,9 +87,11 @@ class SubmissionPages(Controller):
     ) -> Template:
         submission = await submissions_service.for_viewer(current_user, submission_id)
         problem = await submissions_service.problem_of(submission)
-        testset = await problems_service.testset_of(problem) if problem is not None else None
-        if submission.testset_digest is not None and (testset is None or testset.digest != submission.testset_digest):
-            testset = await submissions_service.repository.session.get(m.TestSet, submission.testset_digest)
+        testset = None
+        if submission.testset_digest is not None:  # the tests it was judged on (a Run has none: its own input)
+            testset = await problems_service.testset_of(problem) if problem is not None else None
+            if testset is None or testset.digest != submission.testset_digest:
+                testset = await submissions_service.repository.session.get(m.TestSet, submission.testset_digest)
         tests = testset_manifest(testset)["tests"]
         attempts = await submissions_service.attempts_of(submission)
         view = submission_view(submission, tests, Audience(staff=is_staff(current_user)), attempts=attempts)

@@ -121,6 +121,9 @@ async def test_a_new_student_registers_solves_a_problem_and_signs_out(
     # History lists both submissions (the run too).
     await page.get_by_role("link", name="Submissions", exact=True).click()
     await expect(page.locator("table.data tbody tr")).to_have_count(3)
+    await page.locator("tr", has_text="(run)").get_by_role("link").first.click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Run on your input for A + B")
+    await expect(page.get_by_label("Output", exact=True)).to_have_text("42\n")
 
     # Sign out: back to the start page, and the problems need signing in again.
     await page.get_by_role("button", name="Sign out").click()
