@@ -93,6 +93,11 @@ def judge_limits(request: JudgeRequest) -> Limits:
     )
 
 
+def _drop_outcome(task: asyncio.Future[_Outcome]) -> None:
+    if not task.cancelled():
+        task.exception()  # retrieved, so asyncio does not log it as never retrieved
+
+
 def _text(data: bytes, cap: int) -> str:
     return data[:cap].decode("utf-8", errors="replace")
 
@@ -206,34 +211,43 @@ class _Grader:
         running: dict[asyncio.Future[_Outcome], int] = {}
         borrowed = 0
         failure: BaseException | None = None
-        while True:
-            if failure is None:
-                for index in plan.ready():
-                    if running:
-                        if not self.slots.try_acquire():
-                            break
-                        borrowed += 1
-                    plan.start(index)
-                    running[asyncio.ensure_future(self.judge_one(by_index[index]))] = index
-            if not running:
-                break
-            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            for task in sorted(done, key=lambda t: running[t]):
-                index = running.pop(task)
+        try:
+            while True:
+                if failure is None:
+                    for index in plan.ready():
+                        if running:
+                            if not self.slots.try_acquire():
+                                break
+                            borrowed += 1
+                        plan.start(index)
+                        running[asyncio.ensure_future(self.judge_one(by_index[index]))] = index
+                if not running:
+                    break
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in sorted(done, key=lambda t: running[t]):
+                    index = running.pop(task)
+                    if borrowed:
+                        self.slots.release()
+                        borrowed -= 1
+                    if (error := task.exception()) is not None:
+                        failure = failure or error
+                        continue
+                    if failure is not None or not plan.wanted(index):
+                        continue  # a speculative run that short-circuit or a failed dependency made moot
+                    outcome = task.result()
+                    outcomes[index] = outcome
+                    for committed in plan.record(index, outcome.verdict, outcome.fraction):
+                        case = self.case_result(plan, by_index[committed], outcomes.pop(committed))
+                        results[committed] = case
+                        await self.events.case_finished(case, total=len(tests))
+        finally:
+            # Left early (the job was cancelled): runs in flight end by their own limits; each gives back the
+            # slot it borrowed when it does, and its outcome is dropped.
+            for task in running:
+                task.add_done_callback(_drop_outcome)
                 if borrowed:
-                    self.slots.release()
+                    task.add_done_callback(lambda _task: self.slots.release())
                     borrowed -= 1
-                if (error := task.exception()) is not None:
-                    failure = failure or error
-                    continue
-                if failure is not None or not plan.wanted(index):
-                    continue  # a speculative run that short-circuit or a failed dependency made moot
-                outcome = task.result()
-                outcomes[index] = outcome
-                for committed in plan.record(index, outcome.verdict, outcome.fraction):
-                    case = self.case_result(plan, by_index[committed], outcomes.pop(committed))
-                    results[committed] = case
-                    await self.events.case_finished(case, total=len(tests))
         if failure is not None:
             raise failure
         return await self.summarise(plan, tests, results, compile_output)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 
@@ -241,3 +242,23 @@ async def test_a_sandbox_that_cannot_run_is_a_host_fault(judge_sandbox: Sandbox,
     judge.executor.sandbox = closed
     with pytest.raises(SandboxError):
         await judge.grade(request("python3", SUM_PY, *sums(1)))
+
+
+async def test_a_cancelled_job_gives_back_the_slots_its_tests_borrowed(judge: Judge) -> None:
+    slow = "import time\ntime.sleep(0.6)\n"
+    job = asyncio.ensure_future(judge.grade(request("python3", slow, *sums(4))))
+    for _ in range(100):
+        if judge.executor.in_flight == 2:
+            break
+        await asyncio.sleep(0.02)
+    assert judge.slots.in_use == 2  # the job's own slot and the one it borrowed
+    job.cancel()  # arq's job timeout, or a drain that ran out of time
+    with contextlib.suppress(asyncio.CancelledError):
+        await job
+    assert judge.slots.in_use == 1  # its own slot at once; the borrowed one when that run ends
+    for _ in range(100):
+        if judge.executor.in_flight == 0:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0)
+    assert judge.slots.in_use == 0
