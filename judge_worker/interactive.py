@@ -3,16 +3,15 @@
 The interactor's stdout is the solution's stdin and the other way round. Each jail is measured alone (the solution's
 CPU time is its own). Whatever the solution does, the run ends: a solution that stops reading makes the interactor
 see EOF or a broken pipe (it rejects), one that never flushes leaves both waiting until the wall-clock limits end
-both (TLE), one that exits early closes its pipe (the interactor rejects). Precedence: a limit the solution hit;
-then whichever failed first of the interactor (rejecting: WA) and the solution (crashing: RTE), so a solution
-that crashes on the interactor's closed pipe after a rejection is WA; then the interactor's judgement.
+both (TLE), one that exits early closes its pipe (the interactor rejects). Precedence: a limit the solution hit
+(TLE, MLE, OLE); then the interactor's rejection (WA, noting a crash of the solution); then the solution's crash
+(RTE, when the interactor accepted or itself failed); then the interactor's judgement.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import signal
 from typing import Final
 
 import msgspec
@@ -79,8 +78,6 @@ async def interact(
     solution_run = asyncio.ensure_future(
         executor.execute(spec, artifacts, stdin=None, limits=limits, stdin_fd=to_solution_r, stdout_fd=to_interactor_w)
     )
-    done, _ = await asyncio.wait({solution_run, interactor_run}, return_when=asyncio.FIRST_COMPLETED)
-    interactor_first = interactor_run in done and solution_run not in done
     solution, judged = await asyncio.gather(solution_run, interactor_run)
     own = run_verdict(solution)  # raises HostFaultError on the sandbox's internal error
     if judged.status is RunStatus.INTERNAL_ERROR:
@@ -93,10 +90,13 @@ async def interact(
         if own.verdict is not None:  # the solution crashed and the interactor could not cope: the crash decides
             return Interaction(solution=solution, verdict=own.verdict, check=None, message=own.message)
         raise
-    broken_pipe = solution.status is RunStatus.SIGNALED and solution.signal == signal.SIGPIPE
-    if not check.passed and check.partial is None and (own.verdict is None or interactor_first or broken_pipe):
-        # the interactor rejected before the solution failed (a solution that dies of the closed pipe too)
-        return Interaction(solution=solution, verdict=Verdict.WA, check=check, message=check.message)
+    if not check.passed and check.partial is None:
+        # Rejected. A crash of the solution is noted but does not decide: it may well come from the interactor
+        # closing the pipe after rejecting, and which ended first is not something timings can tell reliably.
+        message = check.message
+        if own.verdict is not None:
+            message = f"{message} (then the program {own.message})".strip()
+        return Interaction(solution=solution, verdict=Verdict.WA, check=check, message=message)
     if own.verdict is not None:
         return Interaction(solution=solution, verdict=own.verdict, check=None, message=own.message)
     verdict = Verdict.AC if check.passed else Verdict.WA

@@ -91,6 +91,7 @@ ALWAYS_ONE = "while True:\n    print(1, flush=True)\n    input()\n"
 NEVER_FLUSHES = "import sys\nsys.stdout.write('50\\n')\nprint(sys.stdin.readline())\n"  # input() would flush
 GIVES_UP = "print(50, flush=True)\n"
 CRASHES = "print(50, flush=True)\ninput()\nraise RuntimeError('oops')\n"
+WINS_THEN_CRASHES = BINARY_SEARCH + "raise SystemExit(4)\n"
 
 
 def make_testset(
@@ -186,7 +187,8 @@ SECRETS = [(b"37\n", b""), (b"100\n", b""), (b"1\n", b"")]
         (ALWAYS_ONE, Verdict.WA, "too many guesses"),
         (GIVES_UP, Verdict.WA, "the solution stopped guessing"),
         (NEVER_FLUSHES, Verdict.TLE, "wall-clock"),
-        (CRASHES, Verdict.RTE, "exited with code 1"),
+        (CRASHES, Verdict.WA, "stopped guessing (then the program exited with code 1)"),
+        (WINS_THEN_CRASHES, Verdict.RTE, "exited with code 4"),
     ],
 )
 async def test_interactive_problems_end_with_a_clear_verdict(
