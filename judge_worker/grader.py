@@ -140,15 +140,16 @@ class _Grader:
         self.artifacts: dict[str, bytes] = {}
 
     def report(self, verdict: Verdict, **fields: object) -> JudgeReport:
-        return JudgeReport(
+        """A report of this request; ``fields`` are further ``JudgeReport`` fields."""
+        base = JudgeReport(
             submission_id=self.request.submission_id,
             attempt=self.request.attempt,
             verdict=verdict,
             worker=self.worker,
             testset_digest=self.request.testset_digest,
             last_seq=self.events.last_seq,
-            **fields,  # type: ignore[arg-type]
         )
+        return msgspec.structs.replace(base, **fields)
 
     async def finish(self, report: JudgeReport, *, message: str = "") -> JudgeReport:
         await self.events.finished(
