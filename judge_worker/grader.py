@@ -99,7 +99,8 @@ def _drop_outcome(task: asyncio.Future[_Outcome]) -> None:
 
 
 def _text(data: bytes, cap: int) -> str:
-    return data[:cap].decode("utf-8", errors="replace")
+    """Program output as text: UTF-8 where it is, ``\\xNN`` escapes where it is not (never dropped)."""
+    return data[:cap].decode("utf-8", errors="backslashreplace")
 
 
 def _sources(request: JudgeRequest, spec: LanguageSpec) -> dict[str, bytes] | str:

@@ -63,7 +63,7 @@ class CheckerFailedError(Exception):
 
 
 def _text(data: bytes) -> str:
-    return data.decode("utf-8", errors="replace").strip()[:MESSAGE_CAP]
+    return data.decode("utf-8", errors="backslashreplace").strip()[:MESSAGE_CAP]
 
 
 def interpret(kind: str, result: RunResult) -> CheckResult:

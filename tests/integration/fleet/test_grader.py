@@ -262,3 +262,9 @@ async def test_a_cancelled_job_gives_back_the_slots_its_tests_borrowed(judge: Ju
         await asyncio.sleep(0.05)
     await asyncio.sleep(0)
     assert judge.slots.in_use == 0
+
+
+async def test_output_that_is_not_utf8_is_escaped_not_dropped(judge: Judge) -> None:
+    raw = "import sys\nsys.stdout.buffer.write(b'ok \\xff\\xfe end\\n')\n"
+    report = await judge.grade(request("python3", raw, InlineTest(input=b"", expected=None)))
+    assert report.cases[0].stdout == "ok \\xff\\xfe end\n"
