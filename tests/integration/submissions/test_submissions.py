@@ -7,8 +7,6 @@ import io
 import zipfile
 from typing import Any
 
-import pytest
-
 from tests.integration.submissions.conftest import Live
 
 SUM_PY = "import sys\nd = sys.stdin.read().split()\nprint(sum(int(x) for x in d[1 : int(d[0]) + 1]))\n"
@@ -243,11 +241,6 @@ async def test_run_on_custom_input_shows_the_output_unscored(live: Live) -> None
     assert runs["total"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="judge_worker/grader.py _text() decodes program output with errors='replace' (U+FFFD), which drops the "
-    "bytes; the issue asks for them escaped (errors='backslashreplace'). Owned by the judge fleet.",
-)
 async def test_non_utf8_program_output_is_escaped_not_dropped(live: Live) -> None:
     raw = "import sys\nsys.stdout.buffer.write(b'ok \\xff\\xfe end\\n')\n"
     resp = await live.client.post(
