@@ -72,7 +72,7 @@ from judge_worker.contracts import (
     submission_channel,
 )
 
-__all__ = ["EventLog", "FleetProcess", "JudgeFleet", "TestSpec", "simple_testset"]
+__all__ = ["EventLog", "FleetProcess", "JudgeFleet", "TestSpec", "simple_testset", "sweep_dead_sessions"]
 
 VERDICT: Final = [sys.executable, "-m", "api.cli"]
 JUDGE_TOKEN: Final = "fleet-judge-token-" + "z" * 32
@@ -171,6 +171,7 @@ class JudgeFleet:
 
     async def open(self) -> None:
         """Start Redis and the test process's own connections (no fleet process yet)."""
+        await asyncio.to_thread(sweep_dead_sessions)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.redis_server.start()
         self._engine = create_async_engine(self.database_url, pool_size=5)
@@ -489,6 +490,26 @@ class JudgeFleet:
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
             await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+
+def sweep_dead_sessions(run_root: Path = Path("/run")) -> list[Path]:
+    """Remove the sandbox run dirs (and their tmpfs mounts) that judge workers of a test session that died left
+    behind (a session killed before its teardown). A dir is named after its session's pid; live ones are kept."""
+    removed: list[Path] = []
+    for run_dir in sorted(run_root.glob("verdict-fleet-*-*")):
+        try:
+            pid = int(run_dir.name.split("-")[2])
+        except (IndexError, ValueError):
+            continue
+        if pid == os.getpid() or Path(f"/proc/{pid}").exists():
+            continue
+        mounts = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines() if len(line.split()) > 1]
+        inside = sorted((m for m in mounts if m.startswith(f"{run_dir}/")), key=len, reverse=True)
+        results = [subprocess.run(["umount", point], check=False, capture_output=True) for point in inside]
+        if all(r.returncode == 0 for r in results):
+            shutil.rmtree(run_dir, ignore_errors=True)
+            removed.append(run_dir)
+    return removed
 
 
 class EventLog:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
 
 from judge_worker.contracts import CaseFinished, Compiling, Finished, progress_key
 from tests.integration.conftest import FleetFactory
-from tests.support.fleet import JudgeFleet
+from tests.support.fleet import JudgeFleet, sweep_dead_sessions
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
@@ -102,3 +105,18 @@ async def test_a_worker_refuses_to_start_on_a_host_that_cannot_sandbox(fleet_fac
         assert "refusing to start" in process.tail()
         assert "nsjail" in process.tail()
         assert await fleet.workers() == []
+
+
+def test_a_dead_sessions_sandbox_leftovers_are_swept(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    dead_pid = next(pid for pid in range(4_000_000, 4_100_000) if not Path(f"/proc/{pid}").exists())
+    dead = tmp_path / f"verdict-fleet-{dead_pid}-abc123"
+    alive = tmp_path / f"verdict-fleet-{os.getpid()}-def456"
+    (dead / "slot0").mkdir(parents=True)
+    alive.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "verdict-test-box", str(dead / "slot0")], check=True)
+    assert sweep_dead_sessions(tmp_path) == [dead]
+    assert not dead.exists()
+    assert alive.exists()
+    assert f" {dead}/slot0 " not in Path("/proc/mounts").read_text()
