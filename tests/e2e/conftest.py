@@ -161,7 +161,8 @@ class PageProblems:
             self.errors.append(f"console: {message.text} ({message.location.get('url', '')})")
 
     def on_page_error(self, error: Exception) -> None:
-        self.errors.append(f"uncaught: {error}")
+        stack = getattr(error, "stack", None) or ""
+        self.errors.append(f"uncaught: {error}\n{stack}"[:2000])
 
 
 @pytest.fixture

@@ -134,6 +134,9 @@ async function startMonaco() {
     accessibilitySupport: "auto",
     fixedOverflowWidgets: true,
     acceptSuggestionOnEnter: "off", // Enter always starts a new line; Tab takes a suggestion
+    // No language service answers hovers here, and Monaco's hover can throw "Illegal value for lineNumber" when
+    // the text under the pointer is replaced (select all + delete, a language switch) while it computes.
+    hover: { enabled: false },
   });
   editor.monaco = monaco;
   editor.instance = instance;
