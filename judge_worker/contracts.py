@@ -174,9 +174,12 @@ class CaseResult(msgspec.Struct, frozen=True, kw_only=True):
     message: str = ""
     exit_code: int | None = None
     signal: int | None = None
-    stdout: str | None = None  # only for visible tests, capped
+    stdout: str | None = None  # only for visible tests, capped; bytes that are not UTF-8 shown as \xNN
     stderr: str | None = None
     skipped: bool = False
+    # The same capped output exactly as the program wrote it, for clients that need the bytes (Judge0's Base64).
+    stdout_bytes: bytes | None = None
+    stderr_bytes: bytes | None = None
 
 
 class CaseFinished(_Event, frozen=True, kw_only=True, tag="case_finished"):

@@ -325,6 +325,8 @@ class _Grader:
             signal=run.signal,
             stdout=_text(run.stdout, OUTPUT_SHOWN_CAP) if test.visible else None,
             stderr=_text(run.stderr, OUTPUT_SHOWN_CAP) if test.visible else None,
+            stdout_bytes=run.stdout[:OUTPUT_SHOWN_CAP] if test.visible else None,
+            stderr_bytes=run.stderr[:OUTPUT_SHOWN_CAP] if test.visible else None,
         )
 
     async def summarise(

@@ -6,15 +6,15 @@ strings (``"0.012"``, ``"5.0"``), times are UTC with milliseconds (``"2024-01-01
 
 Without ``base64_encoded=true``, an attribute whose bytes are not UTF-8 cannot be sent as JSON text, and the whole
 answer is refused with Judge0's message telling the client to ask for Base64 (:class:`NotUtf8Error`). The judge
-fleet hands program output over as text with invalid bytes replaced by U+FFFD, so that replacement character is
-taken as the sign of output that was not UTF-8.
+fleet hands over program output as the bytes the program wrote, so the check is exact and Base64 carries them
+unchanged.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any
 
 from api.db import models as m
 from api.domain.judge0.encoding import encode64
@@ -22,9 +22,6 @@ from api.domain.judge0.languages import LANGUAGES
 from api.domain.judge0.results import Judge0Result, format_seconds
 
 __all__ = ["NotUtf8Error", "format_time", "present"]
-
-_REPLACEMENT: Final = "\ufffd"
-_OUTPUTS: Final = frozenset({"stdout", "stderr", "compile_output"})
 
 
 class NotUtf8Error(Exception):
@@ -44,12 +41,9 @@ def _text(name: str, data: bytes | None, *, base64_encoded: bool) -> str | None:
     if base64_encoded:
         return encode64(data)
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise NotUtf8Error(name) from None
-    if name in _OUTPUTS and _REPLACEMENT in text:
-        raise NotUtf8Error(name)
-    return text
 
 
 def present(

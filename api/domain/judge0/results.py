@@ -52,6 +52,11 @@ def format_seconds(value: Decimal | float | None) -> str | None:
     return text
 
 
+def _raw(data: bytes) -> bytes | None:
+    """The program's own bytes (Judge0 answers null, not "", for no output)."""
+    return data or None
+
+
 def _bytes(text: str | None) -> bytes | None:
     if text is None or text == "":
         return None
@@ -117,7 +122,8 @@ def derive_result(
         )
     deciding = next((run for run in ran if run.verdict is not Verdict.AC), ran[-1])
     status = verdict_status(deciding.verdict, deciding.signal)
-    stdout, stderr = _bytes(deciding.stdout), _bytes(deciding.stderr)
+    stdout = _raw(deciding.stdout_bytes) if deciding.stdout_bytes is not None else _bytes(deciding.stdout)
+    stderr = _raw(deciding.stderr_bytes) if deciding.stderr_bytes is not None else _bytes(deciding.stderr)
     if redirect_stderr_to_stdout and stderr is not None:
         stdout, stderr = (stdout or b"") + stderr, None
     memory = [run.memory_kib for run in ran]

@@ -91,7 +91,7 @@ def case_views(
 
 
 def _strip(case: CaseResult) -> CaseResult:
-    return msgspec.structs.replace(case, message="", stdout=None, stderr=None)
+    return msgspec.structs.replace(case, message="", stdout=None, stderr=None, stdout_bytes=None, stderr_bytes=None)
 
 
 def filter_event(

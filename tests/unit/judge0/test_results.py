@@ -250,11 +250,11 @@ def test_base64_applies_to_every_text_attribute_and_the_message() -> None:
 
 
 def test_output_that_was_not_utf8_needs_base64() -> None:
-    # The fleet replaces undecodable bytes with U+FFFD; that marks output that had no UTF-8 form.
-    result = derive("AC", [case(Verdict.AC, stdout="\ufffd\n")])
+    # The fleet hands over the program's own bytes next to the escaped text: Base64 carries them unchanged.
+    result = derive("AC", [case(Verdict.AC, stdout="\\xff\n", stdout_bytes=b"\xff\n")])
     with pytest.raises(NotUtf8Error):
         present(_row(), result, fields=("stdout",), base64_encoded=False)
-    assert present(_row(), result, fields=("stdout",), base64_encoded=True) == {"stdout": "77+9Cg==\n"}
+    assert present(_row(), result, fields=("stdout",), base64_encoded=True) == {"stdout": "/wo=\n"}
     assert present(_row(), result, fields=("token",), base64_encoded=False)  # not asked for, no problem
     with pytest.raises(NotUtf8Error):
         present(_row(source_code=b"\xff"), result, fields=("source_code",), base64_encoded=False)
