@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -69,17 +70,35 @@ def test_a_malformed_setting_is_a_clear_error_not_a_traceback(tmp_path: Path) ->
 @pytest.mark.slow
 def test_dev_runs_everything_and_stops_everything_on_ctrl_c(tmp_path: Path) -> None:
     port = find_free_port()
-    env = dict(_base_env(tmp_path), PORT=str(port))
+    tag = f"dev-test-{os.getpid()}"
+    env = dict(
+        _base_env(tmp_path),
+        PORT=str(port),
+        # Its own sandbox, apart from any other on this host (a developer's `make dev`, other test fleets).
+        SANDBOX_RUN_DIR=f"/run/verdict-{tag}",
+        SANDBOX_CGROUP_ROOT=f"verdict-{tag}",
+        SANDBOX_UID="61900",
+        SANDBOX_GID="61900",
+        SANDBOX_LANGUAGES="python3",
+    )
     proc = subprocess.Popen(
         [*VERDICT, "dev"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
     )
     try:
-        ready = _wait_json(f"http://127.0.0.1:{port}/ready", lambda body: body["judge"]["workers"] >= 1, 90)
+        ready = _wait_json(f"http://127.0.0.1:{port}/ready", lambda body: body["judge"]["workers"] >= 1, 120)
         assert ready["database"]["ok"]
         assert ready["redis"]["ok"]
     finally:
         proc.send_signal(signal.SIGINT)
-        output, _ = proc.communicate(timeout=60)
+        try:
+            output, _ = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # leave nothing behind, then fail
+            output, _ = proc.communicate()
+            pytest.fail(f"verdict dev did not stop within 60 s of Ctrl-C:\n{output[-3000:]}")
+    run_dir = Path(env["SANDBOX_RUN_DIR"])
+    if not any(line.split()[1].startswith(str(run_dir)) for line in Path("/proc/mounts").read_text().splitlines()):
+        shutil.rmtree(run_dir, ignore_errors=True)  # only the lock and the cached jail init are left
     assert proc.returncode == 0, output
     assert f"http://127.0.0.1:{port}" in output
     assert "student@example.com" in output
