@@ -320,7 +320,7 @@ class Judge0SubmissionService(service.SQLAlchemyAsyncRepositoryService[m.Judge0S
                     if await self._state(submission_id) is m.SubmissionStatus.DONE:
                         break
         finally:
-            await pubsub.aclose()  # unsubscribes and releases the connection
+            await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py 5 leaves it untyped
         return await self.find(owner_id, token)
 
     # --- retention ---------------------------------------------------------------------------------------------
