@@ -74,6 +74,7 @@ def run_dev(*, with_judge: bool = True) -> int:
     env.setdefault("JUDGE_API_URL", f"http://{_connect_host(settings.host)}:{settings.port}")
 
     children: dict[str, subprocess.Popen[bytes]] = {}
+    stop = _StopRequest()
     try:
         _prepare(settings)
         created = asyncio.run(seed(settings, demo=True))
@@ -83,11 +84,12 @@ def run_dev(*, with_judge: bool = True) -> int:
         plan = [("api", [*cli, "serve"]), ("api-tasks", [*cli, "worker", "tasks"])]
         if with_judge:
             plan.append(("judge", [*cli, "worker", "judge"]))
+        stop.install()  # from here on, Ctrl-C stops everything gracefully, whenever it comes
         for name, argv in plan:
             children[name] = subprocess.Popen(argv, env=env)
-        _wait_until_serving(settings)
-        print(_BANNER.format(url=settings.base_url, password=DEMO_PASSWORD, data_dir=data_dir), flush=True)
-        return _supervise(children)
+        if _wait_until_serving(settings, stop):
+            print(_BANNER.format(url=settings.base_url, password=DEMO_PASSWORD, data_dir=data_dir), flush=True)
+        return _supervise(children, stop)
     finally:
         _stop_all(children)
         if redis is not None:
@@ -98,31 +100,40 @@ def _connect_host(host: str) -> str:
     return "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host  # noqa: S104 - a host to connect to, not bind
 
 
-def _wait_until_serving(settings: Settings, timeout: float = 60.0) -> None:
+class _StopRequest:
+    """Set by SIGINT (Ctrl-C) or SIGTERM once the child processes start."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def install(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+
+    def _on_signal(self, _signum: int, _frame: FrameType | None) -> None:
+        self.requested = True
+
+
+def _wait_until_serving(settings: Settings, stop: _StopRequest, timeout: float = 60.0) -> bool:
+    """True once the API answers; False when asked to stop first or after ``timeout`` (with a warning)."""
     import urllib.request
 
     url = f"http://{_connect_host(settings.host)}:{settings.port}/health"
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not stop.requested:
         try:
             with urllib.request.urlopen(url, timeout=1) as resp:
                 if resp.status == 200:
-                    return
+                    return True
         except OSError:
             time.sleep(0.2)
-    print(f"warning: the API did not answer {url} within {timeout:.0f} s", file=sys.stderr)
+    if not stop.requested:
+        print(f"warning: the API did not answer {url} within {timeout:.0f} s", file=sys.stderr)
+    return False
 
 
-def _supervise(children: dict[str, subprocess.Popen[bytes]]) -> int:
-    stopping = False
-
-    def on_signal(_signum: int, _frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    while not stopping:
+def _supervise(children: dict[str, subprocess.Popen[bytes]], stop: _StopRequest) -> int:
+    while not stop.requested:
         for name, proc in list(children.items()):
             code = proc.poll()
             if code is None:

@@ -81,21 +81,35 @@ def test_dev_runs_everything_and_stops_everything_on_ctrl_c(tmp_path: Path) -> N
         SANDBOX_GID="61900",
         SANDBOX_LANGUAGES="python3",
     )
+    # Output goes to a file, not a pipe: a pipe nobody reads until the end fills up and blocks every process.
+    log_path = tmp_path / "dev.log"
+    log = log_path.open("wb")
     proc = subprocess.Popen(
-        [*VERDICT, "dev"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        [*VERDICT, "dev"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
+    log.close()
     try:
-        ready = _wait_json(f"http://127.0.0.1:{port}/ready", lambda body: body["judge"]["workers"] >= 1, 120)
+        try:
+            ready = _wait_json(f"http://127.0.0.1:{port}/ready", lambda body: body["judge"]["workers"] >= 1, 120)
+        except AssertionError as exc:
+            said = log_path.read_text(errors="replace")[-4000:]
+            raise AssertionError(f"{exc}\n--- verdict dev said ---\n{said}") from None
         assert ready["database"]["ok"]
         assert ready["redis"]["ok"]
     finally:
         proc.send_signal(signal.SIGINT)
         try:
-            output, _ = proc.communicate(timeout=60)
+            proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)  # leave nothing behind, then fail
-            output, _ = proc.communicate()
-            pytest.fail(f"verdict dev did not stop within 60 s of Ctrl-C:\n{output[-3000:]}")
+            proc.wait()
+            pytest.fail(f"verdict dev did not stop within 60 s of Ctrl-C:\n{log_path.read_text()[-3000:]}")
+    output = log_path.read_text(errors="replace")
     run_dir = Path(env["SANDBOX_RUN_DIR"])
     if not any(line.split()[1].startswith(str(run_dir)) for line in Path("/proc/mounts").read_text().splitlines()):
         shutil.rmtree(run_dir, ignore_errors=True)  # only the lock and the cached jail init are left
