@@ -50,3 +50,15 @@ async def test_migrating_twice_is_a_no_op(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'v.db'}"
     await upgrade_async(url)
     await upgrade_async(url)
+
+
+def test_migrations_have_one_head() -> None:
+    """Work done in parallel is merged into one line: two heads mean a missing merge (or a wrong down_revision)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    root = Path(__file__).resolve().parents[2]
+    config = Config()
+    config.set_main_option("script_location", str(root / "migrations"))
+    heads = ScriptDirectory.from_config(config).get_heads()
+    assert len(heads) == 1, f"more than one migration head: {sorted(heads)}"
