@@ -11,7 +11,7 @@ from typing import Annotated, Final
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import QueryParameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
@@ -51,7 +51,7 @@ class HelpPages(Controller):
         )
 
     @get("/{audience:str}", name="help:audience")
-    async def audience(self, optional_user: NamedDependency[m.User | None], audience: str) -> Template:
+    async def audience(self, optional_user: NamedDependency[m.User | None], audience: FromPath[str]) -> Template:
         chosen = _BY_KEY.get(audience)
         if chosen is None:
             raise NotFoundException(f"no help for {audience!r}: see /help")
@@ -61,7 +61,9 @@ class HelpPages(Controller):
         )
 
     @get("/{audience:str}/{slug:str}", name="help:page")
-    async def page(self, optional_user: NamedDependency[m.User | None], audience: str, slug: str) -> Template:
+    async def page(
+        self, optional_user: NamedDependency[m.User | None], audience: FromPath[str], slug: FromPath[str]
+    ) -> Template:
         found = MANUAL.find(audience, slug)
         if found is None:
             raise NotFoundException("no such help page: see /help")

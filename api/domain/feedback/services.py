@@ -29,6 +29,7 @@ FEEDBACK_RATE: Final = RateRule(
 # Control characters other than tab and newline; the admin page shows invisible and direction-changing ones as
 # visible symbols (the ``inert`` filter), so they are kept there but cannot disguise anything.
 _CONTROL: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_URL_FORBIDDEN: Final = re.compile("[\x00-\x20\x7f-\x9f]")  # controls (newlines too) and spaces
 _MESSAGE_MIN: Final = 3
 
 
@@ -44,7 +45,7 @@ def clean_page_url(value: str) -> str:
     url = value.strip()
     if not url:
         return ""
-    if not url.startswith("/") or url.startswith(("//", "/\\")) or _CONTROL.search(url) or " " in url:
+    if not url.startswith("/") or url.startswith(("//", "/\\")) or _URL_FORBIDDEN.search(url):
         raise ApplicationClientError(
             "pageUrl must be a path on this site, such as /problems",
             errors=[{"key": "pageUrl", "message": "not a path"}],
