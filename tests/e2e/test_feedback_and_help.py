@@ -52,4 +52,4 @@ async def test_a_help_link_opens_its_section_and_search_finds_it(page: Page, con
     await expect(help_page.locator("#languages")).to_be_in_viewport()
     await help_page.get_by_role("searchbox", name="Search the help").fill("output limit")
     await help_page.get_by_role("button", name="Search").click()
-    await expect(help_page.get_by_role("link", name="Submitting and reading verdicts › Verdicts")).to_be_visible()
+    await expect(help_page.get_by_role("link", name="Submitting and reading verdicts \u203a Verdicts")).to_be_visible()

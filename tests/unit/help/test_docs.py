@@ -11,6 +11,7 @@ import pytest
 
 from api.domain.help.manual import AUDIENCES, DOCS_DIR, Manual
 from scripts.config_reference import ENV_EXAMPLE, PAGE, render
+from scripts.screenshots import MANUAL_DIR, MANUAL_SHOTS
 
 ROOT = DOCS_DIR.parent
 TEMPLATES = ROOT / "web" / "templates"
@@ -79,3 +80,9 @@ def test_the_configuration_reference_is_generated_from_env_example() -> None:
     assert PAGE.read_text(encoding="utf-8") == expected, "run: .venv/bin/python scripts/config_reference.py"
     for name in re.findall(r"^([A-Z][A-Z0-9_]*)=", ENV_EXAMPLE.read_text(encoding="utf-8"), re.MULTILINE):
         assert f"`{name}`" in expected
+
+
+def test_the_screenshot_script_makes_the_manuals_images() -> None:
+    assert MANUAL_DIR == DOCS_DIR / "images"
+    for name in MANUAL_SHOTS:
+        assert (MANUAL_DIR / f"{name}.png").is_file(), f"run scripts/screenshots.py --manual ({name}.png missing)"

@@ -11,6 +11,7 @@ import pytest
 
 from api.domain.help.manual import Manual
 from api.domain.help.search import search
+from api.domain.problems.markdown import sanitise_html
 
 
 class _Elements(HTMLParser):
@@ -156,3 +157,13 @@ def test_search_needs_every_word_and_points_at_the_section(docs: Path) -> None:
     assert hits[0].url == "/help/students/verdicts#tle"
     assert search(manual, "faster nonexistentword") == []
     assert search(manual, "   ") == []
+
+
+def test_ids_survive_sanitising_only_on_headings_and_only_when_asked() -> None:
+    html = '<h2 id="languages">L</h2><p id="x">p</p><h3 id="Bad Id">b</h3><h4 id="a&quot;onclick">c</h4>'
+    kept = sanitise_html(html, heading_ids=True)
+    assert '<h2 id="languages">' in kept
+    assert "<p>p</p>" in kept
+    assert "<h3>b</h3>" in kept
+    assert "<h4>c</h4>" in kept
+    assert 'id="' not in sanitise_html(html)  # problem statements keep no ids at all
