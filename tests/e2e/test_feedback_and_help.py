@@ -30,7 +30,7 @@ async def test_a_student_sends_feedback_and_an_admin_marks_it_done(page: Page, c
     await expect(item).to_be_visible()
     await expect(item.locator(".feedback-message")).to_have_text(message)  # shown as text, not as markup
     assert await item.locator(".feedback-message b").count() == 0
-    await expect(item.get_by_role("link", name="/problems/aplusb")).to_be_visible()
+    await expect(item.get_by_role("link", name="/problems/aplusb", exact=True)).to_be_visible()
     await expect(item).to_contain_text("sam@example.com")
     await item.get_by_label("Status").select_option("done")
     await item.get_by_role("button", name="Save").click()
@@ -53,3 +53,20 @@ async def test_a_help_link_opens_its_section_and_search_finds_it(page: Page, con
     await help_page.get_by_role("searchbox", name="Search the help").fill("output limit")
     await help_page.get_by_role("button", name="Search").click()
     await expect(help_page.get_by_role("link", name="Submitting and reading verdicts \u203a Verdicts")).to_be_visible()
+
+
+async def test_feedback_names_the_address_the_page_shows_now(page: Page, context: BrowserContext) -> None:
+    marker = uuid.uuid4().hex[:8]
+    await sign_in(page, "student@example.com", DEMO_PASSWORD)
+    await page.goto("/problems")
+    await page.get_by_label("Search").fill("plus")  # htmx replaces the list and the address, not the page
+    await page.wait_for_url("**/problems?q=plus**")
+    await page.locator("#feedback > summary").click()
+    await page.get_by_label("Your feedback").fill(f"Searching works ({marker}).")
+    await page.get_by_role("button", name="Send feedback").click()
+    await expect(page.locator("#feedback [data-form-status]")).to_contain_text("Thank you")
+    await context.clear_cookies()
+    await sign_in(page, "admin@example.com", DEMO_PASSWORD)
+    await page.goto("/admin/feedback")
+    item = page.locator(".feedback-item", has_text=marker)
+    await expect(item.locator('a[href^="/problems?q=plus"]')).to_be_visible()
