@@ -4,10 +4,15 @@ the text inert, and marks it done; the manuals open from a "?" link and their se
 from __future__ import annotations
 
 import uuid
+from typing import Any, Literal
 
-from playwright.async_api import BrowserContext, Page, expect
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, expect
 
+from api.domain.help.manual import Manual
 from tests.e2e.helpers import DEMO_PASSWORD, sign_in
+from tests.e2e.test_accessibility import violations
+from tests.support.fleet import JudgeFleet
 
 
 async def test_a_student_sends_feedback_and_an_admin_marks_it_done(page: Page, context: BrowserContext) -> None:
@@ -70,3 +75,29 @@ async def test_feedback_names_the_address_the_page_shows_now(page: Page, context
     await page.goto("/admin/feedback")
     item = page.locator(".feedback-item", has_text=marker)
     await expect(item.locator('a[href^="/problems?q=plus"]')).to_be_visible()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+async def test_help_and_feedback_pages_pass_axe(
+    browser: Browser, site: JudgeFleet, theme: Literal["light", "dark"]
+) -> None:
+    context = await browser.new_context(base_url=site.api_url, color_scheme=theme)
+    await context.add_init_script(f"window.localStorage.setItem('verdict-theme', '{theme}')")
+    try:
+        page = await context.new_page()
+        report: dict[str, list[dict[str, Any]]] = {}
+        pages = [doc.url for doc in Manual().pages()]
+        for path in ("/help", "/help/students", "/help/search?q=verdict", *pages):
+            await page.goto(path)
+            report[path] = await violations(page)
+        await sign_in(page, "student@example.com", DEMO_PASSWORD)
+        await page.goto("/help/api/judge0")
+        await page.locator("#feedback > summary").click()
+        report["feedback form"] = await violations(page)
+        await context.clear_cookies()
+        await sign_in(page, "admin@example.com", DEMO_PASSWORD)
+        await page.goto("/admin/feedback?status=all")
+        report["/admin/feedback"] = await violations(page)
+    finally:
+        await context.close()
+    assert {path: found for path, found in report.items() if found} == {}
