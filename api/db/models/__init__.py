@@ -5,6 +5,12 @@ from advanced_alchemy.base import orm_registry
 from api.db.models._enums import ProblemVisibility, Role, SubmissionKind, SubmissionStatus
 from api.db.models.account_token import AccountToken, AccountTokenPurpose
 from api.db.models.api_token import ApiScope, ApiToken
+from api.db.models.course import Course
+from api.db.models.course_audit import CourseAuditEntry
+from api.db.models.course_group import CourseGroup
+from api.db.models.course_level import CourseLevel
+from api.db.models.course_membership import CourseMembership, CourseRole
+from api.db.models.course_problem import CourseProblem
 from api.db.models.feedback import Feedback, FeedbackCategory, FeedbackStatus
 from api.db.models.judge0 import Judge0Submission
 from api.db.models.problem import Problem
@@ -22,6 +28,13 @@ __all__ = [
     "AccountTokenPurpose",
     "ApiScope",
     "ApiToken",
+    "Course",
+    "CourseAuditEntry",
+    "CourseGroup",
+    "CourseLevel",
+    "CourseMembership",
+    "CourseProblem",
+    "CourseRole",
     "Feedback",
     "FeedbackCategory",
     "FeedbackStatus",

@@ -36,3 +36,7 @@ class Problem(UUIDAuditBase):
     authors: Mapped[list[str]] = mapped_column(JsonB, default=list, server_default="[]")  # as credited
     language_multipliers: Mapped[dict[str, float]] = mapped_column(JsonB, default=dict, server_default="{}")
     package_digest: Mapped[str | None] = mapped_column(ForeignKey("problem_package.digest"), default=None)
+    # Set for a problem private to one course (visible to its members only); None for library problems.
+    course_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("course.id", ondelete="CASCADE"), default=None, index=True
+    )
