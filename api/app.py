@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.engine import create_engine, sqlalchemy_config
 from api.domain.accounts.plugin import AccountsPlugin
+from api.domain.courses.routes import COURSE_CONTROLLERS
 from api.domain.feedback.controllers import FeedbackController
 from api.domain.internal.controllers import InternalController
 from api.domain.judge0.controllers import judge0_router
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SubmissionController,
             RunController,
             FeedbackController,
+            *COURSE_CONTROLLERS,
             submission_progress,
             *PAGE_CONTROLLERS,
             create_static_files_router(path="/static", directories=[static_dir], include_in_schema=False),

@@ -28,6 +28,4 @@ class Course(UUIDAuditBase):
     join_code: Mapped[str | None] = mapped_column(String(32), unique=True, default=None)
     join_code_expires_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     invite_token: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
-    created_by_id: Mapped[UUID | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
-    )
+    created_by_id: Mapped[UUID | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), default=None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from typing import Any, Final
+from uuid import UUID
 
 import msgspec
 from advanced_alchemy import repository, service
@@ -14,6 +15,7 @@ from sqlalchemy import String, cast, func, or_, select
 
 from api.db import models as m
 from api.domain.accounts.guards import is_staff
+from api.domain.courses.access import may_see_private_problem, visible_problem_clause
 from api.domain.problems import schemas
 from api.domain.problems.languages import VERDICT_LANGUAGES, fleet_languages
 from api.domain.problems.markdown import render_markdown
@@ -90,7 +92,9 @@ class ProblemService(service.SQLAlchemyAsyncRepositoryService[m.Problem]):
     async def for_viewer(self, user: m.User, slug: str) -> m.Problem:
         """The problem if ``user`` may see it; 404 otherwise (a draft's existence is not revealed)."""
         problem = await self.by_slug(slug)
-        if not can_see_problem(user, problem):
+        if not can_see_problem(user, problem) or not await may_see_private_problem(
+            self.repository.session, user, problem
+        ):
             raise NotFoundError(f"no problem {slug!r}")
         return problem
 
@@ -110,7 +114,7 @@ class ProblemService(service.SQLAlchemyAsyncRepositoryService[m.Problem]):
         limit: int,
         offset: int,
     ) -> tuple[Sequence[m.Problem], int]:
-        filters: list[Any] = []
+        filters: list[Any] = [visible_problem_clause(user)]
         if is_staff(user):
             if visibility is not None:
                 filters.append(m.Problem.visibility == visibility)
@@ -130,8 +134,12 @@ class ProblemService(service.SQLAlchemyAsyncRepositoryService[m.Problem]):
         total = await self.repository.session.scalar(select(func.count()).select_from(m.Problem).where(*filters))
         return items, int(total or 0)
 
-    async def create_problem(self, user: m.User, data: schemas.ProblemCreate, *, redis: Redis) -> m.Problem:
-        ensure_can_edit(user)
+    async def create_problem(
+        self, user: m.User, data: schemas.ProblemCreate, *, redis: Redis, course_id: UUID | None = None
+    ) -> m.Problem:
+        """A new library problem, or (``course_id``) one private to that course (its route checked the course role)."""
+        if course_id is None:
+            ensure_can_edit(user)
         check_languages(data.languages, data.language_multipliers, await known_languages(redis))
         if await self.get_one_or_none(m.Problem.slug == data.slug) is not None:
             raise ConflictError(f"a problem with the slug {data.slug!r} already exists")
@@ -149,8 +157,9 @@ class ProblemService(service.SQLAlchemyAsyncRepositoryService[m.Problem]):
             tags=_unique(data.tags),
             authors=_unique(data.authors),
             author_id=user.id,
+            course_id=course_id,
         )
-        return await self.create(problem, auto_commit=True)
+        return await self.create(problem, auto_commit=course_id is None)
 
     async def update_problem(self, user: m.User, slug: str, data: schemas.ProblemUpdate, *, redis: Redis) -> m.Problem:
         problem = await self.for_editor(user, slug)

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from api.db import models as m
 from api.domain.accounts.guards import is_staff
+from api.domain.courses.access import course_staff_sees_submission, may_see_private_problem
 from api.domain.problems.languages import VERDICT_LANGUAGES, fleet_languages, source_name
 from api.domain.problems.services import can_see_problem
 from api.domain.submissions.judging import build_judge_request
@@ -88,9 +89,14 @@ class SubmissionService(service.SQLAlchemyAsyncRepositoryService[m.Submission]):
 
     # --- reading --------------------------------------------------------------------------------------------
     async def for_viewer(self, viewer: m.User, submission_id: UUID) -> m.Submission:
-        """The submission if it is the viewer's own or the viewer is staff; 404 otherwise."""
+        """The submission if it is the viewer's own, the viewer is staff, or staff (instructor or TA) of a course
+        with the submitter and the problem; 404 otherwise."""
         submission = await self.get_one_or_none(m.Submission.id == submission_id)
-        if submission is None or not (is_staff(viewer) or submission.user_id == viewer.id):
+        if submission is None:
+            raise NotFoundError("no such submission")
+        if is_staff(viewer) or submission.user_id == viewer.id:
+            return submission
+        if not await course_staff_sees_submission(self.repository.session, viewer, submission):
             raise NotFoundError("no such submission")
         return submission
 
@@ -158,6 +164,8 @@ class SubmissionService(service.SQLAlchemyAsyncRepositoryService[m.Submission]):
         else:
             problem = await session.scalar(select(m.Problem).where(m.Problem.slug == slug))
         if problem is None or not can_see_problem(viewer, problem):
+            raise NotFoundError("no such problem")
+        if not await may_see_private_problem(session, viewer, problem):
             raise NotFoundError("no such problem")
         return problem
 

@@ -1,0 +1,146 @@
+"""HTTP endpoints of the courses area (``/api/courses``). Thin: the guard resolves the course role, services decide.
+
+Course-scoped routes carry :func:`~api.domain.courses.access.requires_course_role` with the course roles they admit;
+platform admins pass every one of them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from api.db import models as m
+from api.domain.accounts.guards import requires_active_user, requires_instructor
+from api.domain.courses import schemas
+from api.domain.courses.access import ANY_MEMBER, STAFF, CourseAccess, requires_course_role
+from api.domain.courses.deps import COURSES_DEPENDENCIES
+from api.domain.courses.services import CourseService, view_of
+
+__all__ = ["CourseController"]
+
+_MEMBER = requires_course_role(*ANY_MEMBER)
+_STAFF = requires_course_role(*STAFF)
+_INSTRUCTOR = requires_course_role(m.CourseRole.INSTRUCTOR)
+CourseId = FromPath[UUID]
+
+
+class CourseController(Controller):
+    """Courses: instructors and admins create them; members see them; their instructors change them."""
+
+    path = "/api/courses"
+    tags = ["courses"]
+    dependencies = COURSES_DEPENDENCIES
+
+    @get(operation_id="ListMyCourses", guards=[requires_active_user])
+    async def list_courses(
+        self,
+        current_user: NamedDependency[m.User],
+        courses_service: NamedDependency[CourseService],
+        archived: Annotated[bool, QueryParameter(description="include archived courses")] = False,
+    ) -> schemas.CoursePage:
+        """The caller's courses with their role in each (admins: every course)."""
+        rows = await courses_service.list_for(current_user, include_archived=archived)
+        counts = await courses_service.counts([c.id for c, _ in rows])
+        admin = current_user.role is m.Role.ADMIN
+        items = [
+            view_of(
+                c,
+                r,
+                staff=admin or r in STAFF,
+                members=counts.get(c.id, (0, 0))[0],
+                problems=counts.get(c.id, (0, 0))[1],
+            )
+            for c, r in rows
+        ]
+        return schemas.CoursePage(items=items, total=len(items))
+
+    @post(operation_id="CreateCourse", guards=[requires_instructor], status_code=HTTP_201_CREATED)
+    async def create_course(
+        self,
+        data: JSONBody[schemas.CourseCreate],
+        current_user: NamedDependency[m.User],
+        courses_service: NamedDependency[CourseService],
+    ) -> schemas.Course:
+        """Create a course; its creator becomes its first instructor. A join code and an invite link are made."""
+        course = await courses_service.create_course(current_user, data)
+        return await courses_service.to_view(course, m.CourseRole.INSTRUCTOR, staff=True)
+
+    @post("/join", operation_id="JoinCourse", guards=[requires_active_user], status_code=HTTP_200_OK)
+    async def join_course(
+        self,
+        data: JSONBody[schemas.JoinRequest],
+        current_user: NamedDependency[m.User],
+        courses_service: NamedDependency[CourseService],
+    ) -> schemas.Course:
+        """Join as a student with a join code or an invite link's secret. Wrong, expired and replaced codes
+        answer 400 saying which."""
+        course, membership = await courses_service.join(current_user, data)
+        return await courses_service.to_view(course, membership.role, staff=membership.role in STAFF)
+
+    @get("/{course_id:uuid}", operation_id="GetCourse", guards=[_MEMBER])
+    async def get_course(
+        self, course_access: NamedDependency[CourseAccess], courses_service: NamedDependency[CourseService]
+    ) -> schemas.Course:
+        return await courses_service.to_view(course_access.course, course_access.role, staff=course_access.is_staff)
+
+    @patch("/{course_id:uuid}", operation_id="UpdateCourse", guards=[_INSTRUCTOR])
+    async def update_course(
+        self,
+        data: JSONBody[schemas.CourseUpdate],
+        course_access: NamedDependency[CourseAccess],
+        courses_service: NamedDependency[CourseService],
+    ) -> schemas.Course:
+        course = await courses_service.update_course(course_access, data)
+        return await courses_service.to_view(course, course_access.role, staff=True)
+
+    @post("/{course_id:uuid}/archive", operation_id="ArchiveCourse", guards=[_INSTRUCTOR], status_code=HTTP_200_OK)
+    async def archive_course(
+        self, course_access: NamedDependency[CourseAccess], courses_service: NamedDependency[CourseService]
+    ) -> schemas.Course:
+        """Archive: the course stays readable to its members but takes no new members (PATCH archived=false undoes)."""
+        course = await courses_service.update_course(course_access, schemas.CourseUpdate(archived=True))
+        return await courses_service.to_view(course, course_access.role, staff=True)
+
+    @delete("/{course_id:uuid}", operation_id="DeleteCourse", guards=[_INSTRUCTOR], status_code=HTTP_204_NO_CONTENT)
+    async def delete_course(
+        self, course_access: NamedDependency[CourseAccess], courses_service: NamedDependency[CourseService]
+    ) -> None:
+        """Delete the course with its memberships, groups, levels and private problems (submissions stay)."""
+        await courses_service.delete_course(course_access)
+
+    @post("/{course_id:uuid}/join-code", operation_id="RotateJoinCode", guards=[_INSTRUCTOR], status_code=HTTP_200_OK)
+    async def rotate_join_code(
+        self,
+        course_access: NamedDependency[CourseAccess],
+        courses_service: NamedDependency[CourseService],
+        data: JSONBody[schemas.JoinCodeRotate | None] = None,
+    ) -> schemas.Course:
+        """A new join code (the old one stops working), with an optional expiry; ``disable`` switches codes off."""
+        course = await courses_service.rotate_join_code(course_access, data or schemas.JoinCodeRotate())
+        return await courses_service.to_view(course, course_access.role, staff=True)
+
+    @post(
+        "/{course_id:uuid}/invite-link", operation_id="RotateInviteLink", guards=[_INSTRUCTOR], status_code=HTTP_200_OK
+    )
+    async def rotate_invite(
+        self, course_access: NamedDependency[CourseAccess], courses_service: NamedDependency[CourseService]
+    ) -> schemas.Course:
+        """A new invite link (``invitePath``); the old link stops working."""
+        course = await courses_service.rotate_invite(course_access)
+        return await courses_service.to_view(course, course_access.role, staff=True)
+
+    @get("/{course_id:uuid}/audit", operation_id="CourseAuditLog", guards=[_INSTRUCTOR])
+    async def audit_log(
+        self,
+        course_access: NamedDependency[CourseAccess],
+        courses_service: NamedDependency[CourseService],
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> list[schemas.AuditEntry]:
+        """Who changed what, newest first."""
+        return await courses_service.audit_log(course_access.course.id, limit=limit, offset=offset)
