@@ -68,7 +68,7 @@ class RosterImport:
         users: dict[str, uuid.UUID] = {}
         for chunk in _chunks(emails):
             rows = await self.session.execute(select(m.User.email, m.User.id).where(m.User.email.in_(chunk)))
-            users.update(dict(rows.tuples()))
+            users.update({email: uid for email, uid in rows.tuples()})  # noqa: C416 - Result has keys()
         memberships = {
             ms.user_id: ms
             for ms in await self.session.scalars(

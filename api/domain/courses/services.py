@@ -125,24 +125,18 @@ class CourseService(service.SQLAlchemyAsyncRepositoryService[m.Course]):
         """Members and problems per course, in two queries."""
         if not course_ids:
             return {}
-        members = dict(
-            (
-                await self.session.execute(
-                    select(m.CourseMembership.course_id, func.count())
-                    .where(m.CourseMembership.course_id.in_(course_ids))
-                    .group_by(m.CourseMembership.course_id)
-                )
-            ).tuples()
+        members_rows = await self.session.execute(
+            select(m.CourseMembership.course_id, func.count())
+            .where(m.CourseMembership.course_id.in_(course_ids))
+            .group_by(m.CourseMembership.course_id)
         )
-        problems = dict(
-            (
-                await self.session.execute(
-                    select(m.CourseProblem.course_id, func.count())
-                    .where(m.CourseProblem.course_id.in_(course_ids))
-                    .group_by(m.CourseProblem.course_id)
-                )
-            ).tuples()
+        members = {cid: n for cid, n in members_rows.tuples()}  # noqa: C416 - a Result has keys(): dict() misreads it
+        problem_rows = await self.session.execute(
+            select(m.CourseProblem.course_id, func.count())
+            .where(m.CourseProblem.course_id.in_(course_ids))
+            .group_by(m.CourseProblem.course_id)
         )
+        problems = {cid: n for cid, n in problem_rows.tuples()}  # noqa: C416
         return {cid: (int(members.get(cid, 0)), int(problems.get(cid, 0))) for cid in course_ids}
 
     async def to_view(self, course: m.Course, role: m.CourseRole | None, *, staff: bool) -> schemas.Course:
