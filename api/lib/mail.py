@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import smtplib
+from collections.abc import Sequence
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
@@ -83,11 +84,30 @@ class Mailer:
         logger.info("mail sent to %s: %r", mail.to, mail.subject)
         return True
 
-    def _deliver(self, message: EmailMessage) -> None:
+    async def send_many(self, mails: Sequence[OutgoingMail], *, per_connection: int = 200) -> int:
+        """Deliver many messages (a roster's invitations) over few connections. Returns how many were handed over."""
+        if not self.configured:
+            for mail in mails:
+                logger.info("mail (no SMTP_HOST: logged, not sent) to=%s subject=%r", mail.to, mail.subject)
+            return 0
+        sent = 0
+        for start in range(0, len(mails), per_connection):
+            batch = [self.build_message(mail) for mail in mails[start : start + per_connection]]
+            try:
+                await asyncio.to_thread(self._deliver, *batch)
+            except (OSError, smtplib.SMTPException) as exc:
+                logger.exception("could not send %d mails: %s", len(batch), type(exc).__name__)
+                continue
+            sent += len(batch)
+        logger.info("mail sent: %d of %d messages", sent, len(mails))
+        return sent
+
+    def _deliver(self, *messages: EmailMessage) -> None:
         settings = self._settings
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=_SMTP_TIMEOUT_S) as smtp:
             if settings.smtp_starttls:
                 smtp.starttls()
             if settings.smtp_username:
                 smtp.login(settings.smtp_username, settings.smtp_password)
-            smtp.send_message(message)
+            for message in messages:
+                smtp.send_message(message)

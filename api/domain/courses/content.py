@@ -35,8 +35,7 @@ _CSV_DOC = "the CSV file itself as the body (text/csv): columns email, name, and
 
 
 async def _send_all(mailer: Mailer, mails: list[OutgoingMail]) -> None:
-    for mail in mails:
-        await mailer.send(mail)
+    await mailer.send_many(mails)
 
 
 async def _csv_body(request: Request[Any, Any, Any]) -> bytes:

@@ -33,6 +33,7 @@ __all__ = ["INVITE_TTL", "RosterImport", "roster_csv"]
 
 INVITE_TTL: Final = timedelta(days=7)
 _BATCH: Final = 1000
+_NEW: Final = uuid.UUID(int=0)  # stands for "not created yet" in comparisons
 T = TypeVar("T")
 
 
@@ -112,9 +113,10 @@ class RosterImport:
                 if ms is None:
                     action = "add"
                 else:
-                    group_id = groups.get(ln.group.lower()) if ln.group else ms.group_id
-                    level_id = levels.get(ln.level.lower()) if ln.level else ms.level_id
-                    action = "unchanged" if (group_id, level_id) == (ms.group_id, ms.level_id) else "update"
+                    # a group or level still to be created is a move too (nobody is in it yet)
+                    group_moves = ln.group is not None and groups.get(ln.group.lower(), _NEW) != ms.group_id
+                    level_moves = ln.level is not None and levels.get(ln.level.lower(), _NEW) != ms.level_id
+                    action = "update" if group_moves or level_moves else "unchanged"
                     if ms.role is not m.CourseRole.STUDENT:
                         notes.append(f"already in the course as {ms.role.value}: the role is kept")
             out.append(

@@ -18,9 +18,11 @@ async def test_only_instructors_and_admins_create_courses(client: Client, cast: 
     assert (await client.post("/api/courses", json=body, headers=cast.student.headers)).status_code == 403
     assert (await client.post("/api/courses", json=body)).status_code == 401
     resp = await client.post("/api/courses", json=body, headers=cast.admin.headers)
-    assert resp.status_code == 201 and resp.json()["myRole"] == "instructor"
+    assert resp.status_code == 201
+    assert resp.json()["myRole"] == "instructor"
     again = await client.post("/api/courses", json={"title": "T2", "code": "x-1"}, headers=cast.instructor.headers)
-    assert again.status_code == 409 and "exists already" in again.json()["detail"]
+    assert again.status_code == 409
+    assert "exists already" in again.json()["detail"]
 
 
 async def test_my_courses_lists_each_callers_role(client: Client, cast: Cast) -> None:
@@ -35,7 +37,8 @@ async def test_my_courses_lists_each_callers_role(client: Client, cast: Cast) ->
 
 async def test_wrong_expired_and_replaced_join_codes_say_which(client: Client, cast: Cast, settings: Settings) -> None:
     wrong = await client.post("/api/courses/join", json={"code": "NOPE1234"}, headers=cast.outsider.headers)
-    assert wrong.status_code == 400 and "no course has this join code" in wrong.json()["detail"]
+    assert wrong.status_code == 400
+    assert "no course has this join code" in wrong.json()["detail"]
     rotated = await client.post(
         f"/api/courses/{cast.course_id}/join-code", json={"expiresInHours": 2}, headers=cast.instructor.headers
     )
@@ -43,7 +46,8 @@ async def test_wrong_expired_and_replaced_join_codes_say_which(client: Client, c
     new_code = rotated.json()["joinCode"]
     assert new_code != cast.join_code
     old = await client.post("/api/courses/join", json={"code": cast.join_code}, headers=cast.outsider.headers)
-    assert old.status_code == 400 and "replaced by a new one" in old.json()["detail"]
+    assert old.status_code == 400
+    assert "replaced by a new one" in old.json()["detail"]
     engine = create_engine(settings)
     async with session_factory(engine)() as session:
         await session.execute(
@@ -54,14 +58,16 @@ async def test_wrong_expired_and_replaced_join_codes_say_which(client: Client, c
         await session.commit()
     await engine.dispose()
     expired = await client.post("/api/courses/join", json={"code": new_code}, headers=cast.outsider.headers)
-    assert expired.status_code == 400 and "expired" in expired.json()["detail"]
+    assert expired.status_code == 400
+    assert "expired" in expired.json()["detail"]
     assert (await client.get(f"/api/courses/{cast.course_id}", headers=cast.outsider.headers)).status_code == 403
 
 
 async def test_join_code_is_forgiving_about_case_and_spaces_and_joining_twice(client: Client, cast: Cast) -> None:
     messy = " " + cast.join_code[:4].lower() + "-" + cast.join_code[4:] + " "
     first = await client.post("/api/courses/join", json={"code": messy}, headers=cast.outsider.headers)
-    assert first.status_code == 200 and first.json()["myRole"] == "student"
+    assert first.status_code == 200
+    assert first.json()["myRole"] == "student"
     again = await client.post("/api/courses/join", json={"code": cast.join_code}, headers=cast.outsider.headers)
     assert again.status_code == 200
     members = (await client.get(f"/api/courses/{cast.course_id}/members", headers=cast.ta.headers)).json()
@@ -77,7 +83,8 @@ async def test_invite_link_joins_and_rotating_it_kills_the_old_one(client: Clien
     rotated = await client.post(f"/api/courses/{cast.course_id}/invite-link", headers=cast.instructor.headers)
     assert rotated.json()["invitePath"] != course["invitePath"]
     old = await client.post("/api/courses/join", json={"invite": secret}, headers=cast.outsider.headers)
-    assert old.status_code == 400 and "invite link is not valid" in old.json()["detail"]
+    assert old.status_code == 400
+    assert "invite link is not valid" in old.json()["detail"]
     fresh = rotated.json()["invitePath"].split("invite=", 1)[1]
     assert (
         await client.post("/api/courses/join", json={"invite": fresh}, headers=cast.outsider.headers)
@@ -89,7 +96,8 @@ async def test_archived_course_takes_nobody_new(client: Client, cast: Cast) -> N
         "archived"
     ]
     resp = await client.post("/api/courses/join", json={"code": cast.join_code}, headers=cast.outsider.headers)
-    assert resp.status_code == 400 and "archived" in resp.json()["detail"]
+    assert resp.status_code == 400
+    assert "archived" in resp.json()["detail"]
 
 
 async def test_roles_are_per_course_and_only_instructors_grant_staff_roles(
@@ -99,20 +107,23 @@ async def test_roles_are_per_course_and_only_instructors_grant_staff_roles(
     ta_tries = await client.patch(url, json={"role": "ta"}, headers=cast.ta.headers)
     assert ta_tries.status_code == 403
     ok = await client.patch(url, json={"role": "ta"}, headers=cast.instructor.headers)
-    assert ok.status_code == 200 and ok.json()["role"] == "ta"
+    assert ok.status_code == 200
+    assert ok.json()["role"] == "ta"
     # the TA of this course is a student in another one
     other = await client.post(
         "/api/courses", json={"title": "Other", "code": "OTHER-1"}, headers=cast.instructor.headers
     )
     await client.post("/api/courses/join", json={"code": other.json()["joinCode"]}, headers=cast.ta.headers)
     mine = {i["code"]: i["myRole"] for i in (await client.get("/api/courses", headers=cast.ta.headers)).json()["items"]}
-    assert mine["OTHER-1"] == "student" and "ta" in mine.values()
+    assert mine["OTHER-1"] == "student"
+    assert "ta" in mine.values()
     last = await client.patch(
         f"/api/courses/{cast.course_id}/members/{cast.instructor.user_id}",
         json={"role": "student"},
         headers=cast.instructor.headers,
     )
-    assert last.status_code == 409 and "at least one instructor" in last.json()["detail"]
+    assert last.status_code == 409
+    assert "at least one instructor" in last.json()["detail"]
     removed = await client.delete(
         f"/api/courses/{cast.course_id}/members/{cast.outsider.user_id}", headers=cast.ta.headers
     )
@@ -139,7 +150,8 @@ async def test_groups_levels_and_bulk_assignment(client: Client, cast: Cast) -> 
         },
         headers=cast.ta.headers,
     )
-    assert resp.status_code == 200 and resp.json() == {"updated": 2}
+    assert resp.status_code == 200
+    assert resp.json() == {"updated": 2}
     members = {p["userId"]: p for p in (await client.get(f"{base}/members", headers=cast.ta.headers)).json()}
     assert members[str(cast.student.user_id)]["group"] == "Lab A"
     assert members[str(cast.student.user_id)]["level"] == "Beginner"
@@ -148,7 +160,8 @@ async def test_groups_levels_and_bulk_assignment(client: Client, cast: Cast) -> 
         json={"userIds": [str(cast.outsider.user_id)], "groupId": None},
         headers=cast.ta.headers,
     )
-    assert stranger.status_code == 400 and "nothing was changed" in stranger.json()["detail"]
+    assert stranger.status_code == 400
+    assert "nothing was changed" in stranger.json()["detail"]
     groups = (await client.get(f"{base}/groups", headers=cast.ta.headers)).json()
     assert groups == [{"id": group["id"], "name": "Lab A", "memberCount": 2}]
     assert (await client.get(f"{base}/groups", headers=cast.student.headers)).status_code == 403
@@ -209,7 +222,8 @@ async def test_staff_submissions_show_only_the_course(client: Client, cast: Cast
     await engine.dispose()
     base = f"/api/courses/{cast.course_id}/submissions"
     page = (await client.get(base, headers=cast.ta.headers)).json()
-    assert page["total"] == 2 and {s["verdict"] for s in page["items"]} == {"AC", "WA"}
+    assert page["total"] == 2
+    assert {s["verdict"] for s in page["items"]} == {"AC", "WA"}
     assert all(s["userEmail"] == cast.student.email for s in page["items"])
     wa = (await client.get(base, params={"verdict": "WA"}, headers=cast.ta.headers)).json()
     assert [s["language"] for s in wa["items"]] == ["cpp17"]
@@ -232,7 +246,9 @@ async def test_every_membership_change_is_audited(client: Client, cast: Cast, se
     log = (await client.get(f"{base}/audit", headers=cast.instructor.headers)).json()
     actions = [e["action"] for e in log]
     assert actions[:3] == ["member_removed", "member_updated", "member_added"]
-    assert "member_joined" in actions and "course_created" in actions
-    assert log[1]["details"]["changes"] == {"role": ["student", "ta"]} and log[1]["actor"] == cast.instructor.email
+    assert "member_joined" in actions
+    assert "course_created" in actions
+    assert log[1]["details"]["changes"] == {"role": ["student", "ta"]}
+    assert log[1]["actor"] == cast.instructor.email
     assert (await client.get(f"{base}/audit", headers=cast.ta.headers)).status_code == 403
     _ = await sign_in(client, settings, "late", m.Role.STUDENT)
