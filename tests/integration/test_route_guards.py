@@ -115,3 +115,90 @@ def test_a_new_unguarded_route_is_reported_by_path(app: Litestar) -> None:
         "POST /api/auth/login/extra",
     ]
     assert all("test_route_guards" in offender for offender in offenders)
+
+
+# --- the role matrix ----------------------------------------------------------------------------------------------
+# Every route x (anonymous, signed-in outsider, enrolled student, TA, instructor, admin). The callers: an outsider is
+# a platform student in no course; the student and the TA (a platform student too) are in the course; the instructor
+# (platform instructor) teaches it; the admin is in no course. A route that no rule names fails the suite.
+CALLERS: Final = ("anonymous", "outsider", "student", "ta", "instructor", "admin")
+EVERYONE: Final = frozenset(CALLERS)
+SIGNED_IN: Final = EVERYONE - {"anonymous"}
+PLATFORM_STAFF: Final = frozenset({"instructor", "admin"})
+ADMIN_ONLY: Final = frozenset({"admin"})
+COURSE_MEMBERS: Final = frozenset({"student", "ta", "instructor", "admin"})
+COURSE_STAFF: Final = frozenset({"ta", "instructor", "admin"})
+COURSE_INSTRUCTORS: Final = frozenset({"instructor", "admin"})
+NOBODY: Final = frozenset[str]()  # a credential none of the callers holds (the judge token)
+
+MATRIX: Final[tuple[tuple[frozenset[str], str, frozenset[str]], ...]] = (
+    # courses (course roles, resolved by api/domain/courses/access.py)
+    (frozenset({"GET"}), "/api/courses", SIGNED_IN),
+    (frozenset({"POST"}), "/api/courses", PLATFORM_STAFF),
+    (frozenset({"POST"}), "/api/courses/join", SIGNED_IN),
+    (frozenset({"GET"}), "/api/courses/{course_id:uuid}", COURSE_MEMBERS),
+    (frozenset({"GET"}), "/api/courses/{course_id:uuid}/problems", COURSE_MEMBERS),
+    (frozenset({"POST", "DELETE"}), "/api/courses/{course_id:uuid}/problems*", COURSE_INSTRUCTORS),
+    (frozenset({"PATCH", "DELETE"}), "/api/courses/{course_id:uuid}", COURSE_INSTRUCTORS),
+    (ANY, "/api/courses/{course_id:uuid}/archive", COURSE_INSTRUCTORS),
+    (ANY, "/api/courses/{course_id:uuid}/audit", COURSE_INSTRUCTORS),
+    (ANY, "/api/courses/{course_id:uuid}/join-code", COURSE_INSTRUCTORS),
+    (ANY, "/api/courses/{course_id:uuid}/invite-link", COURSE_INSTRUCTORS),
+    (ANY, "/api/courses/{course_id:uuid}/members*", COURSE_STAFF),
+    (ANY, "/api/courses/{course_id:uuid}/groups*", COURSE_STAFF),
+    (ANY, "/api/courses/{course_id:uuid}/levels*", COURSE_STAFF),
+    (ANY, "/api/courses/{course_id:uuid}/roster*", COURSE_STAFF),
+    (ANY, "/api/courses/{course_id:uuid}/submissions", COURSE_STAFF),
+    # accounts
+    (ANY, "/api/auth/logout*", SIGNED_IN),
+    (ANY, "/api/auth/password", SIGNED_IN),
+    (ANY, "/api/me", SIGNED_IN),
+    (ANY, "/api/tokens*", SIGNED_IN),
+    (frozenset({"GET"}), "/api/users*", PLATFORM_STAFF),
+    (ANY, "/api/users*", ADMIN_ONLY),
+    # problems and submissions
+    (frozenset({"GET"}), "/api/problems", SIGNED_IN),
+    (frozenset({"GET"}), "/api/problems/{slug:str}", SIGNED_IN),
+    (ANY, "/api/problems*", PLATFORM_STAFF),
+    (frozenset({"POST"}), "/api/submissions/{submission_id:uuid}/rejudge", PLATFORM_STAFF),
+    (ANY, "/api/submissions*", SIGNED_IN),
+    (ANY, "/api/runs", SIGNED_IN),
+    (frozenset({"WEBSOCKET"}), "/ws/submissions/*", SIGNED_IN),
+    # feedback, judge0, internal
+    (frozenset({"POST"}), "/api/feedback", SIGNED_IN),
+    (ANY, "/api/feedback*", ADMIN_ONLY),
+    (ANY, "/judge0*", SIGNED_IN),
+    (ANY, "/internal/*", NOBODY),
+    # pages (signed out: sent to the sign-in page)
+    (ANY, "/admin/*", ADMIN_ONLY),
+    (ANY, "/problems/new", PLATFORM_STAFF),
+    (ANY, "/problems/{slug:str}/edit", PLATFORM_STAFF),
+    (ANY, "/courses/{course_id:uuid}/people*", COURSE_STAFF),
+    (ANY, "/courses/{course_id:uuid}/roster*", COURSE_STAFF),
+    (ANY, "/courses/{course_id:uuid}/submissions*", COURSE_STAFF),
+    (ANY, "/courses/{course_id:uuid}", COURSE_MEMBERS),
+    (ANY, "/courses/new", PLATFORM_STAFF),
+    (ANY, "/courses*", SIGNED_IN),
+    (ANY, "/problems*", SIGNED_IN),
+    (ANY, "/profile", SIGNED_IN),
+    (ANY, "/submissions*", SIGNED_IN),
+)
+
+
+def matrix_rule(path: str, methods: frozenset[str]) -> frozenset[str] | None:
+    """Who may use the route (its first matching MATRIX entry; PUBLIC routes: everyone)."""
+    for allowed, pattern, callers in MATRIX:
+        if fnmatchcase(path, pattern) and (allowed is ANY or methods <= allowed):
+            return callers
+    if _public_entry(path, methods) is not None:
+        return EVERYONE
+    return None
+
+
+def test_every_route_has_a_rule_in_the_role_matrix(app: Litestar) -> None:
+    missing = [
+        f"{' '.join(sorted(methods))} {path}"
+        for path, methods, handler in _routes(app)
+        if not _is_framework_options(handler, methods) and matrix_rule(path, methods) is None
+    ]
+    assert missing == [], "routes with no rule in MATRIX (say who may use them):\n" + "\n".join(missing)

@@ -77,6 +77,11 @@ async def client(app: Litestar) -> AsyncIterator[Client]:
 
 @pytest.fixture
 async def cast(client: Client, settings: Settings) -> Cast:
+    return await build_cast(client, settings)
+
+
+async def build_cast(client: Client, settings: Settings) -> Cast:
+    """A course with a student, a TA and its instructor; plus an outsider, an admin and an anonymous caller."""
     instructor = await sign_in(client, settings, "instructor", m.Role.INSTRUCTOR)
     admin = await sign_in(client, settings, "admin", m.Role.ADMIN)
     outsider = await sign_in(client, settings, "outsider", m.Role.STUDENT)
