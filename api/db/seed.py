@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
+from api.db.seed_course import seed_demo_course
 from api.domain.problems.testsets import manifest_of
 from api.lib.crypto import hash_password
 from api.settings import Settings
@@ -134,6 +135,8 @@ async def seed_session(session: AsyncSession, *, demo: bool) -> list[str]:
         )
         created.append(f"problem {problem.slug}")
     await session.flush()
+    if demo:
+        created += await seed_demo_course(session, tuple(p.slug for p in PRACTICE_PROBLEMS))
     return created
 
 
