@@ -8,6 +8,8 @@ from typing import Final
 from litestar.types import ControllerRouterHandler
 
 from api.pages.accounts import AccountPages
+from api.pages.course_staff import CourseStaffPages
+from api.pages.courses import CoursePages
 from api.pages.feedback import FeedbackPages
 from api.pages.help import HelpPages, help_images
 from api.pages.home import HomePage
@@ -24,4 +26,6 @@ PAGE_CONTROLLERS: Final[tuple[ControllerRouterHandler, ...]] = (
     HelpPages,
     help_images,
     FeedbackPages,
+    CoursePages,
+    CourseStaffPages,
 )

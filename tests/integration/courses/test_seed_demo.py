@@ -19,15 +19,12 @@ async def test_demo_course_is_seeded_once(settings: Settings) -> None:
     async with session_factory(engine)() as session:
         course = await session.scalar(select(m.Course).where(m.Course.code == DEMO_COURSE_CODE))
         assert course is not None
-        roles = dict(
-            (
-                await session.execute(
-                    select(m.User.email, m.CourseMembership.role)
-                    .join(m.User, m.User.id == m.CourseMembership.user_id)
-                    .where(m.CourseMembership.course_id == course.id)
-                )
-            ).all()
+        rows = await session.execute(
+            select(m.User.email, m.CourseMembership.role)
+            .join(m.User, m.User.id == m.CourseMembership.user_id)
+            .where(m.CourseMembership.course_id == course.id)
         )
+        roles = {email: role for email, role in rows.tuples()}  # noqa: C416 - a Result has keys()
         problems = await session.scalar(
             select(func.count()).select_from(m.CourseProblem).where(m.CourseProblem.course_id == course.id)
         )
