@@ -7,13 +7,16 @@ from __future__ import annotations
 from typing import Annotated, Final
 from uuid import UUID
 
+from advanced_alchemy.exceptions import NotFoundError
 from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
 from api.domain.accounts.guards import is_staff
+from api.domain.courses.access import shared_course_of
 from api.domain.problems.controllers import provide_problems_service
 from api.domain.problems.services import ProblemService, testset_manifest
 from api.domain.submissions.controllers import provide_submissions_service
@@ -45,14 +48,21 @@ class SubmissionPages(Controller):
         problems_service: NamedDependency[ProblemService],
         problem: Annotated[str | None, QueryParameter(max_length=64)] = None,
         verdict: Annotated[str | None, QueryParameter(max_length=8)] = None,
+        user: Annotated[UUID | None, QueryParameter(description="staff: another person's submissions")] = None,
         page: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1,
     ) -> Template:
         found = await submissions_service.find_problem(current_user, None, problem) if problem else None
+        whose = current_user
+        if user is not None and user != current_user.id and is_staff(current_user):
+            other = await submissions_service.repository.session.get(m.User, user)
+            if other is None:
+                raise NotFoundError("no such person")
+            whose = other
         chosen = verdict if verdict in VERDICTS else None
         items, total = await submissions_service.search(
             current_user,
             problem=found,
-            user_id=current_user.id,
+            user_id=whose.id,
             kind=None,
             status=None,
             verdict=chosen,
@@ -69,6 +79,7 @@ class SubmissionPages(Controller):
             submissions=[summary_view(s) for s in items],
             problems={p.id: p for p in problems},
             problem=found,
+            whose=whose if whose.id != current_user.id else None,
             verdict=chosen or "",
             verdicts=VERDICTS,
             total=total,
@@ -96,6 +107,7 @@ class SubmissionPages(Controller):
         attempts = await submissions_service.attempts_of(submission)
         view = submission_view(submission, tests, Audience(staff=is_staff(current_user)), attempts=attempts)
         test_count = max(len(tests), len(view.results))
+        owner, owner_link = await _owner_of(submissions_service.repository.session, current_user, submission)
         return render_page(
             "submissions/show.html.j2",
             user=current_user,
@@ -103,5 +115,22 @@ class SubmissionPages(Controller):
             submission=view,
             problem=problem,
             test_count=test_count,
+            owner=owner,
+            owner_link=owner_link,
+            can_rejudge=is_staff(current_user) and submission.kind is m.SubmissionKind.SUBMISSION,
             live={"id": str(view.id), "testCount": test_count, "done": view.status is m.SubmissionStatus.DONE},
         )
+
+
+async def _owner_of(session: AsyncSession, viewer: m.User, submission: m.Submission) -> tuple[m.User | None, str]:
+    """Whose submission a staff member is looking at, and where that person's other submissions are listed (their
+    course's staff view when the viewer teaches them; the platform list for platform staff). None for one's own."""
+    if submission.user_id is None or submission.user_id == viewer.id:
+        return None, ""
+    owner = await session.get(m.User, submission.user_id)
+    if owner is None:
+        return None, ""
+    course_id = await shared_course_of(session, viewer, submission)
+    if course_id is not None:
+        return owner, f"/courses/{course_id}/submissions?student={owner.id}"
+    return owner, f"/submissions?user={owner.id}" if is_staff(viewer) else ""

@@ -40,6 +40,7 @@ __all__ = [
     "member_course_ids",
     "requires_course_role",
     "resolve_access",
+    "shared_course_of",
     "staff_course_ids",
     "visible_problem_clause",
 ]
@@ -180,10 +181,15 @@ def course_problem_ids(course_id: UUID) -> Select[tuple[UUID]]:
 
 async def course_staff_sees_submission(session: AsyncSession, viewer: m.User, submission: m.Submission) -> bool:
     """Whether ``viewer`` is staff (instructor or TA) of a course that has both the submitter and the problem."""
+    return await shared_course_of(session, viewer, submission) is not None
+
+
+async def shared_course_of(session: AsyncSession, viewer: m.User, submission: m.Submission) -> UUID | None:
+    """A course ``viewer`` teaches (instructor or TA) with the submitter in it and the problem in its set."""
     if submission.user_id is None or submission.problem_id is None:
-        return False
+        return None
     viewer_courses = staff_course_ids(viewer.id).subquery()
-    found = await session.scalar(
+    found: UUID | None = await session.scalar(
         select(m.CourseMembership.course_id)
         .join(viewer_courses, viewer_courses.c.course_id == m.CourseMembership.course_id)
         .join(
@@ -194,4 +200,4 @@ async def course_staff_sees_submission(session: AsyncSession, viewer: m.User, su
         .where(m.CourseMembership.user_id == submission.user_id)
         .limit(1)
     )
-    return found is not None
+    return found

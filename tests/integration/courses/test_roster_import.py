@@ -133,8 +133,10 @@ async def test_ten_thousand_rows_import_in_bounded_time(client: Client, cast: Ca
     assert commit.json()["added"] == 10_000
     assert len(commit.json()["newGroups"]) == 20
     print(f"10k roster: preview {preview_s:.2f} s, commit {commit_s:.2f} s (server {commit.json()['seconds']} s)")
+    # The answer leaves after the transaction (server seconds); the test client also waits for the background task
+    # that hands the 10,000 invitations to the local SMTP sink (200 per connection), which a browser does not.
     assert preview_s < 30
-    assert commit_s < 60
+    assert commit.json()["seconds"] < 30
     assert await _members(settings, cast) == 10_003
     started = time.perf_counter()
     again = await client.post(_url(cast, "roster"), content=data, headers={**cast.instructor.headers, **CSV})
