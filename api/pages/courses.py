@@ -87,5 +87,6 @@ class CoursePages(Controller):
             problems=problems,
             counts=counts,
             staff=staff,
+            instructor=course_access.is_instructor,
             base_url=settings.base_url,
         )
