@@ -2,10 +2,11 @@
 
 Protocol (server to client; every message is one JSON text frame with camelCase keys and a ``type``):
 
-1. ``{"type": "snapshot", "submission": {...}, "progress": {...} | null, "queuePosition": n | null}`` — sent once,
-   right after the subscription to ``submission:<id>`` is in place: the submission as ``GET /api/submissions/{id}``
-   shows it; when it is still being judged, ``progress`` holds every test judged so far (``cases``), the last event
-   seq (``lastSeq``), ``total`` and the compile state; ``queuePosition`` is 1 for the next job to start.
+1. ``{"type": "snapshot", "submission": {...}, "progress": {...} | null, "queuePosition": n | null, "judges": n}``
+   — sent once, right after the subscription to ``submission:<id>`` is in place: the submission as
+   ``GET /api/submissions/{id}`` shows it; when it is still being judged, ``progress`` holds every test judged so
+   far (``cases``), the last event seq (``lastSeq``), ``total`` and the compile state; ``queuePosition`` is 1 for
+   the next job to start; ``judges`` counts the live judge workers (0: it waits for a judge; null: unknown).
 2. then the judge's events as they happen: ``compiling``, ``compile_finished``, ``case_finished`` (with ``result``
    and ``batch``, the tests finished since the previous event) and ``finished``; each carries ``attempt`` and
    ``seq``. Events may repeat what the snapshot holds: drop duplicates by ``(attempt, seq)``.
@@ -42,6 +43,7 @@ from api.domain.accounts.guards import is_staff, requires_active_user
 from api.domain.problems.services import testset_manifest
 from api.domain.submissions import schemas
 from api.domain.submissions.views import Audience, case_views, filter_event, submission_view
+from api.domain.system.services import list_workers
 from api.lib.schema import CamelizedBaseStruct
 from judge_worker.contracts import (
     JUDGE_QUEUE,
@@ -73,6 +75,7 @@ class Snapshot(CamelizedBaseStruct, tag="snapshot", tag_field="type"):
     submission: schemas.Submission
     progress: Progress | None
     queue_position: int | None
+    judges: int | None = None  # live judge workers (0: the submission waits for a judge); None: unknown
 
 
 class _Watch(msgspec.Struct, kw_only=True):
@@ -117,9 +120,11 @@ async def _snapshot(redis: Redis, watch: _Watch) -> Snapshot:
         return Snapshot(submission=view, progress=None, queue_position=None)
     progress: Progress | None = None
     position: int | None = None
+    judges: int | None = None
     try:
         raw = await redis.get(progress_key(submission.id))
         rank = await redis.zrank(JUDGE_QUEUE, f"judge:{submission.id}:{submission.attempt}")
+        judges = len(await list_workers(redis))
     except (RedisError, OSError) as exc:
         logger.warning("progress of %s unavailable: %s", submission.id, exc)
         raw, rank = None, None
@@ -140,7 +145,7 @@ async def _snapshot(redis: Redis, watch: _Watch) -> Snapshot:
                 compile_output=state.compile_output,
                 cases=case_views(cases, watch.tests, watch.audience, run=watch.run),
             )
-    return Snapshot(submission=view, progress=progress, queue_position=position)
+    return Snapshot(submission=view, progress=progress, queue_position=position, judges=judges)
 
 
 async def _is_done(engine: AsyncEngine, submission_id: UUID) -> m.Submission | None:
