@@ -332,6 +332,17 @@ class JudgeFleet:
             await self._engine.dispose()
         self.redis_server.stop()
 
+    def restart_redis(self, *, empty: bool = False, down_for: float = 0.0) -> None:
+        """SIGKILL the fleet's Redis and start it again on the same port, ``empty`` as one without persistence
+        comes back (its append-only file deleted), after ``down_for`` seconds."""
+        self.redis_server.kill()
+        if empty:
+            shutil.rmtree(self.redis_server.directory / "appendonlydir", ignore_errors=True)
+            (self.redis_server.directory / "dump.rdb").unlink(missing_ok=True)
+        if down_for:
+            time.sleep(down_for)
+        self.redis_server.start()
+
     def logs(self, chars: int = 3000) -> str:
         return "\n".join(f"--- {p.name} (pid {p.pid}) ---\n{p.tail(chars)}" for p in self.processes)
 
