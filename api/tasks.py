@@ -52,6 +52,7 @@ __all__ = [
     "reap_stale_submissions",
     "record_judge_report",
     "release_orphaned_jobs",
+    "release_report_jobs",
     "report_job_id",
     "run_worker",
 ]
@@ -86,6 +87,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["engine"] = create_engine(settings)
     ctx["sessions"] = session_factory(ctx["engine"])
     ctx["judge_queue"] = JudgeQueue(await create_arq_pool(settings.redis_url))
+    await release_report_jobs(ctx["redis"])
     logger.info("api-tasks worker started")
 
 
@@ -113,6 +115,18 @@ async def record_judge_report(ctx: dict[str, Any], payload: dict[str, Any]) -> b
     await publish_final(ctx["redis"], submission, seq=report.last_seq + 1)
     await enqueue_judge0_callback(ctx["redis"], submission)  # a Judge0 submission's callback_url, if it has one
     return True
+
+
+async def release_report_jobs(redis: ArqRedis) -> int:
+    """At start-up: free the report jobs marked in progress. After an api-tasks worker was killed, arq would hold
+    them until its in-progress timeout (a minute and more) and the results would wait that long; recording is
+    idempotent, so should another worker still be running one, running it twice changes nothing."""
+    released = 0
+    async for raw_key in redis.scan_iter(match=f"{in_progress_key_prefix}report:*", count=500):
+        released += int(await redis.delete(raw_key))
+    if released:
+        logger.warning("released %d report job(s) left in progress by a stopped api-tasks worker", released)
+    return released
 
 
 async def release_orphaned_jobs(redis: ArqRedis) -> int:

@@ -108,9 +108,13 @@ class TooManyRequestsError(ApplicationError):
 
 
 class ServiceUnavailableError(ApplicationError):
-    """A dependency (Redis, SMTP, ...) is down; the request may succeed later."""
+    """A dependency (Redis, SMTP, ...) is down; the request may succeed later (``Retry-After`` says when)."""
 
     status_code = HTTP_503_SERVICE_UNAVAILABLE
+
+    def __init__(self, detail: str, *, retry_after_s: int = 5) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after_s))})
+        self.retry_after_s = retry_after_s
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:
