@@ -1,10 +1,11 @@
 """Chaos over the whole platform: every kind of process is killed while real traffic flows, and nothing is lost.
 
-A PostgreSQL server of the test's own, a Redis with its append-only file, two API replicas behind a round-robin
+A PostgreSQL server of the test's own, a Redis, two API replicas behind a round-robin
 client (as behind a load balancer), the api-tasks worker and two judge workers with two slots each. 200 submissions
 of a fast python3 program arrive at a steady pace while, in an order and at moments drawn from a seeded random
 generator, each kind of process is hit once: an API replica SIGKILLed, api-tasks SIGKILLed, a judge worker
-SIGKILLed while it judges, Redis SIGKILLed, PostgreSQL crash-stopped (``pg_ctl -m immediate``). Each is started
+SIGKILLed while it judges, Redis SIGKILLed and started again empty (every queued job and lease lost), PostgreSQL
+crash-stopped (``pg_ctl -m immediate``). Each is started
 again after a short random time, as a supervisor or an orchestrator would.
 
 Afterwards: every accepted submission (and any the database holds, answered or not) has exactly one final result
@@ -137,8 +138,8 @@ class Chaos:
 
     async def kill_redis(self) -> Recovery:
         down = self.rng.uniform(0.5, 2.0)
-        recovery = Recovery("redis", time.monotonic(), down, detail="SIGKILLed (append-only file, fsync every second)")
-        await asyncio.to_thread(self.fleet.restart_redis, down_for=down)
+        recovery = Recovery("redis", time.monotonic(), down, detail="SIGKILLed, started again empty (no persistence)")
+        await asyncio.to_thread(self.fleet.restart_redis, empty=True, down_for=down)
         recovery.back_after_s = time.monotonic() - recovery.injected_at
         self.outages.add("redis", recovery.injected_at, time.monotonic())
         await self.probe(recovery)
