@@ -241,13 +241,15 @@ async def test_every_process_killed_under_traffic_loses_nothing_and_counts_nothi
         assert [p.name for p in fleet.processes if p.alive and p.name == "api-tasks"] == ["api-tasks"], fleet.logs()
         assert sum(p.alive for p in fleet.processes if p.name.startswith("judge")) == 2, fleet.logs()
 
+        while_down = Counter(chaos.outages.covering(a.at) for a in traffic.answers if a.status == 503)
+        assert while_down["postgres"] > 0, "PostgreSQL was down, yet no request was answered 503"
         parts = {r.part: r.as_json() for r in chaos.recoveries}
         assert set(parts) == {"api", "api-tasks", "judge", "redis", "postgres"}
         report = {
             "seed": SEED,
             "submissions": {"load": LOAD, "in_database": len(rows), "accepted": len(traffic.accepted)},
             "answers": dict(sorted(traffic.statuses().items())),
-            "503_while_down": dict(Counter(chaos.outages.covering(a.at) for a in traffic.answers if a.status == 503)),
+            "503_while_down": dict(while_down),
             "recovery": parts,
             "duration_s": round(elapsed, 1),
         }
