@@ -12,7 +12,6 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from arq.connections import ArqRedis
 from litestar import Litestar
 from litestar.channels import ChannelsPlugin
-from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.config.compression import CompressionConfig
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
@@ -35,6 +34,7 @@ from api.domain.problems.controllers import ProblemController
 from api.domain.submissions.controllers import RunController, SubmissionController
 from api.domain.submissions.websocket import submission_progress
 from api.domain.system.controllers import HealthController, SystemController
+from api.lib.channels import ResilientPubSubBackend
 from api.lib.csp import security_headers_middleware
 from api.lib.exceptions import exception_handlers
 from api.lib.json_body import json_body_middleware
@@ -137,7 +137,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         plugins=[
             SQLAlchemyPlugin(config=sqlalchemy_config(settings, engine)),
-            ChannelsPlugin(backend=RedisChannelsPubSubBackend(redis=redis), arbitrary_channels_allowed=True),
+            ChannelsPlugin(backend=ResilientPubSubBackend(redis=redis), arbitrary_channels_allowed=True),
             AccountsPlugin(settings=settings, redis=redis),  # auth routes, current_user & co, guards' runtime
         ],
         dependencies={

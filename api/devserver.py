@@ -1,4 +1,4 @@
-"""``verdict dev`` and ``verdict serve``: process supervision for the embedded, one-machine set-up."""
+"""``verdict dev`` and ``verdict serve``: the embedded, one-machine set-up (supervision: api/supervisor.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from types import FrameType
 
 from api.lib.redis_server import EmbeddedRedis
 from api.settings import Settings, load_settings
+from api.supervisor import Child, ProcessChild, Supervisor
 
 __all__ = ["run_dev", "serve"]
 
@@ -73,7 +74,7 @@ def run_dev(*, with_judge: bool = True) -> int:
     settings = Settings.from_env(env)
     env.setdefault("JUDGE_API_URL", f"http://{_connect_host(settings.host)}:{settings.port}")
 
-    children: dict[str, subprocess.Popen[bytes]] = {}
+    children: list[Child] = []
     stop = _StopRequest()
     try:
         _prepare(settings)
@@ -81,19 +82,59 @@ def run_dev(*, with_judge: bool = True) -> int:
         if created:
             print("Seeded: " + ", ".join(created), flush=True)
         cli = [sys.executable, "-m", "api.cli"]
-        plan = [("api", [*cli, "serve"]), ("api-tasks", [*cli, "worker", "tasks"])]
+        children = [
+            ProcessChild("api", [*cli, "serve"], env),
+            ProcessChild("api-tasks", [*cli, "worker", "tasks"], env),
+        ]
         if with_judge:
-            plan.append(("judge", [*cli, "worker", "judge"]))
+            children.append(ProcessChild("judge", [*cli, "worker", "judge"], env))
+        if redis is not None:
+            children.append(_RedisChild(redis))
+        supervisor = Supervisor(
+            children,
+            stop_requested=lambda: stop.requested,
+            max_crashes=_env_int(env, "VERDICT_DEV_MAX_CRASHES", 5),
+            window_s=_env_int(env, "VERDICT_DEV_CRASH_WINDOW", 60),
+        )
         stop.install()  # from here on, Ctrl-C stops everything gracefully, whenever it comes
-        for name, argv in plan:
-            children[name] = subprocess.Popen(argv, env=env)
+        supervisor.start_all()
         if _wait_until_serving(settings, stop):
             print(_BANNER.format(url=settings.base_url, password=DEMO_PASSWORD, data_dir=data_dir), flush=True)
-        return _supervise(children, stop)
+        code = supervisor.run()
+        print("\nStopping Verdict...", flush=True)
+        return code
     finally:
-        _stop_all(children)
+        _stop_all([c.popen for c in children if isinstance(c, ProcessChild) and c.popen is not None])
         if redis is not None:
             redis.stop()
+
+
+class _RedisChild:
+    """The embedded Redis under supervision: restarted on the same port, from its append-only file."""
+
+    name = "redis"
+
+    def __init__(self, server: EmbeddedRedis) -> None:
+        self.server = server
+
+    def start(self) -> None:
+        if self.server.pid is None or self.server.poll() is not None:
+            self.server.kill()  # reap what is left of the previous process
+            self.server.start()
+
+    def poll(self) -> int | None:
+        return self.server.poll()
+
+    @property
+    def pid(self) -> int | None:
+        return self.server.pid
+
+
+def _env_int(env: dict[str, str], name: str, default: int) -> int:
+    try:
+        return max(1, int(env.get(name, default)))
+    except ValueError:
+        return default
 
 
 def _connect_host(host: str) -> str:
@@ -132,29 +173,12 @@ def _wait_until_serving(settings: Settings, stop: _StopRequest, timeout: float =
     return False
 
 
-def _supervise(children: dict[str, subprocess.Popen[bytes]], stop: _StopRequest) -> int:
-    while not stop.requested:
-        for name, proc in list(children.items()):
-            code = proc.poll()
-            if code is None:
-                continue
-            if name == "judge":
-                print(f"the judge worker stopped (exit {code}); submissions will wait in the queue", file=sys.stderr)
-                del children[name]
-                continue
-            print(f"{name} stopped (exit {code}); stopping everything", file=sys.stderr)
-            return code or 1
-        time.sleep(0.3)
-    print("\nStopping Verdict...", flush=True)
-    return 0
-
-
-def _stop_all(children: dict[str, subprocess.Popen[bytes]], grace: float = 15.0) -> None:
-    for proc in children.values():
+def _stop_all(children: list[subprocess.Popen[bytes]], grace: float = 15.0) -> None:
+    for proc in children:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + grace
-    for proc in children.values():
+    for proc in children:
         try:
             proc.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
 from uuid import UUID
 
@@ -17,8 +18,9 @@ from arq.worker import Worker
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.exceptions import WatchError
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
@@ -44,17 +46,22 @@ from judge_worker.contracts import (
 
 __all__ = [
     "FINAL_SEQ_WITHOUT_REPORT",
+    "REDIS_MARK_KEY",
     "WorkerSettings",
     "judge_job_id",
     "reap_stale_submissions",
     "record_judge_report",
     "release_orphaned_jobs",
+    "release_report_jobs",
     "report_job_id",
     "run_worker",
 ]
 
 logger = logging.getLogger("verdict.tasks")
 STALE_AFTER: Final = timedelta(minutes=5)
+REAP_BATCH: Final = 500
+# Kept in Redis by the reaper; its absence means Redis lost its data, and with it every queued and running job.
+REDIS_MARK_KEY: Final = "verdict:redis:since"
 REQUEUE_COUNT_TTL_S: Final = 7 * 24 * 3600
 # The authoritative final event of a submission the reaper ends as IE: no worker events to follow, and far above
 # any worker's sequence numbers, so a client de-duplicating by (attempt, seq) never drops it.
@@ -80,6 +87,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["engine"] = create_engine(settings)
     ctx["sessions"] = session_factory(ctx["engine"])
     ctx["judge_queue"] = JudgeQueue(await create_arq_pool(settings.redis_url))
+    await release_report_jobs(ctx["redis"])
     logger.info("api-tasks worker started")
 
 
@@ -107,6 +115,18 @@ async def record_judge_report(ctx: dict[str, Any], payload: dict[str, Any]) -> b
     await publish_final(ctx["redis"], submission, seq=report.last_seq + 1)
     await enqueue_judge0_callback(ctx["redis"], submission)  # a Judge0 submission's callback_url, if it has one
     return True
+
+
+async def release_report_jobs(redis: ArqRedis) -> int:
+    """At start-up: free the report jobs marked in progress. After an api-tasks worker was killed, arq would hold
+    them until its in-progress timeout (a minute and more) and the results would wait that long; recording is
+    idempotent, so should another worker still be running one, running it twice changes nothing."""
+    released = 0
+    async for raw_key in redis.scan_iter(match=f"{in_progress_key_prefix}report:*", count=500):
+        released += int(await redis.delete(raw_key))
+    if released:
+        logger.warning("released %d report job(s) left in progress by a stopped api-tasks worker", released)
+    return released
 
 
 async def release_orphaned_jobs(redis: ArqRedis) -> int:
@@ -139,6 +159,12 @@ async def _job_status(redis: ArqRedis, job_id: str, queue_name: str) -> tuple[Jo
     return status, None if info is None else bool(info.success)
 
 
+async def _redis_lost_its_data(redis: ArqRedis) -> bool:
+    """Whether Redis has lost its data since the last look (restarted without persistence, flushed, replaced, or
+    never marked yet): the marker the reaper keeps there is gone. It is put back now, so this answers True once."""
+    return bool(await redis.set(REDIS_MARK_KEY, utcnow().isoformat(), nx=True))
+
+
 async def reap_stale_submissions(ctx: dict[str, Any], *, older_than: timedelta | None = None) -> int:
     """Make sure every submission reaches a final state, whatever crashed.
 
@@ -146,71 +172,105 @@ async def reap_stale_submissions(ctx: dict[str, Any], *, older_than: timedelta |
     still queued or running it is left alone; if its judge job failed for good (a bug, or the worker died on it
     every try) it ends as ``IE`` with the reason; otherwise (the job was lost, e.g. with Redis, or its report
     never arrived) it is enqueued again, at most ``judge_max_requeues`` times, after which it ends as ``IE``.
+
+    When Redis has lost its data (see :func:`_redis_lost_its_data`) every job went with it: then the deadline is
+    now, and every unfinished submission is looked at at once (in batches), not after the deadline.
     Returns how many submissions were re-enqueued or ended.
     """
     settings: Settings = ctx["settings"]
     redis: ArqRedis = ctx["redis"]
-    queue: JudgeQueue = ctx["judge_queue"]
     await release_orphaned_jobs(redis)
+    recovering = older_than is None and await _redis_lost_its_data(redis)
     deadline = older_than if older_than is not None else timedelta(seconds=settings.judge_reap_after_s)
-    cutoff = utcnow() - deadline
+    cutoff = utcnow() if recovering else utcnow() - deadline
+    if recovering:
+        logger.warning("Redis has no judge state (restarted empty?): looking at every unfinished submission now")
     handled = 0
-    async with ctx["sessions"]() as session:
-        stale = list(
-            await session.scalars(
-                select(m.Submission)
-                .where(m.Submission.status.in_([m.SubmissionStatus.QUEUED, m.SubmissionStatus.JUDGING]))
-                .where(m.Submission.updated_at < cutoff)
-                .order_by(m.Submission.updated_at)
-                .limit(500)
-            )
-        )
-        plans: list[tuple[m.Submission, str | None]] = []
-        for submission in stale:
-            judge_id = judge_job_id(submission.id, submission.attempt)
-            report_id = report_job_id(submission.id, submission.attempt)
-            judge_status, judge_ok = await _job_status(redis, judge_id, JUDGE_QUEUE)
-            report_status, _ = await _job_status(redis, report_id, API_TASKS_QUEUE)
-            if judge_status in _ALIVE or report_status in _ALIVE:
-                continue
-            if judge_ok is False:
-                plans.append((submission, "the judge failed on every try (see the judge worker's log)"))
-                continue
-            requeues = int(await redis.incr(_requeue_key(submission.id, submission.attempt)))
-            await redis.expire(_requeue_key(submission.id, submission.attempt), REQUEUE_COUNT_TTL_S)
-            if requeues > settings.judge_max_requeues:
-                plans.append((submission, f"judging did not finish after {requeues - 1} re-enqueues"))
-                continue
-            plans.append((submission, None))
-        for submission, reason in plans:
-            if reason is not None:
-                async with ctx["sessions"]() as finalize_session:
-                    ended = await finalize_internal_error(finalize_session, submission.id, reason)
-                if ended is not None:
-                    await publish_final(redis, ended, seq=FINAL_SEQ_WITHOUT_REPORT)
-                    handled += 1
-                continue
-            request = await rebuild_judge_request(session, submission, settings)
-            if request is None:
-                async with ctx["sessions"]() as finalize_session:
-                    ended = await finalize_internal_error(
-                        finalize_session, submission.id, "the judge job was lost and cannot be rebuilt"
+    after: tuple[datetime, UUID] | None = None
+    try:
+        while True:
+            async with ctx["sessions"]() as session:
+                query = (
+                    select(m.Submission)
+                    .where(m.Submission.status.in_([m.SubmissionStatus.QUEUED, m.SubmissionStatus.JUDGING]))
+                    .where(m.Submission.updated_at < cutoff)
+                )
+                if after is not None:
+                    seen_at, seen_id = after
+                    query = query.where(
+                        or_(
+                            m.Submission.updated_at > seen_at,
+                            and_(m.Submission.updated_at == seen_at, m.Submission.id > seen_id),
+                        )
                     )
-                if ended is not None:
-                    await publish_final(redis, ended, seq=FINAL_SEQ_WITHOUT_REPORT)
-                    handled += 1
-                continue
-            # The finished jobs' results would make arq refuse the same job id: they are dead, drop them.
-            await redis.delete(
-                result_key_prefix + judge_job_id(submission.id, submission.attempt),
-                result_key_prefix + report_job_id(submission.id, submission.attempt),
-            )
-            if await queue.enqueue_judge(request):
-                submission.updated_at = utcnow()  # the next look is a whole deadline away
-                handled += 1
-                logger.warning("re-enqueued stale submission %s (attempt %d)", submission.id, submission.attempt)
-        await session.commit()
+                stale = list(
+                    await session.scalars(query.order_by(m.Submission.updated_at, m.Submission.id).limit(REAP_BATCH))
+                )
+                if stale:
+                    after = (stale[-1].updated_at, stale[-1].id)  # before handling moves updated_at
+                handled += await _reap(ctx, session, stale)
+                await session.commit()
+            if not recovering or len(stale) < REAP_BATCH:
+                break
+    except BaseException:
+        if recovering:  # look again next time
+            with contextlib.suppress(Exception):
+                await redis.delete(REDIS_MARK_KEY)
+        raise
+    if recovering:
+        logger.warning("recovery after Redis lost its data: %d submission(s) enqueued again or ended", handled)
     return handled
+
+
+async def _reap(ctx: dict[str, Any], session: AsyncSession, stale: list[m.Submission]) -> int:
+    settings: Settings = ctx["settings"]
+    redis: ArqRedis = ctx["redis"]
+    queue: JudgeQueue = ctx["judge_queue"]
+    handled = 0
+    plans: list[tuple[m.Submission, str | None]] = []
+    for submission in stale:
+        judge_id = judge_job_id(submission.id, submission.attempt)
+        report_id = report_job_id(submission.id, submission.attempt)
+        judge_status, judge_ok = await _job_status(redis, judge_id, JUDGE_QUEUE)
+        report_status, _ = await _job_status(redis, report_id, API_TASKS_QUEUE)
+        if judge_status in _ALIVE or report_status in _ALIVE:
+            continue
+        if judge_ok is False:
+            plans.append((submission, "the judge failed on every try (see the judge worker's log)"))
+            continue
+        requeues = int(await redis.incr(_requeue_key(submission.id, submission.attempt)))
+        await redis.expire(_requeue_key(submission.id, submission.attempt), REQUEUE_COUNT_TTL_S)
+        if requeues > settings.judge_max_requeues:
+            plans.append((submission, f"judging did not finish after {requeues - 1} re-enqueues"))
+            continue
+        plans.append((submission, None))
+    for submission, reason in plans:
+        if reason is not None:
+            handled += await _end(ctx, submission, reason)
+            continue
+        request = await rebuild_judge_request(session, submission, settings)
+        if request is None:
+            handled += await _end(ctx, submission, "the judge job was lost and cannot be rebuilt")
+            continue
+        # The finished jobs' results would make arq refuse the same job id: they are dead, drop them.
+        await redis.delete(
+            result_key_prefix + judge_job_id(submission.id, submission.attempt),
+            result_key_prefix + report_job_id(submission.id, submission.attempt),
+        )
+        if await queue.enqueue_judge(request):
+            submission.updated_at = utcnow()  # the next look is a whole deadline away
+            handled += 1
+            logger.warning("re-enqueued stale submission %s (attempt %d)", submission.id, submission.attempt)
+    return handled
+
+
+async def _end(ctx: dict[str, Any], submission: m.Submission, reason: str) -> int:
+    async with ctx["sessions"]() as session:
+        ended = await finalize_internal_error(session, submission.id, reason)
+    if ended is None:
+        return 0
+    await publish_final(ctx["redis"], ended, seq=FINAL_SEQ_WITHOUT_REPORT)
+    return 1
 
 
 class ResilientWorker(Worker):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
+from typing import Any, Final
 
 from advanced_alchemy.exceptions import DuplicateKeyError, NotFoundError, RepositoryError
 from litestar import MediaType, Request, Response
@@ -25,8 +25,13 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 __all__ = [
+    "RETRY_AFTER_S",
     "ApplicationClientError",
     "ApplicationError",
     "ConflictError",
@@ -103,9 +108,13 @@ class TooManyRequestsError(ApplicationError):
 
 
 class ServiceUnavailableError(ApplicationError):
-    """A dependency (Redis, SMTP, ...) is down; the request may succeed later."""
+    """A dependency (Redis, SMTP, ...) is down; the request may succeed later (``Retry-After`` says when)."""
 
     status_code = HTTP_503_SERVICE_UNAVAILABLE
+
+    def __init__(self, detail: str, *, retry_after_s: int = 5) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after_s))})
+        self.retry_after_s = retry_after_s
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:
@@ -186,8 +195,65 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
     return _answer(request, HTTP_500_INTERNAL_SERVER_ERROR, "something went wrong on our side; it has been logged")
 
 
-def _repository(request: Request[Any, Any, Any], exc: RepositoryError) -> Response[Any]:
+RETRY_AFTER_S: Final = 5  # what a 503 for an unreachable database or Redis asks the client to wait
+# Errors that mean "the database (or Redis) cannot be reached right now", not "the request is wrong" nor a bug:
+# refused or dropped connections, a server starting up or shutting down, a pool with no connection to give.
+_UNREACHABLE: Final = (
+    OperationalError,
+    InterfaceError,
+    PoolTimeoutError,
+    ConnectionError,  # the OS's: refused, reset, aborted (asyncpg raises these while connecting)
+    TimeoutError,
+    RedisConnectionError,
+    RedisTimeoutError,
+)
+_PG_UNREACHABLE: Final = frozenset(
+    {
+        "CannotConnectNowError",
+        "AdminShutdown",
+        "CrashShutdown",
+        "ConnectionDoesNotExistError",
+        "TooManyConnectionsError",
+    }
+)
+
+
+def _unreachable(exc: BaseException | None) -> BaseException | None:
+    """The dependency-outage error in ``exc``'s chain of causes, if any."""
+    seen = 0
+    while exc is not None and seen < 8:
+        if isinstance(exc, _UNREACHABLE):
+            return exc
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return exc
+        if type(exc).__name__ in _PG_UNREACHABLE:  # asyncpg's, also as DBAPIError.orig
+            return exc
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
+def _dependency_down(request: Request[Any, Any, Any], exc: BaseException) -> Response[Any]:
+    redis = isinstance(exc, RedisConnectionError | RedisTimeoutError)
+    what = "Redis" if redis else "the database"
+    logger.warning("503 on %s %s: %s is unreachable (%s)", request.method, request.url.path, what, exc)
+    return _answer(
+        request,
+        HTTP_503_SERVICE_UNAVAILABLE,
+        f"{what} cannot be reached right now; try again in a few seconds",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+def _outage_or_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    cause = _unreachable(exc)
+    if cause is not None:
+        return _dependency_down(request, cause)
     return _unexpected(request, exc)
+
+
+def _repository(request: Request[Any, Any, Any], exc: RepositoryError) -> Response[Any]:
+    return _outage_or_unexpected(request, exc)
 
 
 def _not_utf8(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[Any]:
@@ -207,7 +273,13 @@ exception_handlers: dict[type[Exception] | int, Any] = {
     NotFoundError: _not_found,
     DuplicateKeyError: _duplicate,
     RepositoryError: _repository,
+    DBAPIError: _outage_or_unexpected,  # OperationalError, InterfaceError, an invalidated connection: 503
+    PoolTimeoutError: _outage_or_unexpected,
+    ConnectionError: _outage_or_unexpected,
+    TimeoutError: _outage_or_unexpected,
+    RedisConnectionError: _outage_or_unexpected,
+    RedisTimeoutError: _outage_or_unexpected,
     UnicodeDecodeError: _not_utf8,
     RecursionError: _recursion,
-    Exception: _unexpected,
+    Exception: _outage_or_unexpected,
 }

@@ -90,6 +90,10 @@ class EmbeddedRedis:
             proc.kill()
             proc.wait()
 
+    def poll(self) -> int | None:
+        """None while the server runs (or was never started); its exit status once it has exited by itself."""
+        return None if self._proc is None else self._proc.poll()
+
     def kill(self) -> None:
         """Stop abruptly (SIGKILL), as a crash would."""
         proc, self._proc = self._proc, None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -68,7 +69,7 @@ def test_a_malformed_setting_is_a_clear_error_not_a_traceback(tmp_path: Path) ->
 
 
 @pytest.mark.slow
-def test_dev_runs_everything_and_stops_everything_on_ctrl_c(tmp_path: Path) -> None:
+def test_dev_runs_everything_restarts_what_dies_and_stops_everything_on_ctrl_c(tmp_path: Path) -> None:
     port = find_free_port()
     tag = f"dev-test-{os.getpid()}"
     env = dict(
@@ -80,6 +81,8 @@ def test_dev_runs_everything_and_stops_everything_on_ctrl_c(tmp_path: Path) -> N
         SANDBOX_UID="61900",
         SANDBOX_GID="61900",
         SANDBOX_LANGUAGES="python3",
+        JUDGE_HEARTBEAT_TTL="3",
+        VERDICT_DEV_MAX_CRASHES="2",  # the second crash of one child within the window: give up on it
     )
     # Output goes to a file, not a pipe: a pipe nobody reads until the end fills up and blocks every process.
     log_path = tmp_path / "dev.log"
@@ -93,19 +96,35 @@ def test_dev_runs_everything_and_stops_everything_on_ctrl_c(tmp_path: Path) -> N
         start_new_session=True,
     )
     log.close()
+    ready_url = f"http://127.0.0.1:{port}/ready"
     try:
         try:
-            ready = _wait_json(f"http://127.0.0.1:{port}/ready", lambda body: body["judge"]["workers"] >= 1, 120)
+            ready = _wait_json(ready_url, lambda body: body["judge"]["workers"] >= 1, 120)
+            assert ready["database"]["ok"]
+            assert ready["redis"]["ok"]
+            # The judge can register before dev prints its banner: wait for what the person reads first.
+            _wait_log(log_path, "verdict-demo", 30)
+            # Each child killed (SIGKILL) comes back, with a line that says why.
+            for name in ("api-tasks", "judge", "redis", "api"):
+                pid = _child_pid(log_path, name, "started")
+                os.kill(pid, signal.SIGKILL)
+                _wait_log(log_path, f"verdict dev: {name} stopped unexpectedly (killed by signal SIGKILL)", 30)
+                new_pid = _child_pid(log_path, name, "restarted", within=30)
+                assert new_pid != pid
+            # The new judge worker is up (its own start-up line: host check and self-tests passed).
+            _wait_log(log_path, "", 90, until=lambda said: len(re.findall(r"judge worker \S+ started with", said)) >= 2)
+            ready = _wait_json(ready_url, lambda body: body["ready"] and body["judge"]["workers"] >= 1, 90)
+            assert ready["redis"]["ok"]
+            # A second crash within the window: it gives up on the judge, loudly, and keeps the rest running.
+            os.kill(_child_pid(log_path, "judge", "restarted"), signal.SIGKILL)
+            _wait_log(log_path, "verdict dev: ERROR: judge killed by signal SIGKILL", 30)
+            assert proc.poll() is None
+            _wait_json(ready_url, lambda body: body["ready"] and body["judge"]["workers"] == 0, 30)
+            judges = _get(f"http://127.0.0.1:{port}/ready/judges")
+            assert judges == (503, {"ok": False, "workers": 0, "slots": 0, "busy": 0, "queue_depth": 0, "error": None})
         except AssertionError as exc:
             said = log_path.read_text(errors="replace")[-4000:]
             raise AssertionError(f"{exc}\n--- verdict dev said ---\n{said}") from None
-        assert ready["database"]["ok"]
-        assert ready["redis"]["ok"]
-        # The judge can register before dev prints its banner (it polls /health every 0.2 s): wait for what the
-        # person reads, so Ctrl-C does not race the banner.
-        deadline = time.monotonic() + 30
-        while "verdict-demo" not in log_path.read_text(errors="replace") and time.monotonic() < deadline:
-            time.sleep(0.2)
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -125,6 +144,34 @@ def test_dev_runs_everything_and_stops_everything_on_ctrl_c(tmp_path: Path) -> N
     # Every child (API, api-tasks, judge, embedded Redis) has gone with it.
     leftovers = subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True, text=True, check=False)
     assert leftovers.stdout.strip() == ""
+
+
+def _wait_log(path: Path, text: str, timeout: float, until: Callable[[str], bool] | None = None) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        said = path.read_text(errors="replace")
+        if until(said) if until is not None else text in said:
+            return said
+        time.sleep(0.1)
+    raise AssertionError(f"verdict dev did not say {text!r} within {timeout} s")
+
+
+def _child_pid(path: Path, name: str, verb: str, within: float = 5) -> int:
+    """The pid of the last '<verb> <name> (pid N)' line verdict dev printed."""
+    said = _wait_log(path, f"verdict dev: {verb} {name} (pid ", within)
+    found = re.findall(rf"verdict dev: {verb} {re.escape(name)} \(pid (\d+)\)", said)
+    return int(found[-1])
+
+
+def _get(url: str) -> tuple[int, Any]:
+    import json
+    import urllib.error
+
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
 
 
 def _wait_json(url: str, predicate: Callable[[dict[str, Any]], bool], timeout: float) -> dict[str, Any]:

@@ -19,6 +19,7 @@ ANY: Final = frozenset({"*"})
 PUBLIC: Final[tuple[tuple[frozenset[str], str, str], ...]] = (
     (frozenset({"GET"}), "/health", "liveness probe for load balancers"),
     (frozenset({"GET"}), "/ready", "readiness probe for orchestrators"),
+    (frozenset({"GET"}), "/ready/judges", "judge fleet probe for operators' alerts and the no-judge banner"),
     (frozenset({"GET"}), "/api/system/workers", "judge fleet status, shown on public pages"),
     (frozenset({"GET"}), "/", "the start page"),
     (frozenset({"GET"}), "/register", "the registration page"),

@@ -174,7 +174,7 @@ class JudgeFleet:
         await asyncio.to_thread(sweep_dead_sessions)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.redis_server.start()
-        self._engine = create_async_engine(self.database_url, pool_size=5)
+        self._engine = create_async_engine(self.database_url, pool_size=5, pool_pre_ping=True)
         self._redis = Redis.from_url(self.redis_url)
         self._queue = JudgeQueue(await create_arq_pool(self.redis_url))
 
@@ -206,15 +206,18 @@ class JudgeFleet:
         self.processes.append(process)
         return process
 
-    async def start_api(self, within: float = 60) -> FleetProcess:
-        process = self._spawn("api", ["serve"], self.base_env())
+    async def start_api(self, within: float = 60, *, port: int | None = None) -> FleetProcess:
+        """``verdict serve`` on the fleet's API port (or ``port``, for another replica); waits for ``/health``."""
+        port = port or self.api_port
+        name = "api" if port == self.api_port else f"api-{port}"
+        process = self._spawn(name, ["serve"], {**self.base_env(), "PORT": str(port)})
         deadline = time.monotonic() + within
         async with httpx.AsyncClient() as client:
             while time.monotonic() < deadline:
                 if not process.alive:
                     raise RuntimeError(f"the API exited with {process.popen.returncode}:\n{process.tail()}")
                 with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get(f"{self.api_url}/health", timeout=1)).status_code == 200:
+                    if (await client.get(f"http://127.0.0.1:{port}/health", timeout=1)).status_code == 200:
                         return process
                 await asyncio.sleep(0.1)
         raise TimeoutError(f"the API did not answer within {within} s:\n{process.tail()}")
@@ -331,6 +334,17 @@ class JudgeFleet:
         if self._engine is not None:
             await self._engine.dispose()
         self.redis_server.stop()
+
+    def restart_redis(self, *, empty: bool = False, down_for: float = 0.0) -> None:
+        """SIGKILL the fleet's Redis and start it again on the same port, ``empty`` as one without persistence
+        comes back (its append-only file deleted), after ``down_for`` seconds."""
+        self.redis_server.kill()
+        if empty:
+            shutil.rmtree(self.redis_server.directory / "appendonlydir", ignore_errors=True)
+            (self.redis_server.directory / "dump.rdb").unlink(missing_ok=True)
+        if down_for:
+            time.sleep(down_for)
+        self.redis_server.start()
 
     def logs(self, chars: int = 3000) -> str:
         return "\n".join(f"--- {p.name} (pid {p.pid}) ---\n{p.tail(chars)}" for p in self.processes)

@@ -31,7 +31,11 @@ def find_pg_bindir() -> Path:
 
 
 class EphemeralPostgres:
-    def __init__(self) -> None:
+    def __init__(self, *, durable_commits: bool = False) -> None:
+        # Off by default: fast, and a commit may be lost if the server crashes (as the chaos test makes it do).
+        # On: a commit is in the write-ahead log before it is confirmed, so it survives the server process's crash
+        # (fsync stays off: the operating system, which keeps the written pages, does not crash in a test).
+        self.durable_commits = durable_commits
         self.bindir = find_pg_bindir()
         self.port = find_free_port()
         self.root = Path(tempfile.mkdtemp(prefix="verdict-pg-"))
@@ -59,9 +63,13 @@ class EphemeralPostgres:
             check=True,
             capture_output=True,
         )
+        self._serve()
+
+    def _serve(self) -> None:
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            f"-c synchronous_commit={'on' if self.durable_commits else 'off'} -c full_page_writes=off "
+            "-c max_connections=200"
         )
         subprocess.run(
             self._cmd("pg_ctl", "-D", str(self.datadir), "-o", options, "-l", str(self.root / "log"), "-w", "start"),
@@ -79,6 +87,19 @@ class EphemeralPostgres:
                 return
             time.sleep(0.1)
         raise RuntimeError(f"PostgreSQL did not become ready: {(self.root / 'log').read_text()[-2000:]}")
+
+    def crash(self) -> None:
+        """Stop at once, as a crash would: an immediate shutdown (every backend quits, no checkpoint), so the next
+        start runs crash recovery."""
+        subprocess.run(
+            self._cmd("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "-w", "stop"),
+            check=True,
+            capture_output=True,
+        )
+
+    def restart(self) -> None:
+        """Start the server again on the same port and data directory (after :meth:`crash`)."""
+        self._serve()
 
     def stop(self) -> None:
         try:

@@ -2,14 +2,16 @@
 
 Protocol (server to client; every message is one JSON text frame with camelCase keys and a ``type``):
 
-1. ``{"type": "snapshot", "submission": {...}, "progress": {...} | null, "queuePosition": n | null}`` — sent once,
-   right after the subscription to ``submission:<id>`` is in place: the submission as ``GET /api/submissions/{id}``
-   shows it; when it is still being judged, ``progress`` holds every test judged so far (``cases``), the last event
-   seq (``lastSeq``), ``total`` and the compile state; ``queuePosition`` is 1 for the next job to start.
+1. ``{"type": "snapshot", "submission": {...}, "progress": {...} | null, "queuePosition": n | null, "judges": n}``
+   — sent first, right after the subscription to ``submission:<id>`` is in place: the submission as
+   ``GET /api/submissions/{id}`` shows it; when it is still being judged, ``progress`` holds every test judged so
+   far (``cases``), the last event seq (``lastSeq``), ``total`` and the compile state; ``queuePosition`` is 1 for
+   the next job to start; ``judges`` counts the live judge workers (0: it waits for a judge; null: unknown).
 2. then the judge's events as they happen: ``compiling``, ``compile_finished``, ``case_finished`` (with ``result``
    and ``batch``, the tests finished since the previous event) and ``finished``; each carries ``attempt`` and
    ``seq``. Events may repeat what the snapshot holds: drop duplicates by ``(attempt, seq)``.
-3. the last message is the authoritative ``finished`` (``"authoritative": true``, sent once the result is in the
+3. after an interruption of the live stream (Redis restarted) a new ``snapshot`` from the database;
+4. the last message is the authoritative ``finished`` (``"authoritative": true``, sent once the result is in the
    database); the server then closes with 1000. A submission already judged gets its snapshot and the close.
 
 Tests the viewer may not see arrive without output or messages, exactly as in the HTTP API. The client sends
@@ -42,6 +44,8 @@ from api.domain.accounts.guards import is_staff, requires_active_user
 from api.domain.problems.services import testset_manifest
 from api.domain.submissions import schemas
 from api.domain.submissions.views import Audience, case_views, filter_event, submission_view
+from api.domain.system.services import list_workers
+from api.lib.channels import RESYNC
 from api.lib.schema import CamelizedBaseStruct
 from judge_worker.contracts import (
     JUDGE_QUEUE,
@@ -73,6 +77,7 @@ class Snapshot(CamelizedBaseStruct, tag="snapshot", tag_field="type"):
     submission: schemas.Submission
     progress: Progress | None
     queue_position: int | None
+    judges: int | None = None  # live judge workers (0: the submission waits for a judge); None: unknown
 
 
 class _Watch(msgspec.Struct, kw_only=True):
@@ -117,9 +122,11 @@ async def _snapshot(redis: Redis, watch: _Watch) -> Snapshot:
         return Snapshot(submission=view, progress=None, queue_position=None)
     progress: Progress | None = None
     position: int | None = None
+    judges: int | None = None
     try:
         raw = await redis.get(progress_key(submission.id))
         rank = await redis.zrank(JUDGE_QUEUE, f"judge:{submission.id}:{submission.attempt}")
+        judges = len(await list_workers(redis))
     except (RedisError, OSError) as exc:
         logger.warning("progress of %s unavailable: %s", submission.id, exc)
         raw, rank = None, None
@@ -140,17 +147,24 @@ async def _snapshot(redis: Redis, watch: _Watch) -> Snapshot:
                 compile_output=state.compile_output,
                 cases=case_views(cases, watch.tests, watch.audience, run=watch.run),
             )
-    return Snapshot(submission=view, progress=progress, queue_position=position)
+    return Snapshot(submission=view, progress=progress, queue_position=position, judges=judges)
+
+
+async def _current(engine: AsyncEngine, submission_id: UUID) -> m.Submission | None:
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        return await session.get(m.Submission, submission_id)
 
 
 async def _is_done(engine: AsyncEngine, submission_id: UUID) -> m.Submission | None:
-    async with AsyncSession(engine, expire_on_commit=False) as session:
-        submission = await session.get(m.Submission, submission_id)
+    submission = await _current(engine, submission_id)
     return submission if submission is not None and submission.status is m.SubmissionStatus.DONE else None
 
 
-async def _relay(socket: WebSocket[Any, Any, Any], subscriber: Subscriber, watch: _Watch, engine: AsyncEngine) -> None:
-    """Forward events until the authoritative final one (or the client leaves)."""
+async def _relay(
+    socket: WebSocket[Any, Any, Any], subscriber: Subscriber, watch: _Watch, engine: AsyncEngine, redis: Redis
+) -> None:
+    """Forward events until the authoritative final one (or the client leaves). After an interruption of the live
+    stream (Redis restarted: :data:`RESYNC`) the viewer gets a new snapshot from the database, as on a reconnect."""
     inbox: asyncio.Queue[bytes] = asyncio.Queue()
     attempt = watch.submission.attempt
 
@@ -183,8 +197,19 @@ async def _relay(socket: WebSocket[Any, Any, Any], subscriber: Subscriber, watch
                     await socket.send_text(msgspec.json.encode(final).decode())
                     return
                 continue
+            raw = getter.result()
+            if raw == RESYNC:
+                current = await _current(engine, watch.submission.id)
+                if current is None:
+                    return
+                watch.submission = current
+                attempt = max(attempt, current.attempt)
+                await socket.send_text(msgspec.json.encode(await _snapshot(redis, watch)).decode())
+                if current.status is m.SubmissionStatus.DONE:
+                    return
+                continue
             try:
-                event = decode_event(getter.result())
+                event = decode_event(raw)
             except (msgspec.DecodeError, msgspec.ValidationError):
                 continue
             if event.attempt < attempt:
@@ -220,6 +245,6 @@ async def submission_progress(
         snapshot = await _snapshot(redis, watch)
         await socket.send_text(msgspec.json.encode(snapshot).decode())
         if watch.submission.status is not m.SubmissionStatus.DONE:
-            await _relay(socket, subscriber, watch, db_engine)
+            await _relay(socket, subscriber, watch, db_engine, redis)
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         await socket.close(code=1000)

@@ -5,6 +5,7 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.domain.system import services
@@ -26,10 +27,24 @@ class JudgeCheck(msgspec.Struct, kw_only=True):
 
 
 class Readiness(msgspec.Struct, kw_only=True):
+    """``ready`` is about this API replica only (database and Redis): judges being down must not pull it out of
+    service. ``judge`` reports the fleet separately, for an operator's alert (see also ``/ready/judges``)."""
+
     ready: bool
     database: Check
     redis: Check
     judge: JudgeCheck
+
+
+class JudgeReadiness(msgspec.Struct, kw_only=True):
+    """``GET /ready/judges``: 200 while at least one judge worker is alive, 503 when none is (alert on it)."""
+
+    ok: bool
+    workers: int
+    slots: int
+    busy: int
+    queue_depth: int
+    error: str | None = None
 
 
 class Liveness(msgspec.Struct, kw_only=True):
@@ -37,6 +52,7 @@ class Liveness(msgspec.Struct, kw_only=True):
 
 
 class Fleet(msgspec.Struct, kw_only=True):
+    judging: bool  # at least one judge worker is alive: submissions are being judged
     workers: list[WorkerHeartbeat]
     slots: int
     busy: int
@@ -72,6 +88,27 @@ class HealthController(Controller):
         )
         return Response(body, status_code=HTTP_200_OK if body.ready else HTTP_503_SERVICE_UNAVAILABLE)
 
+    @get("/ready/judges", operation_id="ReadyJudges", summary="The judge fleet: 503 while no judge worker is alive")
+    async def ready_judges(self, redis: NamedDependency[Redis]) -> Response[JudgeReadiness]:
+        error = await services.check_redis(redis)
+        workers: list[WorkerHeartbeat] = []
+        depth = 0
+        if error is None:
+            try:
+                workers = await services.list_workers(redis)
+                depth = await services.queue_depth(redis)
+            except (RedisError, OSError) as exc:
+                error = f"{type(exc).__name__}: {exc}"[:300]
+        body = JudgeReadiness(
+            ok=bool(workers),
+            workers=len(workers),
+            slots=sum(w.slots for w in workers),
+            busy=sum(w.busy for w in workers),
+            queue_depth=depth,
+            error=error,
+        )
+        return Response(body, status_code=HTTP_200_OK if body.ok else HTTP_503_SERVICE_UNAVAILABLE)
+
 
 class SystemController(Controller):
     path = "/api/system"
@@ -83,6 +120,7 @@ class SystemController(Controller):
         depth = await services.queue_depth(redis)
         slots = sum(w.slots for w in workers)
         return Fleet(
+            judging=bool(workers),
             workers=workers,
             slots=slots,
             busy=sum(w.busy for w in workers),

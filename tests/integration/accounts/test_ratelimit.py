@@ -79,8 +79,9 @@ async def test_backoff_doubles_after_the_free_failures_and_success_clears_it(red
 async def test_an_unreachable_redis_is_a_503_not_a_silent_pass() -> None:
     redis = Redis.from_url("redis://127.0.0.1:1/0")
     try:
-        with pytest.raises(ServiceUnavailableError):
+        with pytest.raises(ServiceUnavailableError) as caught:
             await RateLimiter(redis).enforce(RULE, "k")
+        assert caught.value.headers == {"Retry-After": "5"}  # a client is told when to try again
         with pytest.raises(ServiceUnavailableError):
             await FailureBackoff(redis, name="t").check("k")
     finally:

@@ -31,6 +31,7 @@ from api.queue import JudgeQueue, create_arq_pool
 from api.settings import Settings
 from api.tasks import (
     FINAL_SEQ_WITHOUT_REPORT,
+    REDIS_MARK_KEY,
     judge_job_id,
     reap_stale_submissions,
     record_judge_report,
@@ -63,6 +64,7 @@ async def ctx(settings: Settings) -> AsyncIterator[dict[str, Any]]:
     """What the api-tasks worker gives its jobs: settings, database sessions, Redis, the judge queue."""
     engine = create_engine(settings)
     pool = await create_arq_pool(settings.redis_url)
+    await pool.set(REDIS_MARK_KEY, "marked")  # a Redis that kept its data (the recovery sweep: test_redis_loss.py)
     try:
         yield {
             "settings": settings,

@@ -130,6 +130,10 @@ function camelKeys(result) {
 
 // Connect a ResultsView to a submission's live stream.
 export function showLive(view, id, { testCount = 0, onFinal } = {}) {
+  // The judging banner's periodic check (site.js): a queued submission says whether a judge is running now.
+  document.addEventListener("verdict:judges", (event) => {
+    if (view.root.dataset.state === "queued" && !view.final) view.setQueued(null, event.detail.workers);
+  });
   return watchSubmission(id, {
     onSnapshot(message) {
       const progress = message.progress;
@@ -142,7 +146,7 @@ export function showLive(view, id, { testCount = 0, onFinal } = {}) {
       } else if (message.submission.status === "judging") {
         view.setCompiling();
       } else {
-        view.setQueued(message.queuePosition);
+        view.setQueued(message.queuePosition, message.judges ?? null);
       }
     },
     onRestart() {

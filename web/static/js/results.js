@@ -197,8 +197,15 @@ export class ResultsView {
     this.status.textContent = text;
   }
 
-  setQueued(position) {
+  // judges: live judge workers (0: none is running, so say so rather than "in the queue"; null: unknown).
+  setQueued(position, judges = null) {
     this.root.dataset.state = "queued";
+    if (judges === 0) {
+      this.root.dataset.judges = "none";
+      this.setStatus("Waiting for a judge: no judge is running right now. Your submission is saved and will be judged as soon as one starts.");
+      return;
+    }
+    delete this.root.dataset.judges;
     this.setStatus(position ? `Waiting in the queue: position ${position}.` : "Waiting for a judge…");
   }
 

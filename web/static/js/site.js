@@ -70,3 +70,25 @@ if (document.body.dataset.signedIn === "false" && csrfToken() && !window.session
 } else if (document.body.dataset.signedIn === "true") {
   window.sessionStorage.removeItem("verdict-refreshed");
 }
+
+// The judging banner: while no judge worker is alive (GET /ready/judges answers 503 with workers 0), say so on
+// every page instead of letting submissions look merely "queued". Checked on load and every 15 s.
+const judgeBanner = document.querySelector("[data-judge-banner]");
+async function checkJudges() {
+  try {
+    const resp = await fetch("/ready/judges", { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    const body = await resp.json();
+    const none = body.workers === 0 && !body.error;
+    judgeBanner.hidden = !none;
+    judgeBanner.textContent = none
+      ? "No judge is running right now: submissions are saved and wait for a judge; they are judged as soon as one starts."
+      : "";
+    document.dispatchEvent(new CustomEvent("verdict:judges", { detail: { workers: body.workers } }));
+  } catch {
+    // the server is unreachable: the page's own requests will say so
+  }
+}
+if (judgeBanner) {
+  checkJudges();
+  window.setInterval(checkJudges, 15000);
+}
