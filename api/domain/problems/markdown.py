@@ -40,6 +40,7 @@ _CLASS_VALUES: Final = re.compile(r"^(language-[a-z0-9+#_-]{1,32}|math-inline|ma
 _CLASS_TAGS: Final = frozenset({"code", "span", "div"})
 _ALIGN: Final = re.compile(r"^text-align:(left|right|center)$")
 _LANG: Final = re.compile(r"[^a-z0-9+#_-]")
+_SCHEME: Final = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
@@ -163,13 +164,25 @@ def _parser() -> MarkdownIt:
     return md
 
 
-def sanitise_html(html: str) -> str:
-    """The allow-list: known tags and attributes only, http(s)/mailto URLs, Verdict's own classes."""
+def _relative(value: str) -> bool:
+    """A path inside the package (``figure.png``, ``img/a.png``): no scheme, not absolute, no ``..``."""
+    return bool(value) and not _SCHEME.match(value) and not value.startswith(("/", "#")) and ".." not in value
+
+
+def sanitise_html(html: str, *, asset_base: str = "") -> str:
+    """The allow-list: known tags and attributes only, http(s)/mailto URLs, Verdict's own classes. With
+    ``asset_base``, an image's relative ``src`` (a file of the statement's package) is resolved against it."""
+
+    def attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+        if asset_base and tag == "img" and attribute == "src" and _relative(value):
+            return asset_base + value
+        return _attribute_filter(tag, attribute, value)
+
     return nh3.clean(
         html,
         tags=set(_TAGS),
         attributes={tag: set(attrs) for tag, attrs in _ATTRIBUTES.items()} | {tag: {"class"} for tag in _CLASS_TAGS},
-        attribute_filter=_attribute_filter,
+        attribute_filter=attribute_filter,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
@@ -177,6 +190,7 @@ def sanitise_html(html: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def render_markdown(source: str) -> str:
-    """Render a statement to HTML that is safe to insert into a page as is."""
-    return sanitise_html(_parser().render(source))
+def render_markdown(source: str, asset_base: str = "") -> str:
+    """Render a statement to HTML that is safe to insert into a page as is; relative image paths are resolved
+    against ``asset_base`` (where the problem's statement files are served)."""
+    return sanitise_html(_parser().render(source), asset_base=asset_base)
