@@ -30,6 +30,7 @@ from judge_worker.events import EventStream
 from judge_worker.execution import Executor, UnknownLanguageError
 from judge_worker.interactive import interact
 from judge_worker.policy import GradingPlan, PlannedTest, PolicyError
+from judge_worker.programs import arrange_program
 from judge_worker.slots import SlotPool
 from judge_worker.verdicts import HostFaultError, run_verdict
 from sandbox import KIB, LanguageSpec, Limits, RunResult, RunStatus
@@ -103,19 +104,12 @@ def _text(data: bytes, cap: int) -> str:
     return data[:cap].decode("utf-8", errors="backslashreplace")
 
 
-def _sources(request: JudgeRequest, spec: LanguageSpec) -> dict[str, bytes] | str:
-    """The files to compile, with the main file named as the language expects; a string says why not."""
+def _sources(request: JudgeRequest, spec: LanguageSpec) -> tuple[LanguageSpec, dict[str, bytes]] | str:
+    """The language (its commands fitted to the files) and the files to compile; a string says why not."""
     files = {name: text.encode() for name, text in request.files.items()}
     if not files:
         return "the submission has no source file"
-    bad = [name for name in files if not name or "/" in name or "\0" in name or name in (".", "..")]
-    if bad:
-        return f"file names must be plain names: {', '.join(repr(b) for b in bad[:5])}"
-    if spec.source not in files:
-        if len(files) != 1:
-            return f"one of the files must be named {spec.source}"
-        files = {spec.source: next(iter(files.values()))}
-    return files
+    return arrange_program(spec, files)
 
 
 class _Grader:
@@ -168,9 +162,10 @@ class _Grader:
             self.spec = self.executor.language(self.request.language)
         except UnknownLanguageError:
             return await self.compile_error(f"unknown language {self.request.language!r}")
-        sources = _sources(self.request, self.spec)
-        if isinstance(sources, str):
-            return await self.compile_error(sources)
+        arranged = _sources(self.request, self.spec)
+        if isinstance(arranged, str):
+            return await self.compile_error(arranged)
+        self.spec, sources = arranged
         outcome = await self.executor.compile(self.spec, sources)
         result = outcome.result
         compile_output = ""

@@ -26,6 +26,7 @@ from judge_worker.checkers import CheckerSpecError, convention
 from judge_worker.checkers.builtin import CheckResult
 from judge_worker.contracts import CheckerSpec
 from judge_worker.execution import Executor
+from judge_worker.programs import arrange_program
 from judge_worker.verdicts import HostFaultError
 from sandbox import MIB, LanguageSpec, Limits, RunResult, RunStatus
 
@@ -143,11 +144,17 @@ class CheckerCache:
             language = executor.language(spec.language)
         except KeyError:
             raise CheckerSpecError(f"the checker's language {spec.language!r} is unknown") from None
-        source = files[spec.source]
-        key = (language.id, hashlib.sha256(source).hexdigest())
+        arranged = arrange_program(language, dict(files), spec.source)
+        if isinstance(arranged, str):
+            raise CheckerSpecError(f"the checker cannot be built: {arranged}")
+        language, sources = arranged
+        digest = hashlib.sha256()
+        for name in sorted(sources):
+            digest.update(name.encode() + b"\x00" + hashlib.sha256(sources[name]).digest())
+        key = (language.id, digest.hexdigest())
         artifacts = self._entries.get(key)
         if artifacts is None:
-            outcome = await executor.compile(language, {language.source: source})
+            outcome = await executor.compile(language, sources)
             if outcome.result is not None and outcome.result.status is RunStatus.INTERNAL_ERROR:
                 raise HostFaultError(outcome.result.message or "the sandbox failed while compiling the checker")
             if not outcome.ok:

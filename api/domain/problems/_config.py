@@ -7,13 +7,14 @@ errors, so a typo never silently does nothing.
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any, Final
 
 import msgspec
-import yaml
 
+from api.domain.problems._fields import Fields
+from api.domain.problems._format import FormatFacts, read_format
+from api.domain.problems._yaml import load_yaml
 from api.domain.problems.errors import PackageIssue
 
 __all__ = [
@@ -31,11 +32,16 @@ __all__ = [
 VISIBILITIES: Final = ("visible", "hidden", "after_due_date", "after_published")
 DIFFICULTIES: Final = ("easy", "medium", "hard")
 VALIDATION_MODES: Final = ("default", "custom", "custom interactive")
-MAX_YAML_BYTES: Final = 64 * 1024
 _SLUGGY: Final = re.compile(r"^[A-Za-z0-9_+#.-]{1,32}$")
 _VERDICT_KEYS: Final = frozenset(
     {"languages", "language_multipliers", "visibility", "difficulty", "tags", "groups", "checker", "title"}
 )
+# What testdata.yaml may say: the keys Verdict reads, and those that change no verdict (input validator flags, the
+# score range of a scoring problem, how much feedback contestants see).
+_TESTDATA_KEYS: Final = frozenset(
+    {"on_reject", "grading", "grader_flags", "accept_score", "reject_score", "range", "output_validator_flags",
+     "output_validator_args", "input_validator_flags", "input_validator_args", "full_feedback"}
+)  # fmt: skip
 _GROUP_KEYS: Final = frozenset({"points", "depends_on", "short_circuit"})
 
 
@@ -71,6 +77,8 @@ class ProblemConfig(msgspec.Struct, frozen=True, kw_only=True):
     keywords: tuple[str, ...]
     verdict: VerdictSettings
     raw: dict[str, Any]  # the whole mapping, for export
+    names: dict[str, str] = {}  # language code -> name, when the package names the problem per language
+    format: FormatFacts | None = None
 
 
 class TestdataSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -83,127 +91,35 @@ class TestdataSettings(msgspec.Struct, frozen=True, kw_only=True):
     output_validator_flags: tuple[str, ...] = ()
 
 
-class _AliasFree(yaml.SafeLoader):
-    """A safe loader that also refuses anchors and aliases (no entity-expansion tricks in a 64 KiB file)."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            raise yaml.YAMLError("YAML aliases (*name) are not allowed")
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        if getattr(event, "anchor", None):
-            raise yaml.YAMLError("YAML anchors (&name) are not allowed")
-        return super().compose_node(parent, index)
-
-
-def load_yaml(data: bytes, path: str, issues: list[PackageIssue]) -> dict[str, Any] | None:
-    if len(data) > MAX_YAML_BYTES:
-        issues.append(PackageIssue(path, f"over {MAX_YAML_BYTES} bytes"))
-        return None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        issues.append(PackageIssue(path, "not UTF-8 text"))
-        return None
-    try:
-        loaded = yaml.load(text, Loader=_AliasFree)  # noqa: S506 - _AliasFree is a SafeLoader
-    except yaml.YAMLError as exc:
-        issues.append(PackageIssue(path, f"not valid YAML: {str(exc)[:300]}"))
-        return None
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        issues.append(PackageIssue(path, "must be a mapping of keys to values"))
-        return None
-    return loaded
-
-
-class _Fields:
-    """Typed reads of one mapping, each failure recorded as an issue that names the field."""
-
-    def __init__(self, path: str, issues: list[PackageIssue], prefix: str = "") -> None:
-        self.path = path
-        self.issues = issues
-        self.prefix = prefix
-
-    def bad(self, field: str, message: str) -> None:
-        self.issues.append(PackageIssue(self.path, message, field=self.prefix + field))
-
-    def number(self, data: dict[str, Any], key: str, *, minimum: float, maximum: float) -> float | None:
-        value = data.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            self.bad(key, f"must be a number, got {value!r}")
-            return None
-        if not minimum <= value <= maximum:
-            self.bad(key, f"must be between {minimum:g} and {maximum:g}, got {value!r}")
-            return None
-        return float(value)
-
-    def text(self, data: dict[str, Any], key: str, *, max_length: int = 200) -> str | None:
-        value = data.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
-            self.bad(key, f"must be text, got {type(value).__name__}")
-            return None
-        text = str(value).strip()
-        if len(text) > max_length:
-            self.bad(key, f"must be at most {max_length} characters")
-            return None
-        return text
-
-    def words(self, data: dict[str, Any], key: str) -> tuple[str, ...]:
-        """A list of strings, or one string of space-separated words."""
-        value = data.get(key)
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            return tuple(value.split())
-        if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
-            return tuple(str(v).strip() for v in value if str(v).strip())
-        self.bad(key, "must be a list of strings or one string of words")
-        return ()
-
-    def boolean(self, data: dict[str, Any], key: str) -> bool | None:
-        value = data.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, bool):
-            self.bad(key, f"must be true or false, got {value!r}")
-            return None
-        return value
-
-    def mapping(self, data: dict[str, Any], key: str) -> dict[str, Any]:
-        value = data.get(key)
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            self.bad(key, "must be a mapping")
-            return {}
-        return value
-
-
-def _name(value: Any, fields: _Fields) -> str | None:
+def _names(value: Any, fields: Fields) -> dict[str, str]:
+    """``name: Title`` or, as multilingual packages write it, ``name: {en: Title, sv: Titel}`` (key ``""``: no
+    language given)."""
     if value is None:
-        return None
-    if isinstance(value, dict):  # {language code: name}, as in multilingual packages
-        chosen = value.get("en") or next(iter(value.values()), None)
-        value = chosen
-    if not isinstance(value, str) or not value.strip():
-        fields.bad("name", "must be a non-empty string (or a mapping of language codes to strings)")
-        return None
-    if len(value.strip()) > 200:
-        fields.bad("name", "must be at most 200 characters")
-        return None
-    return value.strip()
+        return {}
+    given = value if isinstance(value, dict) else {"": value}
+    names: dict[str, str] = {}
+    for language, text in given.items():
+        if not isinstance(text, str) or not text.strip():
+            fields.bad("name", "must be a non-empty string (or a mapping of language codes to strings)")
+            continue
+        if len(text.strip()) > 200:
+            fields.bad("name", "must be at most 200 characters")
+            continue
+        names[str(language)] = text.strip()
+    return names
 
 
-def _authors(data: dict[str, Any], fields: _Fields) -> tuple[str, ...]:
+def _name(names: dict[str, str]) -> str | None:
+    return names.get("en") or names.get("") or next(iter(names.values()), None)
+
+
+def _authors(data: dict[str, Any], fields: Fields) -> tuple[str, ...]:
     author = data.get("author")
-    credited = data.get("credits")  # the 2023-07 format: credits: {authors: [...]}
+    credited = data.get("credits")  # the 2023-07 format: credits: {authors: [...]} or credits: Name
     if isinstance(credited, dict) and author is None:
         author = credited.get("authors")
+    elif isinstance(credited, str) and author is None:
+        author = credited
     if author is None:
         return ()
     if isinstance(author, str):
@@ -215,8 +131,10 @@ def _authors(data: dict[str, Any], fields: _Fields) -> tuple[str, ...]:
     return ()
 
 
-def _validation(data: dict[str, Any], fields: _Fields) -> str:
+def _validation(data: dict[str, Any], fields: Fields, facts: FormatFacts) -> str:
     raw = data.get("validation")
+    if facts.version == "2023-07":  # no validation key: the type says interactive, output_validator/ says custom
+        return "custom interactive" if "interactive" in facts.types else "default"
     if raw is None:
         problem_type = data.get("type")  # the 2023-07 format says ``type: interactive``
         if problem_type is not None and isinstance(problem_type, str | list):
@@ -235,14 +153,14 @@ def _validation(data: dict[str, Any], fields: _Fields) -> str:
     return normalised
 
 
-def _verdict_settings(data: dict[str, Any], fields: _Fields) -> VerdictSettings:
+def _verdict_settings(data: dict[str, Any], fields: Fields) -> VerdictSettings:
     raw = data.get("verdict")
     if raw is None:
         return VerdictSettings()
     if not isinstance(raw, dict):
         fields.bad("verdict", "must be a mapping")
         return VerdictSettings()
-    sub = _Fields(fields.path, fields.issues, prefix="verdict.")
+    sub = Fields(fields.path, fields.issues, prefix="verdict.")
     for key in raw:
         if key not in _VERDICT_KEYS:
             sub.bad(str(key), f"unknown key; known keys: {', '.join(sorted(_VERDICT_KEYS))}")
@@ -252,7 +170,7 @@ def _verdict_settings(data: dict[str, Any], fields: _Fields) -> VerdictSettings:
             sub.bad("languages", f"{language!r} is not a language id")
     multipliers: dict[str, float] = {}
     for language, value in sub.mapping(raw, "language_multipliers").items():
-        factor = _Fields(fields.path, fields.issues, prefix="verdict.language_multipliers.").number(
+        factor = Fields(fields.path, fields.issues, prefix="verdict.language_multipliers.").number(
             {str(language): value}, str(language), minimum=0.1, maximum=20
         )
         if factor is not None:
@@ -272,7 +190,7 @@ def _verdict_settings(data: dict[str, Any], fields: _Fields) -> VerdictSettings:
         difficulty = None
     groups: dict[str, GroupSettings] = {}
     for name, value in sub.mapping(raw, "groups").items():
-        gfields = _Fields(fields.path, fields.issues, prefix=f"verdict.groups.{name}.")
+        gfields = Fields(fields.path, fields.issues, prefix=f"verdict.groups.{name}.")
         if not isinstance(value, dict):
             sub.bad(f"groups.{name}", "must be a mapping with points, depends_on or short_circuit")
             continue
@@ -302,26 +220,28 @@ def _verdict_settings(data: dict[str, Any], fields: _Fields) -> VerdictSettings:
 
 
 def parse_problem_yaml(data: dict[str, Any], issues: list[PackageIssue], path: str = "problem.yaml") -> ProblemConfig:
-    fields = _Fields(path, issues)
+    fields = Fields(path, issues)
+    facts = read_format(data, fields)
     limits = fields.mapping(data, "limits")
-    lfields = _Fields(path, issues, prefix="limits.")
+    lfields = Fields(path, issues, prefix="limits.")
     time_limit_s = lfields.number(limits, "time_limit", minimum=0.05, maximum=60)
     memory = lfields.number(limits, "memory", minimum=16, maximum=8192)
     output = lfields.number(limits, "output", minimum=1, maximum=1024)
-    multiplier = lfields.number(limits, "time_multiplier", minimum=1, maximum=100)
-    margin = lfields.number(limits, "time_safety_margin", minimum=1, maximum=100)
     if memory is not None and memory != int(memory):
         lfields.bad("memory", "must be a whole number of MiB")
     flags = fields.text(data, "validator_flags", max_length=1000)
+    names = _names(data.get("name"), fields)
     return ProblemConfig(
-        name=_name(data.get("name"), fields),
+        name=_name(names),
+        names=names,
+        format=facts,
         authors=_authors(data, fields),
         time_limit_ms=None if time_limit_s is None else round(time_limit_s * 1000),
-        time_multiplier=multiplier or 5.0,
-        time_safety_margin=margin or 2.0,
+        time_multiplier=facts.ac_to_time_limit,
+        time_safety_margin=facts.time_limit_to_tle,
         memory_mb=None if memory is None else int(memory),
         output_mb=None if output is None else int(output),
-        validation=_validation(data, fields),
+        validation=_validation(data, fields, facts),
         validator_flags=tuple(flags.split()) if flags else (),
         keywords=fields.words(data, "keywords"),
         verdict=_verdict_settings(data, fields),
@@ -332,7 +252,10 @@ def parse_problem_yaml(data: dict[str, Any], issues: list[PackageIssue], path: s
 def parse_testdata_yaml(
     data: dict[str, Any], inherited: TestdataSettings, issues: list[PackageIssue], path: str
 ) -> TestdataSettings:
-    fields = _Fields(path, issues)
+    fields = Fields(path, issues)
+    for key in data:
+        if key not in _TESTDATA_KEYS:
+            fields.bad(str(key), f"unknown key; known keys: {', '.join(sorted(_TESTDATA_KEYS))}")
     on_reject = fields.text(data, "on_reject")
     if on_reject is not None and on_reject not in ("break", "continue"):
         fields.bad("on_reject", f"must be break or continue, got {on_reject!r}")
@@ -343,6 +266,9 @@ def parse_testdata_yaml(
     accept = fields.number(data, "accept_score", minimum=0, maximum=1e6)
     grader_flags = fields.text(data, "grader_flags", max_length=500)
     validator_flags = fields.text(data, "output_validator_flags", max_length=1000)
+    if validator_flags is None and data.get("output_validator_args") is not None:  # the 2023-07 name
+        args = fields.words(data, "output_validator_args")
+        validator_flags = " ".join(args)
     return TestdataSettings(
         on_reject=on_reject or inherited.on_reject,
         accept_score=accept if accept is not None else inherited.accept_score,

@@ -31,7 +31,12 @@ _TAR_OVERHEAD_PER_MEMBER: Final = 3 * 512  # header, long-name / PAX record, pad
 
 
 class ArchiveError(ValueError):
-    """The archive is malformed or unsafe; the message says which member and why."""
+    """The archive is malformed or unsafe; the message says why in words, ``member`` which file (if one)."""
+
+    def __init__(self, message: str, *, member: str | None = None) -> None:
+        super().__init__(f"member {member!r}: {message}" if member is not None else message)
+        self.reason = message
+        self.member = member
 
 
 class ArchiveLimits(msgspec.Struct, frozen=True, kw_only=True):
@@ -50,20 +55,20 @@ class ExtractedArchive(msgspec.Struct, frozen=True, kw_only=True):
 def normalise_member_name(raw: str) -> str:
     """The member's path as a clean relative POSIX path, or :class:`ArchiveError` when it is unsafe."""
     if not raw or "\x00" in raw:
-        raise ArchiveError(f"member {raw!r}: empty name or NUL byte")
+        raise ArchiveError("an empty name or a NUL byte in the name", member=raw)
     if "\\" in raw:
-        raise ArchiveError(f"member {raw!r}: backslashes are not allowed in names")
+        raise ArchiveError("backslashes are not allowed in names (zip it on a system that writes /)", member=raw)
     if raw.startswith("/") or (len(raw) > 1 and raw[1] == ":"):
-        raise ArchiveError(f"member {raw!r}: absolute paths are not allowed")
+        raise ArchiveError("absolute paths are not allowed: paths must be relative to the package root", member=raw)
     parts = [part for part in raw.split("/") if part not in ("", ".")]
     if any(part == ".." for part in parts):
-        raise ArchiveError(f"member {raw!r}: '..' is not allowed in paths")
+        raise ArchiveError("'..' is not allowed in paths", member=raw)
     if not parts:
-        raise ArchiveError(f"member {raw!r}: names no file")
+        raise ArchiveError("the name names no file", member=raw)
     if any(len(part.encode()) > 255 for part in parts) or len(raw.encode()) > 1024:
-        raise ArchiveError(f"member {raw[:80]!r}...: name too long")
+        raise ArchiveError("the name is too long", member=raw[:80])
     if any(not part.isprintable() for part in parts):
-        raise ArchiveError(f"member {raw!r}: control characters are not allowed in names")
+        raise ArchiveError("control characters are not allowed in names", member=raw)
     return "/".join(parts)
 
 
@@ -80,13 +85,13 @@ def _admit(plan: _Plan, name: str, *, is_dir: bool, declared_size: int, limits: 
         raise ArchiveError(f"more than {limits.max_members} members in the archive")
     if is_dir:
         if name in plan.files:
-            raise ArchiveError(f"member {name!r}: both a file and a directory")
+            raise ArchiveError("the name is both a file and a directory", member=name)
         plan.dirs.add(name)
         return
     if name in plan.files or name in plan.dirs:
-        raise ArchiveError(f"member {name!r}: duplicate name")
+        raise ArchiveError("duplicate name: it appears twice in the archive", member=name)
     if declared_size > limits.max_file_bytes:
-        raise ArchiveError(f"member {name!r}: {declared_size} bytes is over the {limits.max_file_bytes}-byte cap")
+        raise ArchiveError(f"the file is {declared_size} bytes, over the {limits.max_file_bytes}-byte cap", member=name)
     plan.declared_total += declared_size
     if plan.declared_total > limits.max_total_bytes:
         raise ArchiveError(f"the archive holds more than {limits.max_total_bytes} bytes uncompressed")
@@ -100,7 +105,7 @@ def _check_parents(plan: _Plan) -> None:
         parent = PurePosixPath(name).parent
         while str(parent) != ".":
             if str(parent) in names:
-                raise ArchiveError(f"member {str(parent)!r}: both a file and a directory")
+                raise ArchiveError("the name is both a file and a directory", member=str(parent))
             parent = parent.parent
 
 
@@ -116,7 +121,7 @@ class _Meter:
         self.total += chunk
         limits = self.limits
         if member_bytes > limits.max_file_bytes:
-            raise ArchiveError(f"member {name!r} is over the {limits.max_file_bytes}-byte cap")
+            raise ArchiveError(f"the file is over the {limits.max_file_bytes}-byte cap", member=name)
         if self.total > limits.max_total_bytes:
             raise ArchiveError(f"the archive holds more than {limits.max_total_bytes} bytes uncompressed")
         if (
@@ -125,7 +130,7 @@ class _Meter:
             and member_bytes / max(member_compressed, 1) > limits.max_ratio
         ):
             raise ArchiveError(
-                f"member {name!r} expands more than {limits.max_ratio:g} times: refused as a compression bomb"
+                f"the file expands more than {limits.max_ratio:g} times: refused as a compression bomb", member=name
             )
         if self.total > _RATIO_FLOOR_BYTES and self.total / self.compressed_total > limits.max_ratio:
             raise ArchiveError(
@@ -145,6 +150,25 @@ def _write_member(root: Path, name: str, source: IO[bytes], meter: _Meter, compr
             out.write(chunk)
 
 
+def _damaged(kind: str, exc: BaseException) -> str:
+    """Why an archive cannot be read, in words (the library's own text names internals such as headers)."""
+    text = str(exc).lower()
+    if "truncated" in text or "unexpected end" in text or isinstance(exc, EOFError) or "end of file" in text:
+        return f"the {kind} archive is cut short (the upload may be incomplete): create it again"
+    if "not a zip file" in text or "invalid header" in text or "bad magic" in text or "not a gzip" in text:
+        return f"the file is not a valid {kind} archive: create it again with zip or tar -czf"
+    return f"the {kind} archive is damaged and cannot be read: create it again"
+
+
+def _damaged_member(exc: BaseException) -> str:
+    text = str(exc).lower()
+    if "crc" in text or "bad" in text or isinstance(exc, zlib.error):
+        return "the file is damaged inside the archive (its data does not match its checksum): create it again"
+    if isinstance(exc, NotImplementedError) or "compression" in text:
+        return "the file is compressed with a method Verdict cannot read: use deflate (zip's default)"
+    return "the file cannot be read from the archive: create the archive again"
+
+
 def _zip_mode(info: zipfile.ZipInfo) -> int:
     return (info.external_attr >> 16) & 0xFFFF
 
@@ -153,7 +177,7 @@ def _extract_zip(archive: Path, dest: Path, limits: ArchiveLimits) -> tuple[str,
     try:
         zf = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise ArchiveError(f"not a readable zip archive: {exc}") from None
+        raise ArchiveError(_damaged("zip", exc)) from None
     with zf:
         plan = _Plan()
         infos: dict[str, zipfile.ZipInfo] = {}
@@ -163,9 +187,13 @@ def _extract_zip(archive: Path, dest: Path, limits: ArchiveLimits) -> tuple[str,
             kind = stat.S_IFMT(mode)
             if kind and kind not in (stat.S_IFREG, stat.S_IFDIR):
                 what = "a symbolic link" if stat.S_ISLNK(mode) else "a link or device file"
-                raise ArchiveError(f"member {info.filename!r} is {what}: only files and directories are allowed")
+                raise ArchiveError(
+                    f"the member is {what}: only files and directories are allowed", member=info.filename
+                )
             if info.flag_bits & 0x1:
-                raise ArchiveError(f"member {info.filename!r} is encrypted")
+                raise ArchiveError(
+                    "the file is encrypted: packages must not be password-protected", member=info.filename
+                )
             is_dir = info.is_dir() or stat.S_ISDIR(mode)
             _admit(plan, name, is_dir=is_dir, declared_size=0 if is_dir else info.file_size, limits=limits)
             if not is_dir:
@@ -178,7 +206,7 @@ def _extract_zip(archive: Path, dest: Path, limits: ArchiveLimits) -> tuple[str,
                 with zf.open(info) as source:
                     _write_member(dest, name, source, meter, info.compress_size)
             except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
-                raise ArchiveError(f"member {name!r} cannot be read: {exc}") from None
+                raise ArchiveError(_damaged_member(exc), member=name) from None
         return tuple(plan.files)
 
 
@@ -220,7 +248,7 @@ def _tar_members(archive: Path, limits: ArchiveLimits) -> Iterator[tuple[tarfile
                 for member in tf:
                     yield tf, member
         except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
-            raise ArchiveError(f"not a readable tar.gz archive: {exc}") from None
+            raise ArchiveError(_damaged("tar.gz", exc)) from None
 
 
 def _extract_tar(archive: Path, dest: Path, limits: ArchiveLimits) -> tuple[str, ...]:
@@ -228,9 +256,11 @@ def _extract_tar(archive: Path, dest: Path, limits: ArchiveLimits) -> tuple[str,
     for _tf, member in _tar_members(archive, limits):
         name = normalise_member_name(member.name)
         if member.issym() or member.islnk():
-            raise ArchiveError(f"member {member.name!r} is a link: only files and directories are allowed")
+            raise ArchiveError("the member is a link: only files and directories are allowed", member=member.name)
         if not (member.isreg() or member.isdir()):
-            raise ArchiveError(f"member {member.name!r} is a device or special file: only files and directories")
+            raise ArchiveError(
+                "the member is a device or special file: only files and directories are allowed", member=member.name
+            )
         _admit(plan, name, is_dir=member.isdir(), declared_size=0 if member.isdir() else member.size, limits=limits)
     _check_parents(plan)
     # Second pass: the plan above is final, so every member met here was already admitted.

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db import models as m
 from api.domain.accounts.guards import requires_active_user, requires_scope
 from api.domain.problems import schemas
+from api.domain.problems.files import package_file
 from api.domain.problems.packages import PackageService
 from api.domain.problems.services import ProblemService
 from api.domain.submissions.controllers import provide_submissions_service
@@ -93,6 +94,30 @@ class ProblemController(Controller):
     ) -> schemas.Problem:
         problem = await problems_service.for_viewer(current_user, slug)
         return await problems_service.to_view(problem, current_user)
+
+    @get(
+        "/{slug:str}/files/{name:path}",
+        operation_id="GetProblemFile",
+        summary="An image the statement shows, or a file of the package's attachments/",
+    )
+    async def get_problem_file(
+        self,
+        slug: FromPath[str],
+        name: FromPath[str],
+        current_user: NamedDependency[m.User],
+        problems_service: NamedDependency[ProblemService],
+        db_session: NamedDependency[AsyncSession],
+    ) -> Response[bytes]:
+        problem = await problems_service.for_viewer(current_user, slug)
+        data, media_type, download = await package_file(db_session, problem, name.lstrip("/"))
+        headers = {
+            "Cache-Control": "private, max-age=300",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+        }
+        if download:
+            headers["Content-Disposition"] = f'attachment; filename="{name.rsplit("/", 1)[-1].replace(chr(34), "")}"'
+        return Response(data, media_type=media_type, headers=headers)
 
     @patch("/{slug:str}", operation_id="UpdateProblem", guards=[_WRITE])
     async def update_problem(

@@ -17,6 +17,7 @@ from api.domain.system.services import list_workers
 
 __all__ = [
     "EXTENSION_LANGUAGES",
+    "HEADER_EXTENSIONS",
     "VERDICT_LANGUAGES",
     "fleet_languages",
     "language_of",
@@ -52,7 +53,7 @@ EXTENSION_LANGUAGES: Final[dict[str, str]] = {
     ".pl": "perl",
     ".sh": "bash",
 }
-_HEADER_EXTENSIONS: Final = frozenset({".h", ".hpp", ".hh", ".hxx"})
+HEADER_EXTENSIONS: Final = frozenset({".h", ".hpp", ".hh", ".hxx"})
 _PREFERRED_EXTENSION: Final = {
     "python3": ".py",
     "c": ".c",
@@ -69,7 +70,7 @@ def language_of(names: list[str] | tuple[str, ...]) -> str | None:
     found = {
         EXTENSION_LANGUAGES.get(PurePosixPath(name).suffix.lower())
         for name in names
-        if PurePosixPath(name).suffix.lower() not in _HEADER_EXTENSIONS
+        if PurePosixPath(name).suffix.lower() not in HEADER_EXTENSIONS
     }
     found.discard(None)
     if len(found) != 1:

@@ -42,6 +42,7 @@ _ALIGN: Final = re.compile(r"^text-align:(left|right|center)$")
 _LANG: Final = re.compile(r"[^a-z0-9+#_-]")
 _HEADING_TAGS: Final = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _HEADING_ID: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+_SCHEME: Final = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
@@ -167,17 +168,29 @@ def _parser() -> MarkdownIt:
     return md
 
 
-def sanitise_html(html: str, *, heading_ids: bool = False) -> str:
+def _relative(value: str) -> bool:
+    """A path inside the package (``figure.png``, ``img/a.png``): no scheme, not absolute, no ``..``."""
+    return bool(value) and not _SCHEME.match(value) and not value.startswith(("/", "#")) and ".." not in value
+
+
+def sanitise_html(html: str, *, heading_ids: bool = False, asset_base: str = "") -> str:
     """The allow-list: known tags and attributes only, http(s)/mailto URLs, Verdict's own classes (and, with
-    ``heading_ids``, an ``id`` of lowercase letters, digits and dashes on headings)."""
+    ``heading_ids``, an ``id`` of lowercase letters, digits and dashes on headings). With ``asset_base``, an image's
+    relative ``src`` (a file of the statement's package) is resolved against it."""
     attributes = {tag: set(attrs) for tag, attrs in _ATTRIBUTES.items()} | {tag: {"class"} for tag in _CLASS_TAGS}
     if heading_ids:
         attributes |= {tag: {"id"} for tag in _HEADING_TAGS}
+
+    def attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+        if asset_base and tag == "img" and attribute == "src" and _relative(value):
+            return asset_base + value
+        return _attribute_filter(tag, attribute, value)
+
     return nh3.clean(
         html,
         tags=set(_TAGS),
         attributes=attributes,
-        attribute_filter=_attribute_filter,
+        attribute_filter=attribute_filter,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
@@ -196,6 +209,7 @@ def render_tokens(tokens: Sequence[Token], *, heading_ids: bool = False) -> str:
 
 
 @lru_cache(maxsize=256)
-def render_markdown(source: str) -> str:
-    """Render a statement to HTML that is safe to insert into a page as is."""
-    return sanitise_html(_parser().render(source))
+def render_markdown(source: str, asset_base: str = "") -> str:
+    """Render a statement to HTML that is safe to insert into a page as is; relative image paths are resolved
+    against ``asset_base`` (where the problem's statement files are served)."""
+    return sanitise_html(_parser().render(source), asset_base=asset_base)

@@ -19,7 +19,6 @@ What is read (everything else is kept verbatim, so an export gives it back):
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Final
@@ -33,6 +32,8 @@ from api.domain.problems._config import (
     parse_problem_yaml,
     parse_testdata_yaml,
 )
+from api.domain.problems._statements import read_statement
+from api.domain.problems._validators import read_checker
 from api.domain.problems.errors import PackageError, PackageIssue
 from api.domain.problems.languages import language_of
 from judge_worker.contracts import CheckerSpec
@@ -46,20 +47,27 @@ __all__ = [
     "parse_package",
 ]
 
+# Folder -> the verdict it promises. ``slow_accepted`` must pass within the time limit times the safety margin
+# (``time_limit_to_tle``), ``rejected`` may fail in any way, ``brute_force`` is correct but may be too slow.
 REFERENCE_FOLDERS: Final = {
     "accepted": "AC",
+    "slow_accepted": "AC",
     "wrong_answer": "WA",
     "time_limit_exceeded": "TLE",
     "run_time_error": "RTE",
+    "memory_limit_exceeded": "MLE",
+    "output_limit_exceeded": "OLE",
+    "rejected": "REJECTED",
+    "brute_force": "AC_OR_TLE",
 }
-STATEMENT_DIRS: Final = ("statement", "problem_statement")
-MAX_STATEMENT_BYTES: Final = 256 * 1024
 MAX_REFERENCE_BYTES: Final = 256 * 1024
 DEFAULT_TIME_LIMIT_MS: Final = 1000
 DEFAULT_MEMORY_MB: Final = 256
-_STATEMENT: Final = re.compile(r"^problem(\.([a-z]{2,3}(-[A-Za-z]{2})?))?\.md$")
-_VALIDATOR_DIRS: Final = ("output_validators", "output_validator")
-_MAIN_NAMES: Final = ("validate", "validator", "checker", "check", "interactor", "interact", "main")
+# Directories the format defines that Verdict does not use when judging, refused by name when present.
+_REFUSED_DIRS: Final = {
+    "include": "include/ (files added to every submission) is not supported: put the code in the submissions",
+    "answer_validators": "answer validators are not run by Verdict yet: remove answer_validators/",
+}
 
 
 class ParsedTest(msgspec.Struct, frozen=True, kw_only=True):
@@ -74,10 +82,19 @@ class ParsedTest(msgspec.Struct, frozen=True, kw_only=True):
 
 class ReferenceSolution(msgspec.Struct, frozen=True, kw_only=True):
     path: str  # submissions/accepted/sol.py (a file) or submissions/accepted/multi (a directory)
-    expected: str  # AC | WA | TLE | RTE
+    expected: str  # AC | WA | TLE | RTE | MLE | OLE | REJECTED (any but AC) | AC_OR_TLE
     language: str | None
     files: dict[str, str]  # file name -> source text
     problem: str | None = None  # why it cannot be judged as is (not UTF-8, no known language...)
+    folder: str = ""  # accepted, slow_accepted...
+
+    def accepts(self, verdict: str | None) -> bool:
+        """Whether ``verdict`` is what the reference's folder promises."""
+        if self.expected == "REJECTED":
+            return verdict not in (None, "AC", "IE", "CE")
+        if self.expected == "AC_OR_TLE":
+            return verdict in ("AC", "TLE")
+        return verdict == self.expected
 
 
 class ParsedPackage(msgspec.Struct, frozen=True, kw_only=True):
@@ -87,6 +104,7 @@ class ParsedPackage(msgspec.Struct, frozen=True, kw_only=True):
     statement_path: str
     time_limit_ms: int
     memory_mb: int
+    time_limit_given: bool = True  # False: the default, to be measured from the accepted references
     tests: tuple[ParsedTest, ...]
     checker: CheckerSpec
     checker_files: dict[str, bytes]
@@ -117,36 +135,6 @@ def _strip_common_root(files: dict[str, bytes]) -> dict[str, bytes]:
 
 def _read_tree(root: Path, names: Iterable[str]) -> dict[str, bytes]:
     return {name: (root / name).read_bytes() for name in names}
-
-
-def _statement(files: dict[str, bytes], issues: list[PackageIssue]) -> tuple[str, str]:
-    candidates: list[tuple[int, str]] = []
-    tex = False
-    for name in files:
-        path = PurePosixPath(name)
-        if len(path.parts) != 2 or path.parts[0] not in STATEMENT_DIRS:
-            continue
-        match = _STATEMENT.match(path.name)
-        if match:
-            language = match.group(2)
-            rank = 0 if language == "en" else 1 if language is None else 2
-            candidates.append((rank, name))
-        elif path.suffix == ".tex":
-            tex = True
-    if not candidates:
-        hint = " (LaTeX statements are not supported: add a Markdown one)" if tex else ""
-        issues.append(PackageIssue("problem_statement/", f"no Markdown statement: add problem.en.md{hint}"))
-        return "", ""
-    _rank, chosen = min(candidates)
-    data = files[chosen]
-    if len(data) > MAX_STATEMENT_BYTES:
-        issues.append(PackageIssue(chosen, f"over {MAX_STATEMENT_BYTES} bytes"))
-        return "", chosen
-    try:
-        return data.decode("utf-8").replace("\r\n", "\n"), chosen
-    except UnicodeDecodeError:
-        issues.append(PackageIssue(chosen, "not UTF-8 text"))
-        return "", chosen
 
 
 def _title_from_statement(statement: str) -> str | None:
@@ -215,90 +203,6 @@ def _tests(files: dict[str, bytes], interactive: bool, issues: list[PackageIssue
     return tests, consumed
 
 
-def _default_checker(flags: tuple[str, ...], issues: list[PackageIssue]) -> CheckerSpec:
-    options: dict[str, object] = {}
-    i = 0
-    while i < len(flags):
-        flag = flags[i]
-        if flag in ("case_sensitive", "space_change_sensitive"):
-            options[flag] = True
-            i += 1
-        elif flag in ("float_tolerance", "float_relative_tolerance", "float_absolute_tolerance"):
-            try:
-                options[flag] = float(flags[i + 1])
-            except (IndexError, ValueError):
-                issues.append(PackageIssue("problem.yaml", f"{flag} needs a number after it", field="validator_flags"))
-            i += 2
-        else:
-            issues.append(
-                PackageIssue("problem.yaml", f"unknown default validator flag {flag!r}", field="validator_flags")
-            )
-            i += 1
-    return msgspec.convert({"kind": "default", **options}, CheckerSpec)
-
-
-def _custom_checker(
-    files: dict[str, bytes], config: ProblemConfig, flags: tuple[str, ...], issues: list[PackageIssue]
-) -> tuple[CheckerSpec, dict[str, bytes]]:
-    interactive = config.validation == "custom interactive"
-    what = "interactor" if interactive else "output validator"
-    programs: dict[str, dict[str, bytes]] = {}
-    for name, data in files.items():
-        parts = PurePosixPath(name).parts
-        if parts[0] in _VALIDATOR_DIRS and len(parts) >= 2:
-            program = parts[1] if len(parts) > 2 else PurePosixPath(parts[1]).stem
-            key = f"{parts[0]}/{program}"
-            if len(parts) > 3:
-                issues.append(PackageIssue(name, f"the {what} must be flat files in one directory"))
-                continue
-            programs.setdefault(key, {})[parts[-1]] = data
-    if len(programs) != 1:
-        found = "none" if not programs else ", ".join(sorted(programs))
-        issues.append(
-            PackageIssue(
-                "output_validators/", f"validation '{config.validation}' needs exactly one {what}; found {found}"
-            )
-        )
-        return CheckerSpec(), {}
-    _key, program_files = programs.popitem()
-    language = language_of(tuple(program_files))
-    if language is None:
-        issues.append(PackageIssue("output_validators/", f"cannot tell the {what}'s language from its file names"))
-        return CheckerSpec(), {}
-    sources = [n for n in program_files if language_of((n,)) == language]
-    main = sources[0] if len(sources) == 1 else None
-    if main is None:
-        named = [n for n in sources if PurePosixPath(n).stem.lower() in _MAIN_NAMES]
-        main = named[0] if len(named) == 1 else None
-    if main is None:
-        issues.append(
-            PackageIssue("output_validators/", f"the {what} has several source files and none is named validate.*")
-        )
-        return CheckerSpec(), {}
-    testlib = config.verdict.checker == "testlib"
-    if interactive:
-        kind = "testlib_interactor" if testlib else "icpc_interactor"
-    else:
-        kind = "testlib" if testlib else "icpc_validator"
-    return CheckerSpec(kind=kind, language=language, source=main, flags=flags), dict(sorted(program_files.items()))
-
-
-def _checker(
-    files: dict[str, bytes], config: ProblemConfig, tests: list[ParsedTest], issues: list[PackageIssue]
-) -> tuple[CheckerSpec, dict[str, bytes]]:
-    group_flags = {t.settings.output_validator_flags for t in tests}
-    if len(group_flags) > 1:
-        issues.append(
-            PackageIssue(
-                "data/", "output_validator_flags must be the same for every test (set it in data/testdata.yaml)"
-            )
-        )
-    flags = config.validator_flags + (next(iter(group_flags)) if len(group_flags) == 1 else ())
-    if config.validation == "default":
-        return _default_checker(flags, issues), {}
-    return _custom_checker(files, config, flags, issues)
-
-
 def _references(files: dict[str, bytes]) -> list[ReferenceSolution]:
     grouped: dict[tuple[str, str], dict[str, bytes]] = {}
     for name, data in files.items():
@@ -325,7 +229,9 @@ def _references(files: dict[str, bytes]) -> list[ReferenceSolution]:
         if language is None and problem is None:
             problem = "cannot tell the language from the file names"
         references.append(
-            ReferenceSolution(path=path, expected=expected, language=language, files=sources, problem=problem)
+            ReferenceSolution(
+                path=path, expected=expected, language=language, files=sources, problem=problem, folder=folder
+            )
         )
     return references
 
@@ -347,6 +253,17 @@ def _time_limit_ms(config: ProblemConfig, files: dict[str, bytes], issues: list[
     return DEFAULT_TIME_LIMIT_MS
 
 
+def _refused_parts(files: dict[str, bytes], issues: list[PackageIssue]) -> None:
+    for top, message in _REFUSED_DIRS.items():
+        if any(name.startswith(f"{top}/") for name in files):
+            issues.append(PackageIssue(f"{top}/", message))
+    has_tests = any(n.startswith("data/secret/") and n.endswith(".in") for n in files)
+    if not has_tests and any(n.startswith("generators/") for n in files):
+        issues.append(
+            PackageIssue("generators/", "test generators are not run by Verdict: generate the tests into data/ first")
+        )
+
+
 def parse_package(root: Path, names: Iterable[str]) -> ParsedPackage:
     """Read an extracted package. Raises :class:`PackageError` listing every issue found."""
     files = _strip_common_root(_read_tree(root, names))
@@ -358,23 +275,28 @@ def parse_package(root: Path, names: Iterable[str]) -> ParsedPackage:
     if loaded is None:
         raise PackageError.of(issues)
     config = parse_problem_yaml(loaded, issues)
-    statement, statement_path = _statement(files, issues)
-    title = config.verdict.title or config.name or _title_from_statement(statement)
-    if not title and statement_path:
+    _refused_parts(files, issues)
+    statement = read_statement(files, issues)
+    title = config.verdict.title or config.name or statement.title or _title_from_statement(statement.markdown)
+    if not title and statement.path:
         issues.append(PackageIssue("problem.yaml", "missing: give the problem a name", field="name"))
     tests, consumed = _tests(files, config.validation == "custom interactive", issues)
-    checker, checker_files = _checker(files, config, tests, issues)
+    config, checker, checker_files = read_checker(
+        files, config, {t.settings.output_validator_flags for t in tests}, issues
+    )
     references = _references(files)
     time_limit_ms = _time_limit_ms(config, files, issues)
     if issues:
         raise PackageError.of(issues)
-    skip = consumed | {statement_path}
+    # The statement's Markdown is stored apart; a LaTeX original stays with the other files (and is exported).
+    skip = consumed | ({statement.path} if not statement.converted_from_latex else set())
     return ParsedPackage(
         config=config,
         title=title or "",
-        statement_md=statement,
-        statement_path=statement_path,
+        statement_md=statement.markdown,
+        statement_path=statement.stored_path,
         time_limit_ms=time_limit_ms,
+        time_limit_given=config.time_limit_ms is not None or ".timelimit" in files,
         memory_mb=config.memory_mb or DEFAULT_MEMORY_MB,
         tests=tuple(tests),
         checker=checker,

@@ -198,7 +198,9 @@ class ProblemService(service.SQLAlchemyAsyncRepositoryService[m.Problem]):
             slug=problem.slug,
             title=problem.title,
             statement_md=problem.statement_md,
-            statement_html=render_markdown(problem.statement_md),
+            statement_html=render_markdown(
+                problem.statement_md, f"/api/problems/{problem.slug}/files/" if problem.package_digest else ""
+            ),
             time_limit_ms=problem.time_limit_ms,
             memory_limit_mb=problem.memory_limit_mb,
             languages=list(problem.languages),

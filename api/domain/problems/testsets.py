@@ -49,7 +49,9 @@ def _is_scoring(parsed: ParsedPackage) -> bool:
     settings = parsed.config.verdict
     if any(g.points is not None for g in settings.groups.values()):
         return True
-    if parsed.config.raw.get("type") == "scoring":
+    if parsed.config.raw.get("type") == "scoring" or (
+        parsed.config.format is not None and "scoring" in parsed.config.format.types
+    ):
         return True
     return any(t.settings.accept_score is not None or t.settings.grader_flags for t in parsed.tests)
 

@@ -146,7 +146,7 @@ def test_the_name_may_come_from_the_statement_and_limits_from_dot_timelimit(tmp_
     ("change", "path", "field", "message"),
     [
         ({"problem.yaml": None}, "problem.yaml", None, "missing"),
-        ({"problem.yaml": b"name: [unclosed\n"}, "problem.yaml", None, "not valid YAML"),
+        ({"problem.yaml": b"name: [unclosed\n"}, "problem.yaml", None, "a list in [ ] is not closed"),
         ({"problem.yaml": b"- a list\n"}, "problem.yaml", None, "mapping"),
         ({"problem.yaml": b"name: x\nlimits: {memory: -5}\n"}, "problem.yaml", "limits.memory", "between"),
         ({"problem.yaml": b"name: x\nlimits: {time_limit: fast}\n"}, "problem.yaml", "limits.time_limit", "number"),
@@ -165,7 +165,7 @@ def test_the_name_may_come_from_the_statement_and_limits_from_dot_timelimit(tmp_
         ({"problem.yaml": b"name: x\nvalidator_flags: fuzzy\n"}, "problem.yaml", "validator_flags", "unknown"),
         ({"data/secret/1.ans": None}, "data/secret/1.in", None, "no matching .ans"),
         ({"data/secret/1.in": None}, "data/secret/1.ans", None, "no matching .in"),
-        ({"problem_statement/problem.en.md": None}, "problem_statement/", None, "no Markdown statement"),
+        ({"problem_statement/problem.en.md": None}, "statement/", None, "no statement"),
         ({"problem.yaml": b"name: x\nvalidation: custom\n"}, "output_validators/", None, "exactly one"),
         ({"data/secret/testdata.yaml": b"on_reject: maybe\n"}, "data/secret/testdata.yaml", "on_reject", "break"),
         ({"problem.yaml": b"name: x\nverdict: {groups: {secret/nope: {points: 5}}}\n"}, None, None, None),
@@ -190,12 +190,13 @@ def test_malformed_packages_name_the_file_and_the_field(
     assert matching, errors
 
 
-def test_a_latex_only_statement_says_markdown_is_needed(tmp_path: Path) -> None:
+def test_a_pdf_only_statement_is_refused_by_name(tmp_path: Path) -> None:
     files = dict(MINIMAL)
     files.pop("problem_statement/problem.en.md")
-    files["problem_statement/problem.en.tex"] = b"\\problemname{x}"
+    files["problem_statement/problem.en.pdf"] = b"%PDF-1.4"
     errors = _errors(tmp_path, files)
-    assert "LaTeX statements are not supported" in errors[0]["message"]
+    assert errors[0]["path"] == "problem_statement/problem.en.pdf"
+    assert "PDF statements are not supported" in errors[0]["message"]
 
 
 def test_every_issue_is_reported_at_once(tmp_path: Path) -> None:
