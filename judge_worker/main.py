@@ -222,10 +222,11 @@ class ResilientWorker(Worker):
         self._drain_task = self.loop.create_task(self._finish_drain(state))
 
     async def _finish_drain(self, state: WorkerState) -> None:
+        with contextlib.suppress(RedisError, OSError):
+            await heartbeat(self.ctx)  # shows `draining` at once
         while pending := [task for task in self.tasks.values() if not task.done()]:
             await asyncio.wait(pending)
         with contextlib.suppress(RedisError, OSError):
-            await heartbeat(self.ctx)  # shows `draining` to the last
             await self.pool.delete(drain_key(state.settings.worker_id))
         logger.info("drained: %d jobs complete, exiting", self.jobs_complete)
         if self.main_task is not None:
