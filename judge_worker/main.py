@@ -79,7 +79,8 @@ async def sandbox_backend(settings: JudgeSettings, environ: Mapping[str, str]) -
     sandbox = Sandbox(config)
     try:
         await sandbox.start()
-    except SandboxError as exc:
+    except (SandboxError, OSError) as exc:  # OSError: e.g. no right to create the jail's device nodes
+        await sandbox.close()
         raise StartupRefusedError(f"the sandbox cannot start: {exc}") from exc
     try:
         report = await check_host(config, sandbox=sandbox)

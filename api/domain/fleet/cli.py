@@ -38,6 +38,20 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         parser.add_argument("--network", default=None, help="Docker network the judges join (where Redis/API are)")
         parser.add_argument("--env-file", type=Path, help="KEY=VALUE lines for the judges (REDIS_URL, JUDGE_*)")
         parser.add_argument(
+            "--cap-add",
+            action="append",
+            default=[],
+            metavar="CAP",
+            help="a capability beyond the judge's four (repeatable): DAC_OVERRIDE on cgroup v1 hosts, see the manual",
+        )
+        parser.add_argument(
+            "--volume",
+            action="append",
+            default=[],
+            metavar="HOST:CONTAINER[:ro]",
+            help="an extra bind mount for the judges (repeatable), e.g. a seccomp profile or CA certificates",
+        )
+        parser.add_argument(
             "--max-workers",
             type=int,
             default=int(os.environ.get("FLEET_MAX_WORKERS", "64") or 64),
@@ -138,7 +152,21 @@ def _docker(args: argparse.Namespace, count: int) -> tuple[DockerFleet, JudgeCon
     environment = {**os.environ, **_env_file(args.env_file)}
     if args.redis_url:
         environment.setdefault("REDIS_URL", args.redis_url)
-    spec = JudgeContainerSpec(image=args.image, environment=environment, network=args.network, slots=args.slots)
+    volumes: dict[str, dict[str, str]] = {}
+    for volume in args.volume:
+        host, sep, rest = volume.partition(":")
+        target, _, mode = rest.partition(":")
+        if not sep or not host.startswith("/") or not target.startswith("/") or mode not in ("", "ro", "rw"):
+            raise _UsageError(f"--volume {volume!r}: expected /host/path:/container/path[:ro|rw]")
+        volumes[host] = {"bind": target, "mode": mode or "ro"}
+    spec = JudgeContainerSpec(
+        image=args.image,
+        environment=environment,
+        network=args.network,
+        slots=args.slots,
+        extra_volumes=volumes,
+        extra_capabilities=tuple(cap.upper().removeprefix("CAP_") for cap in args.cap_add),
+    )
     return fleet, spec
 
 

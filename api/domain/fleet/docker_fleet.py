@@ -11,6 +11,7 @@ remove it.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,9 +31,11 @@ __all__ = [
     "connect",
 ]
 
-# What nsjail needs and nothing else: SYS_ADMIN to create namespaces and mount the jail's file system, SETUID and
-# SETGID to switch to the unprivileged sandbox uid, SYS_RESOURCE to set the rlimits of the jailed program.
-JUDGE_CAPABILITIES: Final = ("SYS_ADMIN", "SETUID", "SETGID", "SYS_RESOURCE")
+# What the sandbox needs and nothing else: SYS_ADMIN to create namespaces and mount the jail's file system, SETUID
+# and SETGID to switch to the unprivileged sandbox uid, MKNOD for the jail's /dev/null, /dev/zero and /dev/urandom.
+# Not SYS_RESOURCE: the jail only lowers rlimits, which needs no capability (the container test runs the judge
+# with exactly these four).
+JUDGE_CAPABILITIES: Final = ("SYS_ADMIN", "SETUID", "SETGID", "MKNOD")
 # Only these variables reach a judge container: Redis, the API URL and judge token, JUDGE_*, SANDBOX_*, logs.
 PASSED_VARIABLES: Final = ("REDIS_URL", "LOG_JSON", "LOG_LEVEL", "VERDICT_ENV")
 _PASSED_PREFIXES: Final = ("JUDGE_", "SANDBOX_")
@@ -54,6 +57,7 @@ class JudgeContainerSpec:
     apparmor: str = "unconfined"  # nsjail mounts inside its namespaces, which Docker's default profile forbids
     cgroup_mount: bool = True  # the sandbox needs a writable cgroup tree for its per-run cgroups
     extra_volumes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # e.g. a test's code mounts
+    extra_capabilities: tuple[str, ...] = ()  # an operator's explicit additions (`--cap-add`), never by default
 
     def judge_environment(self, worker_id: str) -> dict[str, str]:
         env = {
@@ -64,6 +68,11 @@ class JudgeContainerSpec:
         env["JUDGE_WORKER_ID"] = worker_id
         env["JUDGE_SLOTS"] = str(self.slots)
         env.setdefault("JUDGE_CACHE_DIR", "/var/cache/verdict")
+        # Judges on one host share its cgroup tree and uids (cgroupns host): each gets its own cgroup root and uid
+        # block, or one judge's sandbox would sweep another's runs as leftovers.
+        env["SANDBOX_CGROUP_ROOT"] = f"{self.environment.get('SANDBOX_CGROUP_ROOT', 'verdict')}-{worker_id}"
+        block = int(hashlib.sha256(worker_id.encode()).hexdigest()[:6], 16) % 8192
+        env["SANDBOX_UID"] = env["SANDBOX_GID"] = str(int(self.environment.get("SANDBOX_UID", "300000")) + block * 64)
         return env
 
 
@@ -109,15 +118,10 @@ class DockerFleet:
         volumes: dict[str, dict[str, str]] = {k: dict(v) for k, v in spec.extra_volumes.items()}
         if spec.cgroup_mount:
             volumes["/sys/fs/cgroup"] = {"bind": "/sys/fs/cgroup", "mode": "rw"}
-        options: dict[str, Any] = {
-            "name": name,
-            "command": list(spec.command),
-            "detach": True,
-            "labels": {LABEL_PROJECT: self.project, LABEL_ROLE: "judge"},
-            "environment": spec.judge_environment(name),
+        host: dict[str, Any] = {
             "privileged": False,
             "cap_drop": ["ALL"],
-            "cap_add": list(JUDGE_CAPABILITIES),
+            "cap_add": [*JUDGE_CAPABILITIES, *spec.extra_capabilities],
             "security_opt": [f"seccomp={spec.seccomp_profile}", f"apparmor={spec.apparmor}"],
             "read_only": True,
             "tmpfs": {
@@ -125,7 +129,7 @@ class DockerFleet:
                 "/tmp": "size=256m,mode=1777",  # noqa: S108 - the container's own scratch tmpfs
                 "/var/cache/verdict": "size=2g,mode=0700",
             },
-            "volumes": volumes,
+            "binds": volumes,
             "mem_limit": spec.memory,
             "nano_cpus": int((spec.cpus or spec.slots) * 1e9),
             "pids_limit": 4096,
@@ -133,9 +137,23 @@ class DockerFleet:
             "cgroupns": "host" if spec.cgroup_mount else "private",
         }
         if spec.network:
-            options["network_mode" if spec.network == "host" else "network"] = spec.network
+            host["network_mode"] = spec.network
         try:
-            container: Container = self.client.containers.run(spec.image, **options)
+            host_config = self.client.api.create_host_config(**host)
+            # Docker masks /proc/kcore & co. with bind mounts, which forbids any new procfs mount; nsjail mounts a
+            # fresh /proc inside each jail's own pid namespace (jailed programs never see the container's /proc).
+            host_config["MaskedPaths"] = []
+            host_config["ReadonlyPaths"] = []
+            created = self.client.api.create_container(
+                spec.image,
+                command=list(spec.command),
+                name=name,
+                labels={LABEL_PROJECT: self.project, LABEL_ROLE: "judge"},
+                environment=spec.judge_environment(name),
+                host_config=host_config,
+            )
+            self.client.api.start(created["Id"])
+            container: Container = self.client.containers.get(created["Id"])
         except APIError as exc:
             raise FleetError(f"the engine refused to start a judge container: {exc.explanation or exc}") from exc
         return container
