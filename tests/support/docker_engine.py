@@ -97,7 +97,8 @@ def start_engine() -> Iterator[DockerEngine]:
                 os.kill(popen.pid, signal.SIGKILL)
                 popen.wait(10)
         log.close()
-        subprocess.run(["umount", "-R", str(root / "data")], check=False, capture_output=True)
+        for mounted in (root / "exec" / "netns" / "default", root / "data"):
+            subprocess.run(["umount", "-R", str(mounted)], check=False, capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -4,6 +4,7 @@ and an autoscaler that grows the fleet when the queue backs up. Skipped, loudly,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import stat
 import sys
@@ -50,6 +51,16 @@ def cli_args(project: str) -> list[str]:
     return args
 
 
+def sweep_cgroups(prefix: str) -> None:
+    """Remove the (empty) cgroups a killed judge container's sandbox left on the host."""
+    for top in Path("/sys/fs/cgroup").glob(f"*/{prefix}*"):
+        for directory in sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        with contextlib.suppress(OSError):
+            top.rmdir()
+
+
 class Fleet:
     def __init__(self, fleet: JudgeFleet, engine: DockerEngine, project: str) -> None:
         self.fleet = fleet
@@ -88,7 +99,9 @@ async def docker_fleet(engine: DockerEngine, fleet_factory: FleetFactory) -> Asy
             yield handle
         finally:
             for container in handle.containers(running=False):
+                container.stop(timeout=20)  # SIGTERM: the judge's sandbox removes its cgroups
                 container.remove(force=True)
+            sweep_cgroups(f"verdict-{project}-judge-")
 
 
 async def test_judge_containers_are_hardened_judge_and_scale_down_by_draining(docker_fleet: Fleet) -> None:
