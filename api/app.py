@@ -35,6 +35,7 @@ from api.domain.submissions.controllers import RunController, SubmissionControll
 from api.domain.submissions.websocket import submission_progress
 from api.domain.system.controllers import HealthController, SystemController
 from api.lib.channels import ResilientPubSubBackend
+from api.domain.system.metrics import MetricsController, metrics_middleware
 from api.lib.csp import security_headers_middleware
 from api.lib.exceptions import exception_handlers
 from api.lib.json_body import json_body_middleware
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             HealthController,
             SystemController,
+            MetricsController,
             InternalController,
             judge0_router(settings),
             ProblemController,
@@ -164,7 +166,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ],
         ),
         exception_handlers=exception_handlers,
-        middleware=[request_id_middleware, security_headers_middleware, json_body_middleware],
+        middleware=[metrics_middleware, request_id_middleware, security_headers_middleware, json_body_middleware],
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         cors_config=cors_config(settings),
         request_max_body_size=settings.max_body_bytes,

@@ -16,3 +16,7 @@ def register_extra_commands(sub: argparse._SubParsersAction[Any]) -> None:
     from api.domain.problems.cli import register as register_push  # stdlib-only at import
 
     register_push(sub)
+
+    from api.domain.fleet.cli import register as register_fleet  # stdlib-only at import
+
+    register_fleet(sub)

@@ -11,6 +11,7 @@ student.
 from __future__ import annotations
 
 import enum
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -21,9 +22,12 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from api.logging import request_id_var, submission_context
 from judge_worker.contracts import API_TASKS_QUEUE, JUDGE_QUEUE, JUDGE_SUBMISSION, JudgeRequest
 
 __all__ = ["JudgeQueue", "Lane", "create_arq_pool", "lane_for", "redis_settings", "worker_redis_settings"]
+
+logger = logging.getLogger("verdict.queue")
 
 
 class Lane(enum.Enum):
@@ -83,6 +87,8 @@ class JudgeQueue:
         self, request: JudgeRequest, *, queue_name: str = JUDGE_QUEUE, lane: Lane | None = None
     ) -> bool:
         """Enqueue in ``lane`` (default: by the request's kind; see the module's docstring)."""
+        if not request.request_id and (request_id := request_id_var.get()):
+            request = msgspec.structs.replace(request, request_id=request_id)
         head_start = _HEAD_START[lane or lane_for(request.kind)]
         timing: dict[str, Any] = {}
         if head_start:
@@ -94,6 +100,8 @@ class JudgeQueue:
             _queue_name=queue_name,
             **timing,
         )
+        with submission_context(str(request.submission_id)):
+            logger.info("enqueued attempt %d (%s) in the judge queue", request.attempt, request.kind)
         return job is not None
 
     async def enqueue_task(self, function: str, *args: Any, job_id: str | None = None) -> bool:

@@ -44,6 +44,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     redis_url: str = ""
     secret_key: str = ""
     judge_token: str = ""
+    metrics_token: str = ""  # METRICS_TOKEN: Prometheus scrapes GET /metrics with it (admins may always)
     host: str = "127.0.0.1"
     port: int = _DEFAULT_PORT
     public_url: str = ""
@@ -145,6 +146,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             redis_url=redis_url,
             secret_key=secret_key,
             judge_token=judge_token,
+            metrics_token=env.text("METRICS_TOKEN", ""),
             host=env.text("HOST", "127.0.0.1"),
             port=env.integer("PORT", _DEFAULT_PORT, minimum=1, maximum=65535),
             public_url=env.url("PUBLIC_URL", schemes=("http", "https")).rstrip("/"),

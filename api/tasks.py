@@ -16,8 +16,8 @@ from arq.constants import in_progress_key_prefix, result_key_prefix
 from arq.jobs import Job, JobStatus
 from arq.worker import Worker
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError, WatchError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from redis.exceptions import WatchError
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,8 +31,9 @@ from api.domain.submissions.judging import (
     rebuild_judge_request,
     record_report,
 )
+from api.domain.system.metrics import count_verdict
 from api.lib.timeutil import utcnow
-from api.logging import configure_logging
+from api.logging import configure_logging, submission_context
 from api.queue import JudgeQueue, create_arq_pool, worker_redis_settings
 from api.settings import Settings, load_settings
 from judge_worker.contracts import (
@@ -104,6 +105,11 @@ async def record_judge_report(ctx: dict[str, Any], payload: dict[str, Any]) -> b
     Returns whether this delivery recorded it. A database outage retries the job; a bad payload is a bug and fails.
     """
     report = msgspec.convert(payload, JudgeReport)
+    with submission_context(str(report.submission_id), report.request_id):
+        return await _record(ctx, report)
+
+
+async def _record(ctx: dict[str, Any], report: JudgeReport) -> bool:
     try:
         async with ctx["sessions"]() as session:
             submission = await record_report(session, report)
@@ -111,7 +117,13 @@ async def record_judge_report(ctx: dict[str, Any], payload: dict[str, Any]) -> b
         logger.warning("recording the report of %s failed, will retry: %s", report.submission_id, exc)
         raise Retry(defer=min(30, 2 ** int(ctx.get("job_try", 1)))) from exc
     if submission is None:
+        logger.info("report of %s attempt %d ignored (stale)", report.submission_id, report.attempt)
         return False
+    logger.info(
+        "recorded %s attempt %d: %s from %s", report.submission_id, report.attempt, report.verdict, report.worker
+    )
+    with contextlib.suppress(RedisError, OSError):
+        await count_verdict(ctx["redis"], report.verdict.value, report.language or submission.language)
     await publish_final(ctx["redis"], submission, seq=report.last_seq + 1)
     await enqueue_judge0_callback(ctx["redis"], submission)  # a Judge0 submission's callback_url, if it has one
     return True

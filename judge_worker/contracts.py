@@ -16,6 +16,7 @@ import msgspec
 
 __all__ = [
     "API_TASKS_QUEUE",
+    "DRAIN_KEY_PREFIX",
     "HEARTBEAT_KEY_PREFIX",
     "INLINE_TESTS_MAX_BYTES",
     "JUDGE_QUEUE",
@@ -43,6 +44,7 @@ __all__ = [
     "Verdict",
     "WorkerHeartbeat",
     "decode_event",
+    "drain_key",
     "encode_event",
     "heartbeat_key",
     "lease_key",
@@ -59,6 +61,7 @@ JUDGE_SUBMISSION: Final = "judge_submission"
 RECORD_JUDGE_REPORT: Final = "record_judge_report"
 HEARTBEAT_KEY_PREFIX: Final = "judge:worker:"
 LEASE_KEY_PREFIX: Final = "judge:lease:"
+DRAIN_KEY_PREFIX: Final = "judge:drain:"
 TESTSET_PATH_PREFIX: Final = "/internal/testsets/"
 INLINE_TESTS_MAX_BYTES: Final = 1024 * 1024  # inline tests (ad-hoc runs): input plus expected output, all tests
 
@@ -144,6 +147,7 @@ class JudgeRequest(msgspec.Struct, frozen=True, kw_only=True):
     kind: str = "submission"  # submission | run | judge0 | validation
     input_file: str | None = None  # the program reads the test input from this file, not stdin
     output_file: str | None = None  # the program writes its answer to this file, not stdout
+    request_id: str = ""  # the API request that enqueued it, carried into the worker's and api-tasks' logs
 
 
 class _Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
@@ -232,6 +236,8 @@ class JudgeReport(msgspec.Struct, frozen=True, kw_only=True):
     testset_digest: str | None = None
     groups: tuple[GroupResult, ...] = ()
     last_seq: int = 0  # the seq of the worker's last event; the API's authoritative Finished follows it
+    request_id: str = ""  # copied from the JudgeRequest, for api-tasks' logs
+    language: str = ""
 
 
 class JudgeProgress(msgspec.Struct, frozen=True, kw_only=True):
@@ -283,6 +289,7 @@ class WorkerHeartbeat(msgspec.Struct, frozen=True, kw_only=True):
     jobs_done: int = 0
     job_seconds_avg: float = 0.0  # moving average of one job's judging time, for the API's wait estimate
     running: int = 0  # jobs in hand (``busy`` also counts the free slots those jobs borrowed for their tests)
+    draining: bool = False  # takes no new jobs; exits once its running jobs are done (``verdict fleet drain``)
 
 
 _event_decoder: Final = msgspec.json.Decoder(JudgeEvent)
@@ -322,6 +329,11 @@ def heartbeat_key(worker_id: str) -> str:
 def lease_key(job_id: str) -> str:
     """Which worker runs a judge job (value: the worker id), so a dead worker's job can be released early."""
     return f"{LEASE_KEY_PREFIX}{job_id}"
+
+
+def drain_key(worker_id: str) -> str:
+    """Set (any value) to ask that worker to drain: take no new jobs, finish the running ones, exit with status 0."""
+    return f"{DRAIN_KEY_PREFIX}{worker_id}"
 
 
 def testset_path(digest: str) -> str:

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import msgspec
@@ -32,6 +33,8 @@ from judge_worker.contracts import (
 from judge_worker.events import EventStream
 from judge_worker.execution import Executor
 from judge_worker.grader import grade
+from judge_worker.logs import job_context
+from judge_worker.metrics import JOBS, JUDGE_SECONDS, PICKUP_SECONDS, SANDBOX_FAULTS
 from judge_worker.settings import JudgeSettings
 from judge_worker.slots import SlotPool
 from judge_worker.testdata import TestDataCache, TestDataError
@@ -59,6 +62,7 @@ class WorkerState:
     jobs_done: int = 0
     jobs_running: int = 0
     job_seconds_avg: float = 0.0  # exponential moving average of judging time (the API's wait estimate)
+    draining: bool = False  # takes no new jobs (see ResilientWorker in judge_worker.main)
 
     def job_finished(self, seconds: float) -> None:
         self.jobs_done += 1
@@ -120,11 +124,13 @@ async def _grade(ctx: dict[str, Any], state: WorkerState, request: JudgeRequest,
             worker=worker,
         )
     except TestDataError as exc:
+        SANDBOX_FAULTS.labels(kind="testdata").inc()
         if exc.retryable and not last_try:
             logger.warning("test data for %s unavailable (try %d): %s", request.submission_id, job_try, exc)
             raise Retry(defer=job_try * 2) from exc
         reason = f"test data unavailable: {exc}"
     except (SandboxError, LanguageUnavailableError) as exc:  # the host failed, not the program
+        SANDBOX_FAULTS.labels(kind="language" if isinstance(exc, LanguageUnavailableError) else "sandbox").inc()
         if not last_try:
             logger.warning("host fault judging %s (try %d): %s", request.submission_id, job_try, exc)
             raise Retry(defer=job_try) from exc
@@ -151,10 +157,18 @@ def _require_language(state: WorkerState, language: str) -> None:
 
 async def judge_submission(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
     """Judge one request and enqueue its report (job id ``report:<submission>:<attempt>``)."""
+    request = msgspec.convert(payload, JudgeRequest)
+    with job_context(submission_id=str(request.submission_id), request_id=request.request_id):
+        return await _judge(ctx, request)
+
+
+async def _judge(ctx: dict[str, Any], request: JudgeRequest) -> str:
     state: WorkerState = ctx["state"]
     redis: ArqRedis = ctx["redis"]
-    request = msgspec.convert(payload, JudgeRequest)
     job_id = str(ctx.get("job_id", ""))
+    enqueued = ctx.get("enqueue_time")
+    if int(ctx.get("job_try", 1)) == 1 and isinstance(enqueued, datetime):
+        PICKUP_SECONDS.labels(kind=request.kind).observe(max(0.0, (datetime.now(UTC) - enqueued).total_seconds()))
     started = time.monotonic()
     lease = lease_key(job_id)
     await redis.set(lease, state.settings.worker_id, ex=state.settings.job_timeout_s + 60)
@@ -163,18 +177,22 @@ async def judge_submission(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
     try:
         async with state.slots.hold():
             report = await _grade(ctx, state, request, events)
+        report = msgspec.structs.replace(report, request_id=request.request_id, language=request.language)
         await _enqueue_report(redis, request, report)
     finally:
         state.jobs_running -= 1
         with contextlib.suppress(RedisError, OSError):
             await redis.delete(lease)
-    state.job_finished(time.monotonic() - started)
+    elapsed = time.monotonic() - started
+    state.job_finished(elapsed)
+    JUDGE_SECONDS.labels(language=request.language).observe(elapsed)
+    JOBS.labels(language=request.language, verdict=report.verdict.value).inc()
     logger.info(
         "judged %s attempt %d: %s %.1f in %.0f ms",
         request.submission_id,
         request.attempt,
         report.verdict.value,
         report.score,
-        (time.monotonic() - started) * 1000,
+        elapsed * 1000,
     )
     return report.verdict.value

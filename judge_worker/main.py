@@ -27,9 +27,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, WatchError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from judge_worker.contracts import JUDGE_QUEUE, JUDGE_SUBMISSION, WorkerHeartbeat, heartbeat_key
+from judge_worker.contracts import JUDGE_QUEUE, JUDGE_SUBMISSION, WorkerHeartbeat, drain_key, heartbeat_key
 from judge_worker.execution import Executor, SandboxExecutor
 from judge_worker.jobs import JUDGE_MAX_TRIES, WorkerState, judge_submission
+from judge_worker.logs import configure_logging
+from judge_worker.metrics import MetricsServer, bind_state, start_metrics_server
 from judge_worker.settings import JudgeSettings, JudgeSettingsError
 from judge_worker.slots import SlotPool
 from judge_worker.testdata import TestDataCache
@@ -77,7 +79,8 @@ async def sandbox_backend(settings: JudgeSettings, environ: Mapping[str, str]) -
     sandbox = Sandbox(config)
     try:
         await sandbox.start()
-    except SandboxError as exc:
+    except (SandboxError, OSError) as exc:  # OSError: e.g. no right to create the jail's device nodes
+        await sandbox.close()
         raise StartupRefusedError(f"the sandbox cannot start: {exc}") from exc
     try:
         report = await check_host(config, sandbox=sandbox)
@@ -132,6 +135,7 @@ async def heartbeat(ctx: dict[str, Any]) -> None:
         jobs_done=state.jobs_done,
         job_seconds_avg=round(state.job_seconds_avg, 3),
         running=state.jobs_running,
+        draining=state.draining,
     )
     await ctx["redis"].set(heartbeat_key(settings.worker_id), msgspec.json.encode(beat), ex=settings.heartbeat_ttl_s)
 
@@ -152,9 +156,15 @@ async def startup(ctx: dict[str, Any]) -> None:
 
         settings = ctx.get("judge_settings") or JudgeSettings.from_env(os.environ)
         ctx.update(await prepare(settings, os.environ, sandbox_backend))
+    state: WorkerState = ctx["state"]
+    bind_state(
+        state.settings.slots,
+        busy=lambda: state.slots.in_use,
+        running=lambda: state.jobs_running,
+        draining=lambda: state.draining,
+    )
     await heartbeat(ctx)
     ctx["heartbeat_task"] = asyncio.create_task(_heartbeat_loop(ctx))
-    state: WorkerState = ctx["state"]
     logger.info("judge worker %s started with %d slots", state.settings.worker_id, state.settings.slots)
 
 
@@ -172,18 +182,56 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     backend: Backend | None = ctx.get("backend")
     if backend is not None:
         await backend.close()
+    server: MetricsServer | None = ctx.pop("metrics_server", None)
+    if server is not None:
+        await asyncio.to_thread(server.close)
 
 
 class ResilientWorker(Worker):
     """An arq worker that outlives a Redis outage: a poll that fails on the connection is logged and tried again
-    (arq's own loop would end the process); jobs resume once Redis is back."""
+    (arq's own loop would end the process); jobs resume once Redis is back.
+
+    It also drains on request: once ``drain_key(worker_id)`` exists in Redis it takes no new job, lets the running
+    ones finish (their reports enqueued), deletes its heartbeat and exits with status 0. A job it never took stays
+    in the queue for the other workers, so nothing is lost."""
+
+    drain_check_interval_s: float = 0.5
+    _next_drain_check: float = 0.0
+    _drain_task: asyncio.Task[None] | None = None
 
     async def _poll_iteration(self) -> None:
         try:
+            await self._check_drain()
             await super()._poll_iteration()
         except (RedisConnectionError, RedisTimeoutError, WatchError, ConnectionError, OSError) as exc:
             logger.warning("Redis unreachable (%s); retrying", exc)
             await asyncio.sleep(0.5)
+
+    async def _check_drain(self) -> None:
+        state: WorkerState | None = self.ctx.get("state")
+        if state is None or state.draining or time.monotonic() < self._next_drain_check:
+            return
+        self._next_drain_check = time.monotonic() + self.drain_check_interval_s
+        if await self.pool.exists(drain_key(state.settings.worker_id)):
+            self.start_drain()
+
+    def start_drain(self) -> None:
+        state: WorkerState = self.ctx["state"]
+        state.draining = True
+        self.allow_pick_jobs = False
+        logger.info("draining: no new jobs; %d running", len(self.tasks))
+        self._drain_task = self.loop.create_task(self._finish_drain(state))
+
+    async def _finish_drain(self, state: WorkerState) -> None:
+        with contextlib.suppress(RedisError, OSError):
+            await heartbeat(self.ctx)  # shows `draining` at once
+        while pending := [task for task in self.tasks.values() if not task.done()]:
+            await asyncio.wait(pending)
+        with contextlib.suppress(RedisError, OSError):
+            await self.pool.delete(drain_key(state.settings.worker_id))
+        logger.info("drained: %d jobs complete, exiting", self.jobs_complete)
+        if self.main_task is not None:
+            self.main_task.cancel()
 
 
 def _functions(settings: JudgeSettings | None = None) -> list[Any]:
@@ -231,17 +279,26 @@ def build_worker(settings: JudgeSettings, ctx: dict[str, Any]) -> Worker:
 
 
 def run_worker(environ: Mapping[str, str], *, backend_factory: BackendFactory = sandbox_backend) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-7s %(name)s %(message)s")
     try:
         settings = JudgeSettings.from_env(environ)
     except JudgeSettingsError as exc:
         print(f"verdict worker judge: {exc}", file=sys.stderr)
         return 2
+    configure_logging(level=settings.log_level, json_lines=settings.log_json, worker_id=settings.worker_id)
     worker = build_worker(settings, {})
     try:
         worker.ctx.update(worker.loop.run_until_complete(prepare(settings, environ, backend_factory)))
     except StartupRefusedError as exc:
         print(f"verdict worker judge: refusing to start: {exc}", file=sys.stderr)
         return 1
+    if settings.metrics_port is not None:
+        try:
+            worker.ctx["metrics_server"] = start_metrics_server(settings.metrics_port, settings.metrics_addr)
+        except OSError as exc:
+            worker.loop.run_until_complete(worker.ctx["backend"].close())
+            print(
+                f"verdict worker judge: refusing to start: metrics port {settings.metrics_port}: {exc}", file=sys.stderr
+            )
+            return 1
     worker.run()
     return 0

@@ -26,6 +26,10 @@ class JudgeSettings(msgspec.Struct, frozen=True, kw_only=True):
     cache_max_bytes: int = 1024 * 1024 * 1024
     heartbeat_ttl_s: int = 15
     job_timeout_s: int = 600
+    metrics_port: int | None = None  # JUDGE_METRICS_PORT: serve /metrics there (unset: no metrics server)
+    metrics_addr: str = "127.0.0.1"  # JUDGE_METRICS_ADDR: 0.0.0.0 in a container, for the fleet's network only
+    log_level: str = "INFO"
+    log_json: bool = False
 
     @property
     def heartbeat_interval_s(self) -> float:
@@ -49,6 +53,10 @@ class JudgeSettings(msgspec.Struct, frozen=True, kw_only=True):
         heartbeat_ttl = _integer(environ, "JUDGE_HEARTBEAT_TTL", 15, 2, 3600)
         job_timeout = _integer(environ, "JUDGE_JOB_TIMEOUT", 600, 5, 86400)
         cache_mb = _integer(environ, "JUDGE_CACHE_MAX_MB", 1024, 1, 1024 * 1024)
+        metrics_port = _integer(environ, "JUDGE_METRICS_PORT", -1, 0, 65535)
+        log_level = environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+        if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise JudgeSettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
         return cls(
             redis_url=redis_url,
             api_url=environ.get("JUDGE_API_URL", "http://127.0.0.1:8000").rstrip("/"),
@@ -59,6 +67,10 @@ class JudgeSettings(msgspec.Struct, frozen=True, kw_only=True):
             cache_max_bytes=cache_mb * 1024 * 1024,
             heartbeat_ttl_s=heartbeat_ttl,
             job_timeout_s=job_timeout,
+            metrics_port=None if metrics_port < 0 else metrics_port,
+            metrics_addr=environ.get("JUDGE_METRICS_ADDR", "").strip() or "127.0.0.1",
+            log_level=log_level,
+            log_json=_log_json(environ),
         )
 
 
@@ -73,3 +85,11 @@ def _integer(environ: Mapping[str, str], name: str, default: int, low: int, high
     if not low <= value <= high:
         raise JudgeSettingsError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def _log_json(environ: Mapping[str, str]) -> bool:
+    """LOG_JSON, by default on in production (VERDICT_ENV=production), as for the API."""
+    raw = environ.get("LOG_JSON", "").strip().lower()
+    if not raw:
+        return environ.get("VERDICT_ENV", "").strip().lower() == "production"
+    return raw in ("1", "true", "yes", "on")
