@@ -14,6 +14,7 @@ from litestar import Litestar
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.config.compression import CompressionConfig
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.engine import create_engine, sqlalchemy_config
 from api.domain.accounts.plugin import AccountsPlugin
+from api.domain.feedback.controllers import FeedbackController
 from api.domain.internal.controllers import InternalController
 from api.domain.judge0.controllers import judge0_router
 from api.domain.problems.controllers import ProblemController
@@ -73,6 +75,20 @@ class AppState:
         await self.engine.dispose()
 
 
+def cors_config(settings: Settings) -> CORSConfig | None:
+    """CORS for the origins in CORS_ALLOWED_ORIGINS only (none by default: no CORS headers, browsers refuse)."""
+    if not settings.cors_allowed_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(settings.cors_allowed_origins),
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "X-Auth-Token", "X-CSRF-Token"],
+        allow_credentials=settings.cors_allow_credentials,
+        expose_headers=["Retry-After", "X-Request-Id"],
+        max_age=600,
+    )
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the application. Settings are read here (at start-up), never at import time."""
     settings = settings or load_settings()
@@ -112,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ProblemController,
             SubmissionController,
             RunController,
+            FeedbackController,
             submission_progress,
             *PAGE_CONTROLLERS,
             create_static_files_router(path="/static", directories=[static_dir], include_in_schema=False),
@@ -147,6 +164,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=exception_handlers,
         middleware=[request_id_middleware, security_headers_middleware, json_body_middleware],
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        cors_config=cors_config(settings),
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],
         state=State({"app_state": state}),

@@ -91,6 +91,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     judge0_max_number_of_runs: int = 20
     judge0_max_source_bytes: int = 256 * 1024
     judge0_max_stdin_bytes: int = _MIB  # stdin and expected_output, each
+    cors_allowed_origins: tuple[str, ...] = ()  # origins (scheme://host[:port]) whose pages may call the API
+    cors_allow_credentials: bool = False  # let those origins' requests carry cookies (see docs/api/05-cors.md)
 
     @property
     def is_production(self) -> bool:
@@ -197,6 +199,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             judge0_max_number_of_runs=env.integer("JUDGE0_MAX_NUMBER_OF_RUNS", 20, minimum=1, maximum=100),
             judge0_max_source_bytes=env.integer("JUDGE0_MAX_SOURCE_BYTES", 256 * 1024, minimum=1024, maximum=64 * _MIB),
             judge0_max_stdin_bytes=env.integer("JUDGE0_MAX_STDIN_BYTES", _MIB, minimum=1024, maximum=256 * _MIB),
+            cors_allowed_origins=env.origins("CORS_ALLOWED_ORIGINS"),
+            cors_allow_credentials=env.boolean("CORS_ALLOW_CREDENTIALS", default=False),
         )
 
 
@@ -270,6 +274,22 @@ class _Reader:
         """A comma- or space-separated list (empty when unset)."""
         raw = self._raw(name) or ""
         return tuple(word for word in raw.replace(",", " ").split() if word)
+
+    def origins(self, name: str) -> tuple[str, ...]:
+        """A list of web origins, each ``http(s)://host[:port]`` exactly (no path, no ``*``), normalised."""
+        found: list[str] = []
+        for word in self.words(name):
+            try:
+                parts = urlsplit(word)
+                port = parts.port
+            except ValueError as exc:
+                raise SettingsError(f"{name}: {word!r} is not an origin: {exc}") from None
+            if parts.scheme not in ("http", "https") or not parts.hostname or "*" in word:
+                raise SettingsError(f"{name}: {word!r} is not an origin; write each as https://host[:port]")
+            if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
+                raise SettingsError(f"{name}: {word!r} is not an origin: only scheme, host and port, no path")
+            found.append(f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port is not None else ""))
+        return tuple(dict.fromkeys(found))
 
     def boolean(self, name: str, *, default: bool) -> bool:
         raw = self._raw(name)

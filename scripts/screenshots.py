@@ -8,6 +8,11 @@ Run against a running platform with the demo data (``make dev`` in another termi
 It signs in as the demo student (and the demo instructor for the instructor pages), makes one submission so that
 the history and the results have something to show, and writes ``<page>-<theme>[-phone].png``. The browser is
 Debian's Chromium (``/usr/bin/chromium``) driven by Playwright; nothing is downloaded.
+
+``--manual`` takes instead the images of the manuals (``MANUAL_SHOTS``, light theme, desktop width) into
+``docs/images/<name>.png``, where the pages of ``docs/`` show them::
+
+    .venv/bin/python scripts/screenshots.py --manual --base-url http://127.0.0.1:8123
 """
 
 from __future__ import annotations
@@ -35,6 +40,16 @@ DESKTOP: Final = ViewportSize(width=1280, height=860)
 PHONE: Final = ViewportSize(width=390, height=844)
 Theme = Literal["light", "dark"]
 SOLUTION: Final = "a, b = map(int, input().split())\nprint(abs(a + b))\n"  # WA on one test: a mixed result
+MANUAL_DIR: Final = Path(__file__).resolve().parent.parent / "docs" / "images"
+MANUAL_SHOTS: Final = (
+    "problems-list",
+    "problem-editor",
+    "submission-results",
+    "problem-edit",
+    "feedback-form",
+    "admin-feedback",
+)
+FEEDBACK: Final = "The sample in A + B could show a negative number too."
 SLOW_SOLUTION: Final = "import time\ntime.sleep(0.6)\na, b = map(int, input().split())\nprint(a + b)\n"
 
 
@@ -142,12 +157,67 @@ def run(base_url: str, out: Path) -> None:
         browser.close()
 
 
+def run_manual(base_url: str, out: Path = MANUAL_DIR) -> None:
+    """The manuals' images: what each page of docs/ shows, taken the same way every time."""
+    out.mkdir(parents=True, exist_ok=True)
+    taken: list[str] = []
+
+    def take(page: Page, name: str, *, full_page: bool = False) -> None:
+        assert name in MANUAL_SHOTS, name
+        shoot(page, out, name, full_page=full_page)
+        taken.append(name)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        student = new_context(browser, base_url, "light")
+        page = student.new_page()
+        sign_in(page, "student@example.com")
+        take(page, "problems-list")
+        submission = make_submission(page)
+        page.goto("/problems/aplusb")
+        expect(page.locator("#editor")).to_have_attribute("data-ready", "true", timeout=30_000)
+        take(page, "problem-editor")
+        page.goto(submission)
+        take(page, "submission-results")
+        page.goto("/problems")
+        page.locator("#feedback > summary").click()
+        page.get_by_label("Your feedback").fill(FEEDBACK)
+        page.get_by_label("Kind").select_option("idea")
+        page.locator("#feedback").scroll_into_view_if_needed()
+        take(page, "feedback-form")
+        page.get_by_role("button", name="Send feedback").click()
+        expect(page.locator("#feedback [data-form-status]")).to_contain_text("Thank you")
+        student.close()
+
+        instructor = new_context(browser, base_url, "light")
+        page = instructor.new_page()
+        sign_in(page, "instructor@example.com")
+        page.goto("/problems/aplusb/edit")
+        take(page, "problem-edit")
+        instructor.close()
+
+        admin = new_context(browser, base_url, "light")
+        page = admin.new_page()
+        sign_in(page, "admin@example.com")
+        page.goto("/admin/feedback")
+        expect(page.locator(".feedback-item").first).to_be_visible()
+        take(page, "admin-feedback")
+        admin.close()
+        browser.close()
+    missing = set(MANUAL_SHOTS) - set(taken)
+    assert not missing, f"not taken: {sorted(missing)}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="a running Verdict with the demo data")
-    parser.add_argument("--out", type=Path, default=Path("test-results/screenshots"), help="where the PNGs go")
+    parser.add_argument("--out", type=Path, default=None, help="where the PNGs go (default: test-results/screenshots)")
+    parser.add_argument("--manual", action="store_true", help="take the manuals' images into docs/images instead")
     args = parser.parse_args(argv)
-    run(args.base_url.rstrip("/"), args.out)
+    if args.manual:
+        run_manual(args.base_url.rstrip("/"), args.out or MANUAL_DIR)
+    else:
+        run(args.base_url.rstrip("/"), args.out or Path("test-results/screenshots"))
     return 0
 
 

@@ -8,10 +8,20 @@ from typing import Final
 from litestar.types import ControllerRouterHandler
 
 from api.pages.accounts import AccountPages
+from api.pages.feedback import FeedbackPages
+from api.pages.help import HelpPages, help_images
 from api.pages.home import HomePage
 from api.pages.problems import ProblemPages
 from api.pages.submissions import SubmissionPages
 
 __all__ = ["PAGE_CONTROLLERS"]
 
-PAGE_CONTROLLERS: Final[tuple[ControllerRouterHandler, ...]] = (HomePage, AccountPages, ProblemPages, SubmissionPages)
+PAGE_CONTROLLERS: Final[tuple[ControllerRouterHandler, ...]] = (
+    HomePage,
+    AccountPages,
+    ProblemPages,
+    SubmissionPages,
+    HelpPages,
+    help_images,
+    FeedbackPages,
+)

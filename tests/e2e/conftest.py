@@ -165,6 +165,17 @@ class PageProblems:
         self.errors.append(f"uncaught: {error}\n{stack}"[:2000])
 
 
+@pytest.fixture(autouse=True)
+async def fresh_sign_in_limits(site: JudgeFleet) -> None:
+    """Each test is a different person at a different time: forget earlier tests' sign-ins, which count against the
+    per-account and per-address limits (10 per account in 5 minutes) and would otherwise refuse the 11th sign-in of
+    the demo student within one run of the suite."""
+    async for key in site.redis.scan_iter(match="rl:login-*"):
+        await site.redis.delete(key)
+    async for key in site.redis.scan_iter(match="backoff:login:*"):
+        await site.redis.delete(key)
+
+
 @pytest.fixture
 async def context(browser: Browser, site: JudgeFleet) -> AsyncIterator[BrowserContext]:
     """A fresh browser profile (no cookies, empty localStorage) pointed at the site."""

@@ -6,6 +6,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from playwright.async_api import Page, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 DEMO_PASSWORD: Final = "verdict-demo"
 SOLUTION_AC: Final = "import sys, time\ntime.sleep(0.3)\nprint(sum(map(int, sys.stdin.read().split())))\n"
@@ -18,7 +19,11 @@ async def sign_in(page: Page, email: str, password: str, *, next_path: str = "/p
     await page.get_by_label("E-mail address").fill(email)
     await page.get_by_label("Password").fill(password)
     await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_url(lambda url: urlsplit(url).path == next_path)
+    try:
+        await page.wait_for_url(lambda url: urlsplit(url).path == next_path)
+    except PlaywrightTimeoutError as exc:  # say what the page said, not only "timeout"
+        said = (await page.locator("main").inner_text())[:500]
+        raise AssertionError(f"signing in as {email} did not reach {next_path}; the page says: {said!r}") from exc
 
 
 async def editor_ready(page: Page) -> None:

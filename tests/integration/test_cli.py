@@ -101,6 +101,11 @@ def test_dev_runs_everything_and_stops_everything_on_ctrl_c(tmp_path: Path) -> N
             raise AssertionError(f"{exc}\n--- verdict dev said ---\n{said}") from None
         assert ready["database"]["ok"]
         assert ready["redis"]["ok"]
+        # The judge can register before dev prints its banner (it polls /health every 0.2 s): wait for what the
+        # person reads, so Ctrl-C does not race the banner.
+        deadline = time.monotonic() + 30
+        while "verdict-demo" not in log_path.read_text(errors="replace") and time.monotonic() < deadline:
+            time.sleep(0.2)
     finally:
         proc.send_signal(signal.SIGINT)
         try:

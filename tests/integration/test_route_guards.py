@@ -28,6 +28,7 @@ PUBLIC: Final[tuple[tuple[frozenset[str], str, str], ...]] = (
     (frozenset({"GET"}), "/reset-password", "the page the reset mail links to"),
     (frozenset({"GET", "HEAD"}), "/static/*", "CSS, JavaScript, fonts"),
     (frozenset({"GET"}), "/api/docs", "OpenAPI UI"),
+    (frozenset({"GET", "HEAD"}), "/help*", "the manuals and their images: documentation, for anyone (docs/ only)"),
     (frozenset({"GET"}), "/api/docs/*", "OpenAPI schema and UI assets"),
     (frozenset({"POST"}), "/api/auth/register", "anyone may register"),
     (frozenset({"POST"}), "/api/auth/verify-email", "the mailed token is the credential"),

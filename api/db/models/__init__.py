@@ -5,6 +5,7 @@ from advanced_alchemy.base import orm_registry
 from api.db.models._enums import ProblemVisibility, Role, SubmissionKind, SubmissionStatus
 from api.db.models.account_token import AccountToken, AccountTokenPurpose
 from api.db.models.api_token import ApiScope, ApiToken
+from api.db.models.feedback import Feedback, FeedbackCategory, FeedbackStatus
 from api.db.models.judge0 import Judge0Submission
 from api.db.models.problem import Problem
 from api.db.models.problem_package import ProblemPackage
@@ -21,6 +22,9 @@ __all__ = [
     "AccountTokenPurpose",
     "ApiScope",
     "ApiToken",
+    "Feedback",
+    "FeedbackCategory",
+    "FeedbackStatus",
     "Judge0Submission",
     "Level",
     "Problem",

@@ -20,7 +20,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
-__all__ = ["render_markdown", "sanitise_html"]
+__all__ = ["parse_markdown", "render_markdown", "render_tokens", "sanitise_html"]
 
 _TAGS: Final = frozenset(
     {
@@ -40,9 +40,13 @@ _CLASS_VALUES: Final = re.compile(r"^(language-[a-z0-9+#_-]{1,32}|math-inline|ma
 _CLASS_TAGS: Final = frozenset({"code", "span", "div"})
 _ALIGN: Final = re.compile(r"^text-align:(left|right|center)$")
 _LANG: Final = re.compile(r"[^a-z0-9+#_-]")
+_HEADING_TAGS: Final = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_HEADING_ID: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 
 
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "id":  # only headings carry one, and only when asked for (the manuals' section anchors)
+        return value if tag in _HEADING_TAGS and _HEADING_ID.match(value) else None
     if attribute == "class":
         return value if tag in _CLASS_TAGS and _CLASS_VALUES.match(value) else None
     if attribute == "style":  # markdown-it writes table alignment as a style; keep only that
@@ -163,17 +167,32 @@ def _parser() -> MarkdownIt:
     return md
 
 
-def sanitise_html(html: str) -> str:
-    """The allow-list: known tags and attributes only, http(s)/mailto URLs, Verdict's own classes."""
+def sanitise_html(html: str, *, heading_ids: bool = False) -> str:
+    """The allow-list: known tags and attributes only, http(s)/mailto URLs, Verdict's own classes (and, with
+    ``heading_ids``, an ``id`` of lowercase letters, digits and dashes on headings)."""
+    attributes = {tag: set(attrs) for tag, attrs in _ATTRIBUTES.items()} | {tag: {"class"} for tag in _CLASS_TAGS}
+    if heading_ids:
+        attributes |= {tag: {"id"} for tag in _HEADING_TAGS}
     return nh3.clean(
         html,
         tags=set(_TAGS),
-        attributes={tag: set(attrs) for tag, attrs in _ATTRIBUTES.items()} | {tag: {"class"} for tag in _CLASS_TAGS},
+        attributes=attributes,
         attribute_filter=_attribute_filter,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
+
+
+def parse_markdown(source: str) -> list[Token]:
+    """The token stream of ``source``, for callers that adjust it (links, heading ids) before :func:`render_tokens`."""
+    return _parser().parse(source)
+
+
+def render_tokens(tokens: Sequence[Token], *, heading_ids: bool = False) -> str:
+    """Tokens from :func:`parse_markdown` to sanitised HTML (the same allow-list as :func:`render_markdown`)."""
+    parser = _parser()
+    return sanitise_html(parser.renderer.render(tokens, parser.options, {}), heading_ids=heading_ids)
 
 
 @lru_cache(maxsize=256)
