@@ -8,6 +8,7 @@ ever carries a stack trace: unexpected errors are logged with the request id and
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from typing import Any, Final
 
@@ -39,6 +40,7 @@ __all__ = [
     "PermissionDeniedError",
     "ServiceUnavailableError",
     "TooManyRequestsError",
+    "describe_pattern",
     "exception_handlers",
     "wants_json",
 ]
@@ -60,6 +62,27 @@ _TITLES = {
     500: "Internal server error",
     503: "Service unavailable",
 }
+
+
+# A wire format's regular expressions, each with its rule in words (``describe_pattern``): a value that does not match
+# is answered with the rule, not with the expression.
+_PATTERN_RULES: dict[str, str] = {}
+_REGEX_MESSAGE: Final = re.compile(r"^Expected `str` matching regex '(?P<pattern>.*)'$", re.DOTALL)
+
+
+def describe_pattern(pattern: str, rule: str) -> str:
+    """Register ``rule`` (in words) as what a validation error says when a value does not match ``pattern``."""
+    _PATTERN_RULES[pattern] = rule
+    return pattern
+
+
+def _in_words(error: dict[str, Any]) -> dict[str, Any]:
+    found = _REGEX_MESSAGE.match(str(error.get("message", "")))
+    if found is None:
+        return error
+    pattern = found.group("pattern").replace("\\\\", "\\")
+    rule = _PATTERN_RULES.get(pattern) or _PATTERN_RULES.get(found.group("pattern"))
+    return {**error, "message": rule or "does not have the expected form"}
 
 
 class ApplicationError(Exception):
@@ -158,7 +181,7 @@ def _answer(
 def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     errors: list[dict[str, Any]] | None = None
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
-        errors = [e if isinstance(e, dict) else {"message": str(e)} for e in exc.extra]
+        errors = [_in_words(e) if isinstance(e, dict) else {"message": str(e)} for e in exc.extra]
     detail = exc.detail or _TITLES.get(exc.status_code, "Error")
     if exc.status_code == 405:
         detail = f"{request.method} is not allowed on {request.url.path}"

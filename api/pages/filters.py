@@ -15,11 +15,14 @@ from typing import Any, Final
 from litestar.plugins.jinja import JinjaTemplateEngine
 from markupsafe import Markup, escape
 
+from api.domain.problems.languages import language_name
+from api.domain.problems.schemas import SLUG_RULE
+
 __all__ = [
-    "LANGUAGE_NAMES",
     "OUTPUT_LIMIT",
     "VERDICT_NAMES",
-    "format_bytes_kib",
+    "format_memory",
+    "format_ms",
     "format_when",
     "inert",
     "register_template_filters",
@@ -34,16 +37,6 @@ VERDICT_NAMES: Final = {
     "RTE": "Run-time error",
     "CE": "Compilation error",
     "IE": "Internal error (the judge failed, not your program)",
-}
-LANGUAGE_NAMES: Final = {
-    "python3": "Python 3",
-    "c": "C",
-    "cpp17": "C++17",
-    "cpp20": "C++20",
-    "java": "Java",
-    "javascript": "JavaScript (Node.js)",
-    "rust": "Rust",
-    "go": "Go",
 }
 OUTPUT_LIMIT: Final = 20_000  # characters of one output shown on a page
 # C0 controls except tab and newline, DEL, C1 controls, and the invisible or direction-changing characters that
@@ -79,19 +72,25 @@ def format_when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else ""
 
 
-def format_bytes_kib(value: int | None) -> str:
-    if value is None:
-        return ""
-    return f"{value / 1024:.1f} MiB" if value >= 10 * 1024 else f"{value} KiB"
+def format_ms(value: int | None) -> str:
+    """CPU or wall time in milliseconds, as every page shows it (``formatMs`` in web/static/js/format.js)."""
+    return "—" if value is None else f"{value:,} ms"
+
+
+def format_memory(value_kib: int | None) -> str:
+    """Memory, always in MiB with one decimal, so one table never mixes units (``formatMemory`` in format.js)."""
+    return "—" if not value_kib else f"{value_kib / 1024:,.1f} MiB"
 
 
 def register_template_filters(engine: JinjaTemplateEngine) -> None:
     filters: dict[str, Any] = {
         "inert": inert,
         "when": format_when,
-        "kib": format_bytes_kib,
+        "ms": format_ms,
+        "memory": format_memory,
+        "language_name": language_name,
         "utf8_length": lambda text: len(str(text).encode()),
     }
     engine.engine.filters.update(filters)
     engine.engine.globals["verdict_names"] = VERDICT_NAMES
-    engine.engine.globals["language_names"] = LANGUAGE_NAMES
+    engine.engine.globals["slug_rule"] = SLUG_RULE

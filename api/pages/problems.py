@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from api.db import models as m
 from api.domain.accounts.guards import is_staff
 from api.domain.problems.controllers import provide_problems_service
-from api.domain.problems.languages import VERDICT_LANGUAGES, fleet_languages
+from api.domain.problems.languages import VERDICT_LANGUAGES, fleet_languages, in_platform_order
 from api.domain.problems.services import ProblemService, ensure_can_edit
 from api.domain.submissions.controllers import provide_submissions_service
 from api.domain.submissions.services import SubmissionService
@@ -31,9 +31,10 @@ DIFFICULTIES: Final = ("easy", "medium", "hard")
 
 async def _language_choices(problem_languages: list[str], redis: Redis) -> list[dict[str, Any]]:
     """The problem's languages (all of Verdict's when it names none), each marked enabled when a live judge offers
-    it (all are, while no judge has reported: the submission is then queued until one does)."""
+    it (all are, while no judge has reported: the submission is then queued until one does), in the platform's
+    order: the first enabled one is the editor's default."""
     offered = await fleet_languages(redis)
-    ids = problem_languages or sorted(offered or VERDICT_LANGUAGES)
+    ids = in_platform_order(problem_languages or offered or VERDICT_LANGUAGES)
     return [{"id": lang, "enabled": offered is None or lang in offered} for lang in ids]
 
 

@@ -33,6 +33,7 @@ PUBLIC: Final[tuple[tuple[frozenset[str], str, str], ...]] = (
     (frozenset({"GET"}), "/api/docs/*", "OpenAPI schema and UI assets"),
     (frozenset({"POST"}), "/api/auth/register", "anyone may register"),
     (frozenset({"POST"}), "/api/auth/verify-email", "the mailed token is the credential"),
+    (frozenset({"POST"}), "/api/auth/verify-email/resend", "the pending registration's password is the credential"),
     (frozenset({"POST"}), "/api/auth/login", "signing in"),
     (frozenset({"POST"}), "/api/auth/session", "signing in (browser cookies)"),
     (frozenset({"POST"}), "/api/auth/refresh", "the refresh token is the credential"),

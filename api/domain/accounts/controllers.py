@@ -75,6 +75,22 @@ def to_profile(user: m.User) -> Profile:
     )
 
 
+def signed_out_message(count: int, *, others: bool) -> str:
+    """ "Signed out of 2 other sessions", in words a person would use: no count when there was none."""
+    other = "other " if others else ""
+    if count == 0:
+        return f"there was no {other}session to sign out of" if others else "signed out"
+    if count == 1:
+        return f"signed out of 1 {other}session"
+    return f"signed out of {count} {other}sessions"
+
+
+def password_changed_message(count: int) -> str:
+    if count == 0:
+        return "Password changed."
+    return f"Password changed; {signed_out_message(count, others=True)}."
+
+
 def _user_agent(request: AnyRequest) -> str:
     return request.headers.get("user-agent", "")[:200]
 
@@ -130,6 +146,19 @@ class AuthController(Controller):
         """Use the link's token: the account is created, and the person can sign in."""
         user = await auth_service.verify_email(data.token, ip=client_ip(request))
         return to_profile(user)
+
+    @post("/verify-email/resend", operation_id="ResendEmailConfirmation", status_code=HTTP_202_ACCEPTED)
+    async def resend_confirmation(
+        self, request: AnyRequest, data: JSONBody[LoginRequest], auth_service: NamedDependency[AuthService]
+    ) -> Response[Message]:
+        """Send the confirmation link again, for a registration not confirmed yet (its e-mail and password). Always
+        202 "check your mail": a mail goes out only when the password is the registration's."""
+        mail = await auth_service.resend_confirmation(data, ip=client_ip(request))
+        return Response(
+            Message(detail=CHECK_YOUR_MAIL),
+            status_code=HTTP_202_ACCEPTED,
+            background=_mail_task(auth_service.runtime, mail),
+        )
 
     @post("/login", operation_id="Login", status_code=HTTP_200_OK)
     async def login(
@@ -191,7 +220,7 @@ class AuthController(Controller):
         """End every session of this account, on every device."""
         count = await auth_service.logout_everywhere(current_principal.user, current_principal.claims)
         return Response(
-            Message(detail=f"signed out of {count} session{'s' if count != 1 else ''}"),
+            Message(detail=signed_out_message(count, others=False)),
             cookies=clear_session_cookies(secure=auth_service.runtime.cookie_secure),
         )
 
@@ -206,7 +235,7 @@ class AuthController(Controller):
         count = await auth_service.change_password(
             current_principal.user, data, keep_session=current_principal.session_id
         )
-        return Message(detail=f"password changed; signed out of {count} other session{'s' if count != 1 else ''}")
+        return Message(detail=password_changed_message(count))
 
     @post("/password-reset", operation_id="RequestPasswordReset", status_code=HTTP_202_ACCEPTED)
     async def request_password_reset(

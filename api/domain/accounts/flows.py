@@ -37,11 +37,12 @@ from api.lib.mail import OutgoingMail
 from api.lib.ratelimit import key_digest
 from api.lib.timeutil import utcnow
 
-__all__ = ["PASSWORD_RESET_TTL", "VERIFY_EMAIL_TTL", "AuthService"]
+__all__ = ["EMAIL_UNCONFIRMED", "PASSWORD_RESET_TTL", "VERIFY_EMAIL_TTL", "AuthService"]
 
 PASSWORD_RESET_TTL: Final = timedelta(hours=1)
 VERIFY_EMAIL_TTL: Final = timedelta(hours=24)
 NEW_ACCOUNT_PASSWORD_TTL: Final = timedelta(hours=24)
+EMAIL_UNCONFIRMED: Final = "email_unconfirmed"  # the error code of a sign-in before the address is confirmed
 
 
 class AuthService:
@@ -85,6 +86,9 @@ class AuthService:
                     "reset_url": self._url("/forgot-password"),
                 },
             )
+        return await self._confirmation_mail(email, name, role, password_hash)
+
+    async def _confirmation_mail(self, email: str, name: str, role: m.Role, password_hash: str) -> OutgoingMail:
         raw = await self.mail_tokens.issue(
             purpose=m.AccountTokenPurpose.VERIFY_EMAIL,
             email=email,
@@ -140,10 +144,19 @@ class AuthService:
         await limiter.enforce(self._limits.login_account, account_key)
         await self.runtime.login_backoff.check(account_key)
         user = await self.users.get_by_email(email)
-        # verify_password spends the same Argon2 effort when there is no such account.
-        if not verify_password(user.password_hash if user else None, data.password) or user is None:
+        pending = await self.mail_tokens.pending_registration(email) if user is None else None
+        # One Argon2 check on every path (an account, a registration waiting for its confirmation, or nothing:
+        # verify_password spends the same effort then), so the time taken tells nothing.
+        stored = user.password_hash if user else (str(pending.payload.get("password_hash", "")) if pending else None)
+        if not verify_password(stored or None, data.password):
             await self.runtime.login_backoff.failed(account_key)
             raise NotAuthenticatedError("wrong e-mail address or password")
+        if user is None:
+            # The right password of a registration not confirmed yet: only its owner can learn this.
+            raise PermissionDeniedError(
+                "confirm your e-mail address first: open the link we sent you, or have it sent again",
+                errors=[{"code": EMAIL_UNCONFIRMED, "message": "the e-mail address is not confirmed yet"}],
+            )
         if not user.is_active:
             raise PermissionDeniedError("this account has been deactivated; contact an administrator")
         await self.runtime.login_backoff.succeeded(account_key)
@@ -152,6 +165,25 @@ class AuthService:
         user.last_login_at = utcnow()
         issued = await self.sessions.start(user, user_agent=user_agent, ip=ip)
         return issued, user
+
+    async def resend_confirmation(self, data: LoginRequest, *, ip: str) -> OutgoingMail | None:
+        """A new confirmation link for a registration not confirmed yet, after its password proves the owner.
+
+        Any other case (no registration, a wrong password, an account that exists) answers the same and sends
+        nothing, so this tells nobody anything about other people's addresses.
+        """
+        limiter = self.runtime.limiter
+        await limiter.enforce(self._limits.login_ip, ip)
+        email = normalize_email(data.email)
+        await limiter.enforce(self._limits.register_email, key_digest(email))
+        pending = await self.mail_tokens.pending_registration(email)
+        stored = str(pending.payload.get("password_hash", "")) if pending else None
+        if not verify_password(stored or None, data.password) or pending is None:
+            return None
+        if await self.users.get_by_email(email) is not None:
+            return None
+        name, role = str(pending.payload["display_name"]), m.Role(pending.payload["role"])
+        return await self._confirmation_mail(email, name, role, str(pending.payload["password_hash"]))
 
     async def refresh(self, raw: str, *, ip: str, user_agent: str) -> tuple[IssuedSession, m.User]:
         return await self.sessions.rotate(raw, ip=ip, user_agent=user_agent)
@@ -173,12 +205,13 @@ class AuthService:
         if not verify_password(user.password_hash, data.current_password):
             await self.runtime.login_backoff.failed(account_key)
             raise ApplicationClientError(
-                "currentPassword is wrong", errors=[{"key": "currentPassword", "message": "wrong password"}]
+                "your current password is not right",
+                errors=[{"key": "currentPassword", "message": "this is not your current password"}],
             )
         if data.new_password == data.current_password:
             raise ApplicationClientError(
-                "newPassword must differ from the current one",
-                errors=[{"key": "newPassword", "message": "same as the current password"}],
+                "the new password must differ from the current one",
+                errors=[{"key": "newPassword", "message": "choose a password other than your current one"}],
             )
         await self.users.set_password(user, data.new_password)
         return await self.sessions.end_all(user.id, keep=keep_session)

@@ -257,6 +257,22 @@ class AccountTokenService(service.SQLAlchemyAsyncRepositoryService[m.AccountToke
         await self.repository.session.refresh(token)
         return token
 
+    async def pending_registration(self, email: str) -> m.AccountToken | None:
+        """The newest unused, unexpired confirmation of a self-registration for ``email`` (no account exists yet)."""
+        statement = (
+            select(m.AccountToken)
+            .where(
+                m.AccountToken.email == email,
+                m.AccountToken.purpose == m.AccountTokenPurpose.VERIFY_EMAIL,
+                m.AccountToken.used_at.is_(None),
+                m.AccountToken.expires_at > utcnow(),
+            )
+            .order_by(m.AccountToken.created_at.desc())
+            .limit(1)
+        )
+        token: m.AccountToken | None = await self.repository.session.scalar(statement)
+        return token
+
     async def retire_for_user(self, *, purpose: m.AccountTokenPurpose, user_id: UUID) -> None:
         """Make every still-unused token of this kind for the user unusable (after a reset, the others must die)."""
         await self.repository.session.execute(

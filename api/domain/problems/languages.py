@@ -7,8 +7,9 @@ solutions in those languages are reported as skipped rather than as unknown file
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import PurePosixPath
-from typing import Final
+from typing import Final, NamedTuple
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -18,15 +19,58 @@ from api.domain.system.services import list_workers
 __all__ = [
     "EXTENSION_LANGUAGES",
     "HEADER_EXTENSIONS",
+    "LANGUAGE_DISPLAY",
     "VERDICT_LANGUAGES",
+    "LanguageDisplay",
     "fleet_languages",
+    "in_platform_order",
+    "language_name",
     "language_of",
     "source_extension",
     "source_name",
 ]
 
+
+class LanguageDisplay(NamedTuple):
+    """How a language is named to people, and where it stands in the platform's order (lower first)."""
+
+    name: str
+    order: int
+
+
+# The one source of display names and order: every page, list and the default language of a new problem follow it.
+# A language the fleet adds later gets one line here; one that is missing is shown by its id, after these.
+LANGUAGE_DISPLAY: Final[dict[str, LanguageDisplay]] = {
+    "python3": LanguageDisplay("Python 3", 10),
+    "c": LanguageDisplay("C", 20),
+    "cpp17": LanguageDisplay("C++17", 30),
+    "cpp20": LanguageDisplay("C++20", 40),
+    "java": LanguageDisplay("Java", 50),
+    "javascript": LanguageDisplay("JavaScript (Node.js)", 60),
+    "rust": LanguageDisplay("Rust", 70),
+    "go": LanguageDisplay("Go", 80),
+}
+_UNLISTED_ORDER: Final = 1_000_000
+
+
+def language_name(language: str) -> str:
+    """The name people see for ``language`` ("Python 3", "C++17"); an id without an entry is shown as it is."""
+    known = LANGUAGE_DISPLAY.get(language)
+    return known.name if known is not None else language
+
+
+def in_platform_order(languages: Iterable[str]) -> list[str]:
+    """``languages`` without repeats, in the platform's order (listed ones by their order, then others by id)."""
+
+    def key(language: str) -> tuple[int, str]:
+        known = LANGUAGE_DISPLAY.get(language)
+        return (known.order if known is not None else _UNLISTED_ORDER, language)
+
+    return sorted(set(languages), key=key)
+
+
 # The languages the judge fleet can offer (each worker advertises, in its heartbeat, the subset its host supports).
-VERDICT_LANGUAGES: Final = ("python3", "c", "cpp17", "cpp20", "java", "javascript", "rust")
+VERDICT_LANGUAGES: Final = tuple(in_platform_order(("python3", "c", "cpp17", "cpp20", "java", "javascript", "rust")))
 
 EXTENSION_LANGUAGES: Final[dict[str, str]] = {
     ".py": "python3",

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Final
 from uuid import UUID
 
 import msgspec
 
 from api.db.models import ProblemVisibility
+from api.lib.exceptions import describe_pattern
 from api.lib.schema import CamelizedBaseStruct
 
 __all__ = [
+    "SLUG_RULE",
     "CheckerConfig",
     "PackageResult",
     "Problem",
@@ -27,7 +29,9 @@ __all__ = [
     "ValidationOutcome",
 ]
 
-Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$|^[a-z0-9]$", max_length=64)]
+SLUG_RULE: Final = "use lower-case letters, digits and dashes, starting and ending with a letter or digit, e.g. two-sum"
+SLUG_PATTERN: Final = describe_pattern(r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$|^[a-z0-9]$", SLUG_RULE)
+Slug = Annotated[str, msgspec.Meta(pattern=SLUG_PATTERN, max_length=64)]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Statement = Annotated[str, msgspec.Meta(max_length=256 * 1024)]
 LanguageId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9+#._-]{1,32}$")]

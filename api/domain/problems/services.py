@@ -17,7 +17,7 @@ from api.db import models as m
 from api.domain.accounts.guards import is_staff
 from api.domain.courses.access import may_see_private_problem, visible_problem_clause
 from api.domain.problems import schemas
-from api.domain.problems.languages import VERDICT_LANGUAGES, fleet_languages
+from api.domain.problems.languages import VERDICT_LANGUAGES, fleet_languages, in_platform_order
 from api.domain.problems.markdown import render_markdown
 from api.domain.problems.testsets import manifest_of
 from api.lib.exceptions import ApplicationClientError, ConflictError, PermissionDeniedError
@@ -72,7 +72,7 @@ def check_languages(languages: Sequence[str], multipliers: dict[str, float], kno
     unknown = sorted((set(languages) | set(multipliers)) - known)
     if unknown:
         raise ApplicationClientError(
-            f"unknown language {', '.join(unknown)}; Verdict's languages are {', '.join(sorted(known))}",
+            f"unknown language {', '.join(unknown)}; Verdict's languages are {', '.join(in_platform_order(known))}",
             errors=[{"key": "languages", "message": f"unknown: {', '.join(unknown)}"}],
         )
 
@@ -203,7 +203,7 @@ class ProblemService(service.SQLAlchemyAsyncRepositoryService[m.Problem]):
             ),
             time_limit_ms=problem.time_limit_ms,
             memory_limit_mb=problem.memory_limit_mb,
-            languages=list(problem.languages),
+            languages=in_platform_order(problem.languages),
             language_multipliers=dict(problem.language_multipliers),
             checker=str(problem.checker.get("kind", "default")),
             visibility=problem.visibility,
@@ -253,7 +253,7 @@ class ProblemService(service.SQLAlchemyAsyncRepositoryService[m.Problem]):
             difficulty=problem.difficulty,
             tags=list(problem.tags),
             visibility=problem.visibility,
-            languages=list(problem.languages),
+            languages=in_platform_order(problem.languages),
             updated_at=problem.updated_at,
         )
 

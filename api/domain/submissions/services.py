@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from api.db import models as m
 from api.domain.accounts.guards import is_staff
 from api.domain.courses.access import course_staff_sees_submission, may_see_private_problem
-from api.domain.problems.languages import VERDICT_LANGUAGES, fleet_languages, source_name
+from api.domain.problems.languages import VERDICT_LANGUAGES, fleet_languages, in_platform_order, source_name
 from api.domain.problems.services import can_see_problem
 from api.domain.submissions.judging import build_judge_request
 from api.lib.exceptions import ApplicationClientError, ConflictError, TooManyRequestsError
@@ -174,17 +174,18 @@ class SubmissionService(service.SQLAlchemyAsyncRepositoryService[m.Submission]):
         known = set(VERDICT_LANGUAGES) | set(offered or ())
         if language not in known:
             raise ApplicationClientError(
-                f"unknown language {language!r}; languages: {', '.join(sorted(known))}",
+                f"unknown language {language!r}; languages: {', '.join(in_platform_order(known))}",
                 errors=[{"key": "language", "message": "unknown language"}],
             )
         if problem is not None and problem.languages and language not in problem.languages:
             raise ApplicationClientError(
-                f"{language} is not allowed for this problem; use one of {', '.join(problem.languages)}",
+                f"{language} is not allowed for this problem; "
+                f"use one of {', '.join(in_platform_order(problem.languages))}",
                 errors=[{"key": "language", "message": "not allowed for this problem"}],
             )
         if offered is not None and language not in offered:
             raise ApplicationClientError(
-                f"{language} is not enabled on the judge right now; enabled: {', '.join(sorted(offered))}",
+                f"{language} is not enabled on the judge right now; enabled: {', '.join(in_platform_order(offered))}",
                 errors=[{"key": "language", "message": "disabled"}],
             )
 

@@ -27,7 +27,8 @@ async def test_change_password_needs_the_current_one_and_ends_other_sessions(
         "/api/auth/password", json={"currentPassword": "nope nope nope", "newPassword": NEW_PASSWORD}, headers=headers
     )
     assert wrong.status_code == 400
-    assert wrong.json()["errors"] == [{"key": "currentPassword", "message": "wrong password"}]
+    assert wrong.json()["errors"] == [{"key": "currentPassword", "message": "this is not your current password"}]
+    assert "currentPassword" not in wrong.json()["detail"]  # words, not the field's internal name
     weak = await client.post(
         "/api/auth/password", json={"currentPassword": PASSWORD, "newPassword": "123456789012"}, headers=headers
     )
@@ -42,7 +43,7 @@ async def test_change_password_needs_the_current_one_and_ends_other_sessions(
         "/api/auth/password", json={"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}, headers=headers
     )
     assert ok.status_code == 200
-    assert ok.json()["detail"] == "password changed; signed out of 1 other session"
+    assert ok.json()["detail"] == "Password changed; signed out of 1 other session."
     assert (await client.get("/api/me", headers=headers)).status_code == 200  # this session stays
     assert (await client.get("/api/me", headers=bearer(other["accessToken"]))).status_code == 401
     assert (await client.post("/api/auth/refresh", json={"refreshToken": other["refreshToken"]})).status_code == 401
@@ -130,3 +131,25 @@ async def test_reset_requests_are_rate_limited_per_address(client: Client, make_
     assert resp.status_code == 429
     assert "retry-after" in resp.headers
     assert (await client.post("/api/auth/password-reset", json={"email": "y@example.com"})).status_code == 202
+
+
+async def test_password_change_message_reads_naturally_for_no_and_many_other_sessions(
+    client: Client, make_user: MakeUser
+) -> None:
+    await make_user("ada@example.com")
+    alone = await login(client, "ada@example.com")
+    first = await client.post(
+        "/api/auth/password",
+        json={"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD},
+        headers=bearer(alone["accessToken"]),
+    )
+    assert first.json()["detail"] == "Password changed."  # not "signed out of 0 other sessions"
+    current = await login(client, "ada@example.com", NEW_PASSWORD)
+    await login(client, "ada@example.com", NEW_PASSWORD)
+    await login(client, "ada@example.com", NEW_PASSWORD)
+    second = await client.post(
+        "/api/auth/password",
+        json={"currentPassword": NEW_PASSWORD, "newPassword": PASSWORD},
+        headers=bearer(current["accessToken"]),
+    )
+    assert second.json()["detail"] == "Password changed; signed out of 3 other sessions."

@@ -31,9 +31,10 @@ async def test_register_confirm_then_sign_in(client: Client, mailbox: MailSink, 
     status, body = await _register(client, "Grace@Example.COM")
     assert status == 202
     assert "check your mail" in str(body["detail"])
-    # No account until the address is confirmed.
+    # No account until the address is confirmed: the right password is told so (403), nobody else learns anything.
     refused = await client.post("/api/auth/login", json={"email": "grace@example.com", "password": PASSWORD})
-    assert refused.status_code == 401
+    assert refused.status_code == 403
+    assert refused.json()["errors"][0]["code"] == "email_unconfirmed"
 
     (message,) = await mailbox.wait_for("grace@example.com")
     assert message["Subject"] == "Confirm your e-mail address for Verdict"

@@ -25,7 +25,7 @@ export function formJson(form) {
   return data;
 }
 
-function clearErrors(form) {
+export function clearErrors(form) {
   form.querySelectorAll("[data-error-for]").forEach((slot) => {
     slot.textContent = "";
   });
@@ -36,29 +36,69 @@ function clearErrors(form) {
   if (status) status.textContent = "";
 }
 
+function placeFieldError(form, key, text) {
+  // The message goes beside the field the API (or the browser) names; false when the form has no such field.
+  const input = form.elements.namedItem(key);
+  const slot = form.querySelector(`[data-error-for="${CSS.escape(key)}"]`);
+  if (input && "setAttribute" in input) input.setAttribute("aria-invalid", "true");
+  if (slot) slot.textContent = text.charAt(0).toUpperCase() + text.slice(1);
+  return slot ? input || slot : null;
+}
+
+function fixFieldsMessage(count) {
+  return count === 1 ? "" : `Fix the ${count} fields marked below.`;
+}
+
 export function showError(form, error) {
+  // One message per problem: an error the API ties to a field is shown beside it (not also in the form's alert);
+  // the alert says what no field shows.
   const alert = form.querySelector("[data-form-error]");
   let firstInvalid = null;
+  let placed = 0;
   const errors = error instanceof ApiError ? error.errors : [];
   for (const item of errors) {
     const key = item && (item.key || item.field);
     if (!key) continue;
-    const input = form.elements.namedItem(key);
-    const slot = form.querySelector(`[data-error-for="${CSS.escape(key)}"]`);
-    if (input && "setAttribute" in input) {
-      input.setAttribute("aria-invalid", "true");
-      firstInvalid = firstInvalid || input;
+    const where = placeFieldError(form, key, item.message || "not valid");
+    if (where) {
+      placed += 1;
+      firstInvalid = firstInvalid || where;
     }
-    const text = item.message || "not valid";
-    if (slot) slot.textContent = text.charAt(0).toUpperCase() + text.slice(1);
   }
-  const message = error.message || "Something went wrong.";
-  if (alert) alert.textContent = message.charAt(0).toUpperCase() + message.slice(1);
-  (firstInvalid || alert)?.focus?.();
-  if (alert && !firstInvalid) {
+  const message = placed ? fixFieldsMessage(placed) : error.message || "Something went wrong.";
+  if (alert) alert.textContent = message ? message.charAt(0).toUpperCase() + message.slice(1) : "";
+  if (firstInvalid && "focus" in firstInvalid) {
+    firstInvalid.focus();
+  } else if (alert) {
     alert.setAttribute("tabindex", "-1");
     alert.focus();
   }
+}
+
+function ruleFor(element) {
+  // The browser's own words, except where the field states its rule (a pattern's rule, in words).
+  if (element.validity.patternMismatch && element.dataset.rule) return element.dataset.rule;
+  return element.validationMessage;
+}
+
+export function checkAll(form) {
+  // Every field's problem at once, each beside its field (instead of the browser's one bubble at a time).
+  clearErrors(form);
+  let first = null;
+  let count = 0;
+  for (const element of form.elements) {
+    if (!element.willValidate || element.checkValidity()) continue;
+    count += 1;
+    const key = element.name || element.id;
+    const where = placeFieldError(form, key, ruleFor(element));
+    if (!where) element.setAttribute("aria-invalid", "true");
+    first = first || element;
+  }
+  if (count === 0) return true;
+  const alert = form.querySelector("[data-form-error]");
+  if (alert) alert.textContent = fixFieldsMessage(count);
+  first?.focus();
+  return false;
 }
 
 function checkMatches(form) {
@@ -71,7 +111,7 @@ function checkMatches(form) {
 async function submit(form, event) {
   event?.preventDefault();
   checkMatches(form);
-  if (!form.reportValidity()) return;
+  if (!checkAll(form)) return;
   clearErrors(form);
   const button = form.querySelector('[type="submit"]');
   button?.setAttribute("aria-disabled", "true");
@@ -104,6 +144,7 @@ async function submit(form, event) {
     if (status) status.textContent = form.dataset.success || (result && result.detail) || "Done.";
   } catch (error) {
     showError(form, error);
+    form.dispatchEvent(new CustomEvent("verdict:error", { detail: error }));
   } finally {
     form.removeAttribute("aria-busy");
     if (button) {
@@ -114,6 +155,7 @@ async function submit(form, event) {
 }
 
 export function enhance(form) {
+  form.noValidate = true; // checkAll reports every field at once, beside each field
   form.addEventListener("submit", (event) => submit(form, event));
   form.querySelectorAll("[data-match]").forEach((el) => el.addEventListener("input", () => checkMatches(form)));
 }

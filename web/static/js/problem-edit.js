@@ -1,20 +1,20 @@
 // The instructors' problem page: create (POST /api/problems) or update (PATCH /api/problems/{slug}) the details,
 // and upload a problem package (PUT /api/problems/{slug}/package, the archive as the body).
 import { api } from "./api.js";
-import { formJson, showError } from "./forms.js";
+import { checkAll, clearErrors, formJson, showError } from "./forms.js";
 
 const form = document.getElementById("problem-form");
+form.noValidate = true; // checkAll reports every field at once, beside each field
 
 // Not a generic data-api form: the languages are sent as a list of the ticked boxes.
 form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!form.reportValidity()) return;
+    if (!checkAll(form)) return;
     const data = formJson(form);
     data.languages = [...form.querySelectorAll("[data-list-member]:checked")].map((box) => box.value);
     const button = form.querySelector('[type="submit"]');
     button.disabled = true;
-    form.querySelector("[data-form-error]").textContent = "";
-    form.querySelectorAll("[data-error-for]").forEach((slot) => (slot.textContent = ""));
+    clearErrors(form);
     try {
       const problem = await api(form.dataset.endpoint, { method: form.dataset.method, json: data });
       if ("createdRedirect" in form.dataset) {

@@ -1,6 +1,7 @@
 // The problem page: statement math (KaTeX), the Monaco editor with a language selector, starter code and a draft
 // per problem and language (localStorage), Run on custom input, Submit with live results.
 import { api } from "./api.js";
+import { formatMemory, formatMs } from "./format.js";
 import { languageInfo } from "./languages.js";
 import { showLive } from "./live.js";
 import { ResultsView, verdictBadge } from "./results.js";
@@ -288,7 +289,7 @@ function showRun(submission) {
   badge.textContent = verdict === "AC" ? "OK" : verdict;
   runVerdict.append(badge);
   const facts = [];
-  if (result) facts.push(`${result.cpuMs} ms`, `${result.memoryKib >= 10240 ? (result.memoryKib / 1024).toFixed(1) + " MiB" : result.memoryKib + " KiB"}`);
+  if (result) facts.push(formatMs(result.cpuMs), formatMemory(result.memoryKib));
   if (result && result.exitCode != null && result.exitCode !== 0) facts.push(`exit code ${result.exitCode}`);
   if (result && result.signal) facts.push(`signal ${result.signal}`);
   const described = { AC: "Finished", CE: "Did not compile", TLE: "Time limit exceeded", MLE: "Memory limit exceeded", RTE: "Run-time error", OLE: "Output limit exceeded", IE: "Internal error" }[verdict] || verdict;

@@ -1,5 +1,6 @@
 // The results panel of a submission (web/templates/_results.html.j2): one row per test, reserved up front so
 // nothing moves as results stream in, and a summary line that keeps its height.
+import { formatMemory, formatMs } from "./format.js";
 import { showInert } from "./text.js";
 
 export const VERDICT_NAMES = {
@@ -31,15 +32,6 @@ export function verdictBadge(verdict, { running = false, skipped = false } = {})
     span.title = "Waiting";
   }
   return span;
-}
-
-export function formatMs(ms) {
-  return ms == null ? "—" : `${ms} ms`;
-}
-
-export function formatKib(kib) {
-  if (kib == null || kib === 0) return "—";
-  return kib >= 10240 ? `${(kib / 1024).toFixed(1)} MiB` : `${kib} KiB`;
 }
 
 function formatPoints(points, max) {
@@ -132,7 +124,7 @@ export class ResultsView {
     if (result.name) tr.cells[1].textContent = result.name;
     tr.cells[2].replaceChildren(verdictBadge(result.verdict, { skipped: result.skipped }));
     tr.cells[3].textContent = result.skipped ? "—" : formatMs(result.cpuMs);
-    tr.cells[4].textContent = result.skipped ? "—" : formatKib(result.memoryKib);
+    tr.cells[4].textContent = result.skipped ? "—" : formatMemory(result.memoryKib);
     tr.cells[5].textContent = formatPoints(result.points, result.maxPoints);
     this.done.add(result.index);
     this.attachDetails(tr, result);

@@ -1,0 +1,67 @@
+"""First-time users' rough edges (issue 22), checked in the browser: API tokens on the profile page, the finished
+submission's progress bar, wrong answers that explain themselves, sample boxes, the package upload's question and the
+admin pages."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from playwright.async_api import Page, expect
+
+from api.db import models as m
+from api.lib.crypto import hash_password
+from tests.e2e.helpers import DEMO_PASSWORD, sign_in
+from tests.support.fleet import JudgeFleet
+
+
+async def make_user(site: JudgeFleet, role: m.Role = m.Role.STUDENT) -> str:
+    email = f"{role.value}-{uuid.uuid4().hex[:8]}@example.org"
+    async with site.sessions() as session:
+        session.add(
+            m.User(email=email, display_name="Grace Hopper", role=role, password_hash=hash_password(DEMO_PASSWORD))
+        )
+        await session.commit()
+    return email
+
+
+async def test_api_tokens_are_created_shown_once_listed_and_revoked(page: Page, site: JudgeFleet) -> None:
+    email = await make_user(site)
+    await sign_in(page, email, DEMO_PASSWORD, next_path="/profile")
+    tokens = page.locator("#api-tokens")
+    await expect(tokens.get_by_text("You have no API tokens.")).to_be_visible()
+    await expect(tokens.get_by_label("Write problems")).to_have_count(0)  # not a student's scope
+
+    await tokens.get_by_label("Read (problems, your submissions)").uncheck()
+    await tokens.get_by_role("button", name="Create token").click()
+    await expect(tokens.get_by_text("Pick at least one scope.")).to_be_visible()
+    await expect(tokens.locator("#f-token-name-error")).not_to_be_empty()  # every problem at once
+
+    await tokens.get_by_label("Name").fill("CI laptop")
+    await tokens.get_by_label("Read (problems, your submissions)").check()
+    await tokens.get_by_label("Submit solutions").check()
+    await tokens.get_by_label("Expires").select_option(label="In 30 days")
+    await tokens.get_by_role("button", name="Create token").click()
+    secret = tokens.locator("[data-token-value]")
+    await expect(secret).to_have_text(re.compile(r"^vdt_[\w-]{20,}$"))
+    raw = await secret.text_content() or ""
+    row = tokens.locator("tbody tr", has_text="CI laptop")
+    await expect(row).to_contain_text("Read (problems, your submissions), Submit solutions")
+    await expect(row.locator("td").nth(2)).to_have_text("Never")
+    await expect(tokens.get_by_label("Name")).to_have_value("")  # the form is ready for the next one
+
+    # The token works, and shows when it was last used; the secret is not on the page any more.
+    answer = await page.request.get("/api/me", headers={"Authorization": f"Bearer {raw}"})
+    assert answer.status == 200
+    await page.reload()
+    row = tokens.locator("tbody tr", has_text="CI laptop")
+    await expect(row.locator("td").nth(2)).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC$"))
+    await expect(row.locator("td").nth(3)).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d"))
+    assert raw not in await page.content()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    await row.get_by_role("button", name="Revoke").click()
+    await expect(tokens.locator("tbody tr", has_text="CI laptop")).to_have_count(0)
+    await expect(tokens.get_by_text("You have no API tokens.")).to_be_visible()
+    answer = await page.request.get("/api/me", headers={"Authorization": f"Bearer {raw}"})
+    assert answer.status == 401
