@@ -34,8 +34,8 @@ from api.domain.problems.controllers import ProblemController
 from api.domain.submissions.controllers import RunController, SubmissionController
 from api.domain.submissions.websocket import submission_progress
 from api.domain.system.controllers import HealthController, SystemController
-from api.lib.channels import ResilientPubSubBackend
 from api.domain.system.metrics import MetricsController, metrics_middleware
+from api.lib.channels import ResilientPubSubBackend
 from api.lib.csp import security_headers_middleware
 from api.lib.exceptions import exception_handlers
 from api.lib.json_body import json_body_middleware
