@@ -36,6 +36,7 @@ from api.tasks import (
     reap_stale_submissions,
     record_judge_report,
     release_orphaned_jobs,
+    release_report_jobs,
 )
 from judge_worker.contracts import (
     JUDGE_QUEUE,
@@ -364,3 +365,12 @@ async def test_the_reaper_keeps_its_deadline(ctx: dict[str, Any]) -> None:
     await asyncio.sleep(0)
     assert time.monotonic() - started < 5
     assert (await reload(ctx, submission.id)).status == m.SubmissionStatus.QUEUED
+
+
+async def test_report_jobs_left_in_progress_are_released_at_start_up(ctx: dict[str, Any]) -> None:
+    redis: ArqRedis = ctx["redis"]
+    await redis.set(in_progress_key_prefix + "report:a:1", b"1", px=600_000)  # a killed api-tasks worker's
+    await redis.set(in_progress_key_prefix + "judge:a:1", b"1", px=600_000)  # a judge's: not ours to free
+    assert await release_report_jobs(redis) == 1
+    assert await redis.exists(in_progress_key_prefix + "report:a:1") == 0
+    assert await redis.exists(in_progress_key_prefix + "judge:a:1") == 1
