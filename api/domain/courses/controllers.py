@@ -19,7 +19,8 @@ from api.domain.accounts.guards import requires_active_user, requires_instructor
 from api.domain.courses import schemas
 from api.domain.courses.access import ANY_MEMBER, STAFF, CourseAccess, requires_course_role
 from api.domain.courses.deps import COURSES_DEPENDENCIES
-from api.domain.courses.services import CourseService, view_of
+from api.domain.courses.services import CourseService
+from api.domain.courses.views import view_of
 
 __all__ = ["CourseController"]
 
