@@ -78,7 +78,7 @@ async def test_instructor_creates_a_course_imports_a_roster_and_a_student_joins(
     await expect(summary).to_contain_text("30 rows (30 invite); 0 with problems")
     await expect(summary).to_contain_text('separated by ";"')
     await expect(page.locator("[data-roster-preview] tbody tr")).to_have_count(30)
-    await page.get_by_role("button", name="Import these people").click()
+    await page.get_by_role("button", name="Import these 30 people").click()
     await expect(page.locator("[data-roster-result]")).to_contain_text("30 added (30 invited by mail)")
     await page.goto(course_url + "/people")
     await expect(page.locator("[data-people] tbody tr")).to_have_count(31)  # 30 pupils and the instructor
