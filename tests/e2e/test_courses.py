@@ -141,3 +141,22 @@ async def test_the_course_pages_pass_axe(browser: Browser, site: JudgeFleet, the
         assert failing == {}, f"accessibility violations ({theme}): {failing}"
     finally:
         await context.close()
+
+
+async def test_staff_manage_groups_levels_and_roles_on_the_people_page(page: Page, site: JudgeFleet) -> None:
+    async with site.sessions() as session:
+        course_id = await session.scalar(select(m.Course.id).where(m.Course.code == DEMO_COURSE_CODE))
+    await sign_in(page, "instructor@example.com", DEMO_PASSWORD, next_path=f"/courses/{course_id}/people")
+    name = f"Lab {uuid.uuid4().hex[:4]}"
+    await page.get_by_label("New group").fill(name)
+    await page.get_by_role("button", name="Add group").click()
+    await expect(page.locator("#groups-title + ul")).to_contain_text(name)
+    row = page.locator("[data-people] tbody tr", has_text="student@example.com")
+    await row.get_by_role("checkbox").check()
+    await page.get_by_label("Group", exact=True).select_option(label=name)
+    await page.get_by_role("button", name="Assign").click()
+    await expect(page.locator("[data-people] tbody tr", has_text="student@example.com")).to_contain_text(name)
+    page.on("dialog", lambda dialog: dialog.accept())
+    await page.locator("#groups-title + ul li", has_text=name).get_by_role("button", name="Delete").click()
+    await expect(page.locator("#groups-title + ul")).not_to_contain_text(name)
+    await expect(page.locator("[data-people] tbody tr", has_text="student@example.com")).not_to_contain_text(name)

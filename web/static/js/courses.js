@@ -59,6 +59,19 @@ if (people) {
   });
 }
 
+// Deleting a group or a level: its members stay in the course, without one.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("button[data-delete-url]");
+  if (!button) return;
+  if (!window.confirm(`Delete the ${button.dataset.name}? Its members stay in the course.`)) return;
+  try {
+    await api(button.dataset.deleteUrl, { method: "DELETE" });
+    window.location.reload();
+  } catch (error) {
+    window.alert(error.message);
+  }
+});
+
 const roster = document.querySelector("form[data-roster]");
 if (roster) {
   const base = roster.dataset.roster;
