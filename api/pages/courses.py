@@ -16,8 +16,9 @@ from api.db import models as m
 from api.domain.accounts.guards import requires_instructor
 from api.domain.courses.access import ANY_MEMBER, CourseAccess, requires_course_role
 from api.domain.courses.deps import COURSES_DEPENDENCIES
-from api.domain.courses.services import CourseService, view_of
+from api.domain.courses.services import CourseService
 from api.domain.courses.structure import CourseStructure
+from api.domain.courses.views import view_of
 from api.pages._common import SIGN_IN_REDIRECT, render_page, requires_signed_in_page
 from api.settings import Settings
 

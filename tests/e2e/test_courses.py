@@ -1,19 +1,25 @@
 """A course, end to end in the browser: the instructor creates it, adds a problem, imports a roster of 30 through
-the preview; a student joins with the code and sees the course and its problem; an outsider cannot open it."""
+the preview; a student joins with the code and sees the course and its problem; an outsider cannot open it. And
+the course pages pass axe in both themes."""
 
 from __future__ import annotations
 
 import re
 import uuid
+from typing import Any, Literal
 
-from playwright.async_api import BrowserContext, FilePayload, Page, expect
+import pytest
+from playwright.async_api import Browser, BrowserContext, FilePayload, Page, expect
+from sqlalchemy import select
 
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
+from api.db.seed_course import DEMO_COURSE_CODE
 from api.domain.accounts.schemas import UserCreate
 from api.domain.accounts.services import UserService
 from api.settings import Settings
 from tests.e2e.helpers import DEMO_PASSWORD, sign_in
+from tests.e2e.test_accessibility import violations
 from tests.support.fleet import JudgeFleet
 
 OUTSIDER_PASSWORD = "another long pass phrase"
@@ -72,7 +78,7 @@ async def test_instructor_creates_a_course_imports_a_roster_and_a_student_joins(
     await expect(summary).to_contain_text("30 rows (30 invite); 0 with problems")
     await expect(summary).to_contain_text('separated by ";"')
     await expect(page.locator("[data-roster-preview] tbody tr")).to_have_count(30)
-    await page.get_by_role("button", name="Import these people").click()
+    await page.get_by_role("button", name="Import these 30 people").click()
     await expect(page.locator("[data-roster-result]")).to_contain_text("30 added (30 invited by mail)")
     await page.goto(course_url + "/people")
     await expect(page.locator("[data-people] tbody tr")).to_have_count(31)  # 30 pupils and the instructor
@@ -108,3 +114,49 @@ async def test_instructor_creates_a_course_imports_a_roster_and_a_student_joins(
         await expect(outsider_page.locator("main")).to_contain_text("not a member of this course")
     finally:
         await outsider.close()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+async def test_the_course_pages_pass_axe(browser: Browser, site: JudgeFleet, theme: Literal["light", "dark"]) -> None:
+    async with site.sessions() as session:
+        course_id = await session.scalar(select(m.Course.id).where(m.Course.code == DEMO_COURSE_CODE))
+    assert course_id is not None
+    context = await browser.new_context(base_url=site.api_url, color_scheme=theme)
+    try:
+        page = await context.new_page()
+        report: dict[str, list[dict[str, Any]]] = {}
+        await sign_in(page, "instructor@example.com", DEMO_PASSWORD, next_path="/courses")
+        for path in (
+            "/courses",
+            "/courses/new",
+            "/courses/join?invite=x",
+            f"/courses/{course_id}",
+            f"/courses/{course_id}/people",
+            f"/courses/{course_id}/roster",
+            f"/courses/{course_id}/submissions",
+        ):
+            await page.goto(path)
+            report[path] = await violations(page)
+        failing = {path: found for path, found in report.items() if found}
+        assert failing == {}, f"accessibility violations ({theme}): {failing}"
+    finally:
+        await context.close()
+
+
+async def test_staff_manage_groups_levels_and_roles_on_the_people_page(page: Page, site: JudgeFleet) -> None:
+    async with site.sessions() as session:
+        course_id = await session.scalar(select(m.Course.id).where(m.Course.code == DEMO_COURSE_CODE))
+    await sign_in(page, "instructor@example.com", DEMO_PASSWORD, next_path=f"/courses/{course_id}/people")
+    name = f"Lab {uuid.uuid4().hex[:4]}"
+    await page.get_by_label("New group").fill(name)
+    await page.get_by_role("button", name="Add group").click()
+    await expect(page.locator("#groups-title + ul")).to_contain_text(name)
+    row = page.locator("[data-people] tbody tr", has_text="student@example.com")
+    await row.get_by_role("checkbox").check()
+    await page.get_by_label("Group", exact=True).select_option(label=name)
+    await page.get_by_role("button", name="Assign").click()
+    await expect(page.locator("[data-people] tbody tr", has_text="student@example.com")).to_contain_text(name)
+    page.on("dialog", lambda dialog: dialog.accept())
+    await page.locator("#groups-title + ul li", has_text=name).get_by_role("button", name="Delete").click()
+    await expect(page.locator("#groups-title + ul")).not_to_contain_text(name)
+    await expect(page.locator("[data-people] tbody tr", has_text="student@example.com")).not_to_contain_text(name)

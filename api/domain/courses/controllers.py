@@ -7,11 +7,10 @@ platform admins pass every one of them.
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID
 
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from api.db import models as m
@@ -19,14 +18,16 @@ from api.domain.accounts.guards import requires_active_user, requires_instructor
 from api.domain.courses import schemas
 from api.domain.courses.access import ANY_MEMBER, STAFF, CourseAccess, requires_course_role
 from api.domain.courses.deps import COURSES_DEPENDENCIES
-from api.domain.courses.services import CourseService, view_of
+from api.domain.courses.services import CourseService
+from api.domain.courses.views import view_of
+from api.lib.ratelimit import RateLimiter, RateRule
 
 __all__ = ["CourseController"]
 
 _MEMBER = requires_course_role(*ANY_MEMBER)
 _STAFF = requires_course_role(*STAFF)
 _INSTRUCTOR = requires_course_role(m.CourseRole.INSTRUCTOR)
-CourseId = FromPath[UUID]
+_JOIN_RULE = RateRule(name="course-join", limit=20, window_s=300, message="too many attempts to join a course")
 
 
 class CourseController(Controller):
@@ -76,9 +77,11 @@ class CourseController(Controller):
         data: JSONBody[schemas.JoinRequest],
         current_user: NamedDependency[m.User],
         courses_service: NamedDependency[CourseService],
+        rate_limiter: NamedDependency[RateLimiter],
     ) -> schemas.Course:
         """Join as a student with a join code or an invite link's secret. Wrong, expired and replaced codes
-        answer 400 saying which."""
+        answer 400 saying which; more than 20 tries in 5 minutes answer 429 (codes are not for guessing)."""
+        await rate_limiter.enforce(_JOIN_RULE, str(current_user.id))
         course, membership = await courses_service.join(current_user, data)
         return await courses_service.to_view(course, membership.role, staff=membership.role in STAFF)
 

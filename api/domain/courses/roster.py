@@ -22,8 +22,8 @@ from api.domain.accounts.services import derive_initials
 from api.domain.accounts.tokens import MAIL_TOKEN_PREFIX, new_opaque_token
 from api.domain.courses import schemas
 from api.domain.courses.access import CourseAccess
+from api.domain.courses.audit import audit
 from api.domain.courses.csvio import ParsedRoster, RosterFormatError, parse_roster, write_csv
-from api.domain.courses.services import audit
 from api.lib.crypto import hash_token
 from api.lib.exceptions import ApplicationClientError
 from api.lib.mail import Mailer, OutgoingMail

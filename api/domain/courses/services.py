@@ -22,11 +22,12 @@ from api.domain.accounts.guards import is_staff
 from api.domain.accounts.services import normalize_email
 from api.domain.courses import schemas
 from api.domain.courses.access import CourseAccess, member_course_ids
-from api.domain.problems.markdown import render_markdown
+from api.domain.courses.audit import audit
+from api.domain.courses.views import view_of
 from api.lib.exceptions import ApplicationClientError, ConflictError, PermissionDeniedError
 from api.lib.timeutil import utcnow
 
-__all__ = ["CourseService", "audit", "new_join_code"]
+__all__ = ["CourseService", "new_join_code"]
 
 _CODE_ALPHABET: Final = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed by hand
 _CODE_LENGTH: Final = 8
@@ -38,18 +39,6 @@ def new_join_code() -> str:
 
 def normalise_code(raw: str) -> str:
     return "".join(ch for ch in raw.upper() if ch.isalnum())
-
-
-def audit(session: AsyncSession, course_id: UUID, actor: m.User | None, action: str, **details: Any) -> None:
-    session.add(
-        m.CourseAuditEntry(
-            course_id=course_id, actor_id=actor.id if actor else None, action=action, details=_plain(details)
-        )
-    )
-
-
-def _plain(details: dict[str, Any]) -> dict[str, Any]:
-    return {k: (str(v) if isinstance(v, UUID) else v) for k, v in details.items()}
 
 
 class CourseService(service.SQLAlchemyAsyncRepositoryService[m.Course]):
@@ -398,22 +387,3 @@ class CourseService(service.SQLAlchemyAsyncRepositoryService[m.Course]):
 
 def _s(value: UUID | None) -> str | None:
     return str(value) if value is not None else None
-
-
-def view_of(course: m.Course, role: m.CourseRole | None, *, staff: bool, members: int, problems: int) -> schemas.Course:
-    return schemas.Course(
-        id=course.id,
-        title=course.title,
-        code=course.code,
-        term=course.term,
-        description_md=course.description_md,
-        description_html=render_markdown(course.description_md),
-        archived=course.archived,
-        my_role=role,
-        member_count=members,
-        problem_count=problems,
-        created_at=course.created_at,
-        join_code=course.join_code if staff else None,
-        join_code_expires_at=course.join_code_expires_at if staff else None,
-        invite_path=f"/courses/join?invite={course.invite_token}" if staff and course.invite_token else None,
-    )

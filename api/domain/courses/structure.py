@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db import models as m
 from api.domain.courses import schemas
 from api.domain.courses.access import CourseAccess, course_problem_ids
-from api.domain.courses.services import audit
+from api.domain.courses.audit import audit
 from api.domain.problems.schemas import ProblemCreate
 from api.domain.problems.services import ProblemService
 from api.lib.exceptions import ApplicationClientError, ConflictError

@@ -189,7 +189,7 @@ class ProblemController(Controller):
     ) -> schemas.RejudgeResult:
         """Judge every submission of the problem again against its current tests (a new attempt each; the old
         results are kept). Rejudges go to the background lane: students' work is always judged first."""
-        problem = await problems_service.by_slug(slug)
+        problem = await problems_service.for_editor(current_user, slug)
         rejudged, skipped = await submissions_service.rejudge_problem(problem, by=current_user, queue=judge_queue)
         return schemas.RejudgeResult(rejudged=len(rejudged), skipped=skipped, submission_ids=[s.id for s in rejudged])
 

@@ -157,6 +157,8 @@ class PackageService:
         settings = parsed.config.verdict
         check_languages(settings.languages, settings.language_multipliers, await known_languages(redis))
         problem = await self.problems.get_one_or_none(m.Problem.slug == slug)
+        if problem is not None:
+            problem = await self.problems.for_editor(user, slug)  # another course's private problem: 404
         if (
             problem is not None
             and problem.package_digest == parsed.digest

@@ -99,8 +99,11 @@ class ProblemService(service.SQLAlchemyAsyncRepositoryService[m.Problem]):
         return problem
 
     async def for_editor(self, user: m.User, slug: str) -> m.Problem:
+        """The problem if ``user`` may change it (a course-private one: its course's members only; 404 for others)."""
         problem = await self.by_slug(slug)
         ensure_can_edit(user)
+        if not await may_see_private_problem(self.repository.session, user, problem):
+            raise NotFoundError(f"no problem {slug!r}")
         return problem
 
     async def search(

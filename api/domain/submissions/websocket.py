@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.db import models as m
 from api.domain.accounts.guards import is_staff, requires_active_user
+from api.domain.courses.access import course_staff_sees_submission
 from api.domain.problems.services import testset_manifest
 from api.domain.submissions import schemas
 from api.domain.submissions.views import Audience, case_views, filter_event, submission_view
@@ -103,8 +104,11 @@ async def _load(engine: AsyncEngine, submission_id: UUID, viewer: m.User) -> _Wa
     """The submission and its test manifest, in a short-lived session (released before streaming starts)."""
     async with AsyncSession(engine, expire_on_commit=False) as session:
         submission = await session.get(m.Submission, submission_id)
-        if submission is None or not (is_staff(viewer) or submission.user_id == viewer.id):
+        if submission is None:
             return None
+        mine_or_staff = is_staff(viewer) or submission.user_id == viewer.id
+        if not mine_or_staff and not await course_staff_sees_submission(session, viewer, submission):
+            return None  # neither the owner, platform staff, nor staff of a course with the submitter and problem
         testset = await session.get(m.TestSet, submission.testset_digest) if submission.testset_digest else None
         tests = testset_manifest(testset)["tests"]
     return _Watch(

@@ -252,3 +252,52 @@ async def test_every_membership_change_is_audited(client: Client, cast: Cast, se
     assert log[1]["actor"] == cast.instructor.email
     assert (await client.get(f"{base}/audit", headers=cast.ta.headers)).status_code == 403
     _ = await sign_in(client, settings, "late", m.Role.STUDENT)
+
+
+async def test_join_codes_cannot_be_guessed_quickly(client: Client, cast: Cast) -> None:
+    statuses = [
+        (
+            await client.post("/api/courses/join", json={"code": f"GUESS{i:03d}"}, headers=cast.outsider.headers)
+        ).status_code
+        for i in range(21)
+    ]
+    assert statuses == [400] * 20 + [429]
+
+
+async def test_the_openapi_schema_documents_the_course_routes(client: Client) -> None:
+    schema = (await client.get("/api/docs/openapi.json")).json()
+    operations = {op["operationId"] for path in schema["paths"].values() for op in path.values() if "operationId" in op}
+    assert {
+        "CreateCourse",
+        "JoinCourse",
+        "ImportCourseRoster",
+        "PreviewCourseRoster",
+        "ListCourseSubmissions",
+    } <= operations
+    assert "/api/courses/{course_id}/members/{user_id}" in schema["paths"]
+
+
+async def test_another_courses_instructor_cannot_change_a_private_problem(
+    client: Client, cast: Cast, settings: Settings
+) -> None:
+    created = await client.post(
+        f"/api/courses/{cast.course_id}/problems/private",
+        json={"slug": "secret-one", "title": "Secret", "visibility": "published"},
+        headers=cast.instructor.headers,
+    )
+    assert created.status_code == 201
+    other = await sign_in(client, settings, "other-teacher", m.Role.INSTRUCTOR)
+    for method, tail, body in (
+        ("GET", "", None),
+        ("PATCH", "", {"title": "Mine now"}),
+        ("POST", "/rejudge", None),
+    ):
+        resp = await client.request(method, f"/api/problems/secret-one{tail}", json=body, headers=other.headers)
+        assert resp.status_code == 404, (method, tail, resp.text)
+    mine = await client.patch(
+        "/api/problems/secret-one", json={"title": "Still secret"}, headers=cast.instructor.headers
+    )
+    assert mine.status_code == 200
+    assert (
+        await client.patch("/api/problems/secret-one", json={"title": "x"}, headers=cast.admin.headers)
+    ).status_code == 200

@@ -3,6 +3,9 @@ submissions"), and rejudge where they may; a course TA reaches it through the co
 
 from __future__ import annotations
 
+import pytest
+from litestar.exceptions import WebSocketDisconnect
+
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
 from api.settings import Settings
@@ -57,3 +60,40 @@ async def test_staff_see_whose_submission_it_is(client: Client, cast: Cast, sett
     # a student asking for someone else's list gets their own
     other = await client.get(f"/submissions?user={cast.student.user_id}", headers=cast.outsider.headers)
     assert "Owner shown" not in other.text
+
+
+async def test_a_course_ta_may_watch_a_course_submission_live(client: Client, cast: Cast, settings: Settings) -> None:
+    engine = create_engine(settings)
+    async with session_factory(engine)() as session:
+        inside = m.Problem(slug="ws-inside", title="In", visibility=m.ProblemVisibility.PUBLISHED)
+        session.add(inside)
+        await session.flush()
+        session.add(m.CourseProblem(course_id=cast.course_id, problem_id=inside.id))
+        mine = m.Submission(
+            user_id=cast.student.user_id,
+            problem_id=inside.id,
+            language="python3",
+            verdict="AC",
+            status=m.SubmissionStatus.DONE,
+        )
+        foreign = m.Submission(
+            user_id=cast.outsider.user_id,
+            problem_id=inside.id,
+            language="python3",
+            verdict="AC",
+            status=m.SubmissionStatus.DONE,
+        )
+        session.add_all([mine, foreign])
+        await session.commit()
+        mine_id, foreign_id = mine.id, foreign.id
+    await engine.dispose()
+    with await client.websocket_connect(f"/ws/submissions/{mine_id}", headers=cast.ta.headers) as ws:
+        snapshot = ws.receive_json()
+        assert snapshot["type"] == "snapshot"
+        assert snapshot["submission"]["verdict"] == "AC"
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        await client.websocket_connect(f"/ws/submissions/{foreign_id}", headers=cast.ta.headers) as ws,
+    ):
+        ws.receive_json()
+    assert refused.value.code == 4404  # the outsider is not in the TA's course

@@ -59,6 +59,19 @@ if (people) {
   });
 }
 
+// Deleting a group or a level: its members stay in the course, without one.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("button[data-delete-url]");
+  if (!button) return;
+  if (!window.confirm(`Delete the ${button.dataset.name}? Its members stay in the course.`)) return;
+  try {
+    await api(button.dataset.deleteUrl, { method: "DELETE" });
+    window.location.reload();
+  } catch (error) {
+    window.alert(error.message);
+  }
+});
+
 const roster = document.querySelector("form[data-roster]");
 if (roster) {
   const base = roster.dataset.roster;
@@ -76,6 +89,9 @@ if (roster) {
     const file = roster.elements.namedItem("file").files[0];
     if (!file) return;
     data = await file.arrayBuffer();
+    const busy = roster.querySelector("[data-form-status]");
+    if (busy) busy.textContent = `Reading ${file.name} (${Math.ceil(data.byteLength / 1024)} KB)…`;
+    roster.setAttribute("aria-busy", "true");
     try {
       const preview = await api(`${base}/roster/preview`, {
         method: "POST",
@@ -98,12 +114,19 @@ if (roster) {
       output.hidden = false;
       confirmButton.hidden = preview.errors > 0;
       confirmButton.disabled = preview.errors > 0;
+      confirmButton.textContent = `Import these ${preview.total} people`;
+      if (busy) busy.textContent = "";
     } catch (error) {
+      if (busy) busy.textContent = "";
       showError(roster, error);
+    } finally {
+      roster.removeAttribute("aria-busy");
     }
   });
   confirmButton?.addEventListener("click", async () => {
     confirmButton.disabled = true;
+    result.textContent = "Importing… (all rows or none; a few seconds for thousands of rows)";
+    result.hidden = false;
     try {
       const done = await api(`${base}/roster`, { method: "POST", body: data, headers: { "Content-Type": "text/csv" } });
       result.textContent =
