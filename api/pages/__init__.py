@@ -9,6 +9,7 @@ from litestar.types import ControllerRouterHandler
 
 from api.pages.accounts import AccountPages
 from api.pages.feedback import FeedbackPages
+from api.pages.fleet import FleetPages
 from api.pages.help import HelpPages, help_images
 from api.pages.home import HomePage
 from api.pages.problems import ProblemPages
@@ -24,4 +25,5 @@ PAGE_CONTROLLERS: Final[tuple[ControllerRouterHandler, ...]] = (
     HelpPages,
     help_images,
     FeedbackPages,
+    FleetPages,
 )
