@@ -21,6 +21,7 @@ import docker
 from docker.errors import APIError, DockerException, ImageNotFound
 from docker.models.containers import Container
 
+from api.domain.fleet.seccomp import judge_seccomp_json
 from api.domain.fleet.services import FleetError, check_worker_count
 
 __all__ = [
@@ -54,7 +55,10 @@ class JudgeContainerSpec:
     slots: int = 2
     memory: str = "4g"
     cpus: float | None = None  # default: one CPU per slot
-    seccomp_profile: str = "unconfined"  # nsjail installs its own seccomp filter per jailed program
+    # The judge profile (api.domain.fleet.seccomp): Docker's default forbids the clone/unshare/mount calls nsjail
+    # makes, so this one allows what the worker and nsjail use and denies what no judge needs; nsjail adds its
+    # own, far stricter, filter on each jailed program. "unconfined" turns seccomp off for the container.
+    seccomp_profile: str = field(default_factory=judge_seccomp_json)
     apparmor: str = "unconfined"  # nsjail mounts inside its namespaces, which Docker's default profile forbids
     cgroup_mount: bool = True  # the sandbox needs a writable cgroup tree for its per-run cgroups
     extra_volumes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # e.g. a test's code mounts

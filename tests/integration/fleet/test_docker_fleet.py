@@ -66,6 +66,12 @@ def sweep_cgroups(prefix: str) -> None:
             top.rmdir()
 
 
+def exec_output(container: Container, argv: list[str]) -> str:
+    output = container.exec_run(argv).output
+    assert isinstance(output, bytes)
+    return output.decode(errors="replace")
+
+
 class Fleet:
     def __init__(self, fleet: JudgeFleet, engine: DockerEngine, project: str) -> None:
         self.fleet = fleet
@@ -130,6 +136,15 @@ async def test_judge_containers_are_hardened_judge_and_scale_down_by_draining(do
     assert {"/run/verdict-sandbox", "/tmp", "/var/cache/verdict"} <= set(host["Tmpfs"])
     mounts = " ".join(host.get("Binds") or [])
     assert "docker.sock" not in mounts
+    assert any(opt.startswith("seccomp={") for opt in host["SecurityOpt"])  # the judge profile, not unconfined
+    container = docker_fleet.engine.client.containers.get(names[0])
+    probe = (
+        "import ctypes, os; libc = ctypes.CDLL(None, use_errno=True); "
+        "print(libc.syscall(250, 0, 0, 0, 0, 0), os.strerror(ctypes.get_errno()))"  # 250: keyctl on x86-64
+    )
+    keyctl = exec_output(container, ["python", "-c", probe])
+    assert keyctl.strip() == "-1 Operation not permitted", keyctl  # keyctl(2) is denied by the profile
+    assert "Seccomp:\t2" in exec_output(container, ["cat", "/proc/1/status"])
     env = dict(item.split("=", 1) for item in attrs["Config"]["Env"])
     assert not {"DATABASE_URL", "SECRET_KEY", "POSTGRES_PASSWORD"} & set(env)
     assert env["JUDGE_WORKER_ID"] == names[0]
