@@ -28,6 +28,7 @@ from api.db.engine import create_engine, sqlalchemy_config
 from api.domain.accounts.plugin import AccountsPlugin
 from api.domain.courses.routes import COURSE_CONTROLLERS
 from api.domain.feedback.controllers import FeedbackController
+from api.domain.fleet.controllers import FleetController
 from api.domain.internal.controllers import InternalController
 from api.domain.judge0.controllers import judge0_router
 from api.domain.problems.controllers import ProblemController
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RunController,
             FeedbackController,
             *COURSE_CONTROLLERS,
+            FleetController,
             submission_progress,
             *PAGE_CONTROLLERS,
             create_static_files_router(path="/static", directories=[static_dir], include_in_schema=False),

@@ -11,6 +11,7 @@ from api.pages.accounts import AccountPages
 from api.pages.course_staff import CourseStaffPages
 from api.pages.courses import CoursePages
 from api.pages.feedback import FeedbackPages
+from api.pages.fleet import FleetPages
 from api.pages.help import HelpPages, help_images
 from api.pages.home import HomePage
 from api.pages.problems import ProblemPages
@@ -28,4 +29,5 @@ PAGE_CONTROLLERS: Final[tuple[ControllerRouterHandler, ...]] = (
     FeedbackPages,
     CoursePages,
     CourseStaffPages,
+    FleetPages,
 )

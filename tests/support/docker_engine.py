@@ -102,12 +102,14 @@ def start_engine() -> Iterator[DockerEngine]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def host_root_image(engine: DockerEngine, tag: str, path: str) -> str:
+def host_root_image(engine: DockerEngine, tag: str, path: str, workdir: str = "/") -> str:
     """An empty image (``FROM scratch``) whose PATH starts with ``path``: containers get the host's toolchains and
     this checkout through read-only bind mounts. Stands in for Dockerfile.judge where no base image can be pulled."""
     context = Path(tempfile.mkdtemp(prefix="verdict-image-"))
     try:
-        (context / "Dockerfile").write_text(f"FROM scratch\nENV PATH={path}:/usr/local/bin:/usr/bin:/bin\n")
+        (context / "Dockerfile").write_text(
+            f"FROM scratch\nENV PATH={path}:/usr/local/bin:/usr/bin:/bin\nWORKDIR {workdir}\n"
+        )
         engine.client.images.build(path=str(context), tag=tag, rm=True)
     finally:
         shutil.rmtree(context, ignore_errors=True)

@@ -21,6 +21,7 @@ import docker
 from docker.errors import APIError, DockerException, ImageNotFound
 from docker.models.containers import Container
 
+from api.domain.fleet.seccomp import judge_seccomp_json
 from api.domain.fleet.services import FleetError, check_worker_count
 
 __all__ = [
@@ -32,12 +33,13 @@ __all__ = [
 ]
 
 # What the sandbox needs and nothing else: SYS_ADMIN to create namespaces and mount the jail's file system, SETUID
-# and SETGID to switch to the unprivileged sandbox uid, MKNOD for the jail's /dev/null, /dev/zero and /dev/urandom.
-# Not SYS_RESOURCE: the jail only lowers rlimits, which needs no capability (the container test runs the judge
-# with exactly these four).
-JUDGE_CAPABILITIES: Final = ("SYS_ADMIN", "SETUID", "SETGID", "MKNOD")
+# and SETGID to switch to the unprivileged sandbox uid, MKNOD for the jail's /dev/null, /dev/zero and /dev/urandom,
+# KILL to end a jailed program (it runs as another uid) at its time limit and to sweep what it left.
+# Not SYS_RESOURCE: the jail only lowers rlimits, which needs no capability (the container tests run the judge
+# and the sandbox's adversarial suites with exactly these five).
+JUDGE_CAPABILITIES: Final = ("SYS_ADMIN", "SETUID", "SETGID", "MKNOD", "KILL")
 # Only these variables reach a judge container: Redis, the API URL and judge token, JUDGE_*, SANDBOX_*, logs.
-PASSED_VARIABLES: Final = ("REDIS_URL", "LOG_JSON", "LOG_LEVEL", "VERDICT_ENV")
+PASSED_VARIABLES: Final = ("REDIS_URL", "LOG_JSON", "LOG_LEVEL", "VERDICT_ENV", "PYTHONDONTWRITEBYTECODE")
 _PASSED_PREFIXES: Final = ("JUDGE_", "SANDBOX_")
 _FORBIDDEN: Final = ("DATABASE_URL", "SECRET_KEY", "POSTGRES_PASSWORD", "OPENAI_API_KEY", "SMTP_PASSWORD")
 LABEL_PROJECT: Final = "verdict.fleet.project"
@@ -53,11 +55,16 @@ class JudgeContainerSpec:
     slots: int = 2
     memory: str = "4g"
     cpus: float | None = None  # default: one CPU per slot
-    seccomp_profile: str = "unconfined"  # nsjail installs its own seccomp filter per jailed program
+    # The judge profile (api.domain.fleet.seccomp): Docker's default forbids the clone/unshare/mount calls nsjail
+    # makes, so this one allows what the worker and nsjail use and denies what no judge needs; nsjail adds its
+    # own, far stricter, filter on each jailed program. "unconfined" turns seccomp off for the container.
+    seccomp_profile: str = field(default_factory=judge_seccomp_json)
     apparmor: str = "unconfined"  # nsjail mounts inside its namespaces, which Docker's default profile forbids
     cgroup_mount: bool = True  # the sandbox needs a writable cgroup tree for its per-run cgroups
     extra_volumes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # e.g. a test's code mounts
     extra_capabilities: tuple[str, ...] = ()  # an operator's explicit additions (`--cap-add`), never by default
+    extra_tmpfs: Mapping[str, str] = field(default_factory=dict)  # more scratch (path -> mount options)
+    restart: bool = True  # on-failure; off for one-shot containers (the hardening test runs the tests inside)
 
     def judge_environment(self, worker_id: str) -> dict[str, str]:
         env = {
@@ -128,12 +135,13 @@ class DockerFleet:
                 "/run/verdict-sandbox": "size=1g,mode=0711",
                 "/tmp": "size=256m,mode=1777",  # noqa: S108 - the container's own scratch tmpfs
                 "/var/cache/verdict": "size=2g,mode=0700",
+                **spec.extra_tmpfs,
             },
             "binds": volumes,
             "mem_limit": spec.memory,
             "nano_cpus": int((spec.cpus or spec.slots) * 1e9),
             "pids_limit": 4096,
-            "restart_policy": {"Name": "on-failure", "MaximumRetryCount": 5},
+            "restart_policy": {"Name": "on-failure", "MaximumRetryCount": 5} if spec.restart else {"Name": "no"},
             "cgroupns": "host" if spec.cgroup_mount else "private",
         }
         if spec.network:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import stat
+import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -16,7 +18,7 @@ import pytest
 from docker.models.containers import Container
 
 from api.db import models as m
-from api.domain.fleet.docker_fleet import JUDGE_CAPABILITIES
+from api.domain.fleet.docker_fleet import JUDGE_CAPABILITIES, DockerFleet, JudgeContainerSpec
 from tests.integration.conftest import FleetFactory
 from tests.support.docker_engine import DockerEngine, host_root_image, start_engine
 from tests.support.fleet import JUDGE_TOKEN, JudgeFleet
@@ -40,12 +42,15 @@ def cgroup_v1_needs_dac_override() -> bool:
     return memory.is_dir() and not memory.stat().st_mode & stat.S_IWUSR
 
 
+HOST_MOUNTS = [
+    m for m in sorted({"/usr", "/lib", "/lib64", "/bin", "/etc", str(PYTHON_HOME), str(REPO)}) if Path(m).exists()
+]
+
+
 def cli_args(project: str) -> list[str]:
-    mounts = sorted({"/usr", "/lib", "/lib64", "/bin", "/etc", str(PYTHON_HOME), str(REPO)})
     args = ["--project", project, "--image", "verdict-hostjudge:test", "--network", "host", "--slots", "1"]
-    for mount in mounts:
-        if Path(mount).exists():
-            args += ["--volume", f"{mount}:{mount}:ro"]
+    for mount in HOST_MOUNTS:
+        args += ["--volume", f"{mount}:{mount}:ro"]
     if cgroup_v1_needs_dac_override():
         args += ["--cap-add", "DAC_OVERRIDE"]
     return args
@@ -59,6 +64,12 @@ def sweep_cgroups(prefix: str) -> None:
                 directory.rmdir()
         with contextlib.suppress(OSError):
             top.rmdir()
+
+
+def exec_output(container: Container, argv: list[str]) -> str:
+    output = container.exec_run(argv).output
+    assert isinstance(output, bytes)
+    return output.decode(errors="replace")
 
 
 class Fleet:
@@ -91,7 +102,7 @@ class Fleet:
 
 @pytest.fixture
 async def docker_fleet(engine: DockerEngine, fleet_factory: FleetFactory) -> AsyncIterator[Fleet]:
-    host_root_image(engine, "verdict-hostjudge:test", f"{REPO}/.venv/bin")
+    host_root_image(engine, "verdict-hostjudge:test", f"{REPO}/.venv/bin", workdir=str(REPO))
     project = f"t{uuid.uuid4().hex[:6]}"
     async with fleet_factory(judges=0) as fleet:
         handle = Fleet(fleet, engine, project)
@@ -125,6 +136,15 @@ async def test_judge_containers_are_hardened_judge_and_scale_down_by_draining(do
     assert {"/run/verdict-sandbox", "/tmp", "/var/cache/verdict"} <= set(host["Tmpfs"])
     mounts = " ".join(host.get("Binds") or [])
     assert "docker.sock" not in mounts
+    assert any(opt.startswith("seccomp={") for opt in host["SecurityOpt"])  # the judge profile, not unconfined
+    container = docker_fleet.engine.client.containers.get(names[0])
+    probe = (
+        "import ctypes, os; libc = ctypes.CDLL(None, use_errno=True); "
+        "print(libc.syscall(250, 0, 0, 0, 0, 0), os.strerror(ctypes.get_errno()))"  # 250: keyctl on x86-64
+    )
+    keyctl = exec_output(container, ["python", "-c", probe])
+    assert keyctl.strip() == "-1 Operation not permitted", keyctl  # keyctl(2) is denied by the profile
+    assert "Seccomp:\t2" in exec_output(container, ["cat", "/proc/1/status"])
     env = dict(item.split("=", 1) for item in attrs["Config"]["Env"])
     assert not {"DATABASE_URL", "SECRET_KEY", "POSTGRES_PASSWORD"} & set(env)
     assert env["JUDGE_WORKER_ID"] == names[0]
@@ -157,3 +177,47 @@ async def test_autoscale_grows_the_fleet_when_the_queue_backs_up(docker_fleet: F
     await fleet.wait_workers(2, within=120)
     rows = await fleet.wait_all_final(ids, within=180)
     assert [r["verdict"] for r in rows] == ["AC"] * 12
+
+
+def collected(suites: tuple[str, ...]) -> int:
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *suites],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    found = re.search(r"(\d+) tests? collected", out)
+    assert found is not None, out[-500:]
+    return int(found.group(1))
+
+
+def test_the_hostile_program_tests_pass_inside_a_hardened_judge_container(engine: DockerEngine) -> None:
+    """The sandbox's adversarial suites (fork bombs, floods, escapes, secrets, compile-time attacks) run inside a
+    container with exactly the judge's hardening: the limits hold there too, not only on a root host."""
+    image = host_root_image(engine, "verdict-hostjudge:test", f"{REPO}/.venv/bin", workdir=str(REPO))
+    project = f"h{uuid.uuid4().hex[:6]}"
+    suites = ("tests/sandbox/test_adversarial.py", "tests/sandbox/test_compile_attacks.py")
+    spec = JudgeContainerSpec(
+        image=image,
+        environment={"PYTHONDONTWRITEBYTECODE": "1"},
+        command=("python", "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs", *suites),
+        network="none",
+        slots=2,
+        extra_volumes={m: {"bind": m, "mode": "ro"} for m in HOST_MOUNTS},
+        extra_capabilities=("DAC_OVERRIDE",) if cgroup_v1_needs_dac_override() else (),
+        extra_tmpfs={"/run/verdict-sandbox-test": "size=512m,mode=0711"},
+        restart=False,
+    )
+    fleet = DockerFleet(engine.client, project=project)
+    (container,) = fleet.start(spec, 1)
+    try:
+        result = container.wait(timeout=900)
+        output = container.logs().decode(errors="replace")
+        assert container.attrs["HostConfig"]["CapDrop"] == ["ALL"]
+        assert result["StatusCode"] == 0, output[-4000:]
+        summary = output.strip().splitlines()[-1]
+        passed = re.search(r"(\d+) passed", summary)
+        assert passed is not None, summary
+        assert int(passed.group(1)) == collected(suites), summary  # every test of the two suites ran and passed
+        assert "skipped" not in summary, output[-2000:]
+    finally:
+        container.remove(force=True)
+        sweep_cgroups("verdict-test-")

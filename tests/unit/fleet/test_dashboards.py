@@ -53,3 +53,14 @@ def test_the_alert_rules_use_only_exported_metrics() -> None:
     used = {name for expr in exprs for name in _NAME.findall(expr)}
     assert used <= exported(), used - exported()
     assert all(rule["annotations"]["summary"] for group in rules["groups"] for rule in group["rules"])
+
+
+def test_the_seccomp_file_is_the_judge_profile() -> None:
+    from api.domain.fleet.seccomp import DENIED_SYSCALLS, judge_seccomp_json
+
+    text = (DEPLOY / "seccomp" / "judge.json").read_text()
+    assert text == judge_seccomp_json(), "regenerate deploy/seccomp/judge.json from api.domain.fleet.seccomp"
+    profile = json.loads(text)
+    assert profile["defaultAction"] == "SCMP_ACT_ALLOW"
+    assert set(profile["syscalls"][0]["names"]) == set(DENIED_SYSCALLS)
+    assert not {"clone", "unshare", "mount", "pivot_root", "setns", "sethostname"} & set(DENIED_SYSCALLS)
