@@ -172,6 +172,7 @@ MATRIX: Final[tuple[tuple[frozenset[str], str, frozenset[str]], ...]] = (
     (ANY, "/judge0*", SIGNED_IN),
     (ANY, "/internal/*", NOBODY),
     (ANY, "/metrics", ADMIN_ONLY),  # or METRICS_TOKEN, which none of the callers holds
+    (ANY, "/api/fleet*", ADMIN_ONLY),
     # pages (signed out: sent to the sign-in page)
     (ANY, "/admin/*", ADMIN_ONLY),
     (ANY, "/problems/new", PLATFORM_STAFF),
