@@ -2,7 +2,8 @@
 # Make sure the system packages Verdict needs are present on Debian/Ubuntu.
 # As root it installs what is missing with apt-get; otherwise it prints the exact command to run and fails.
 #   scripts/ensure-system.sh dev    - what `make dev` needs (Python venv, compilers, JDK, Node.js)
-#   scripts/ensure-system.sh test   - the same, plus the PostgreSQL server the tests start and Chromium (e2e tests)
+#   scripts/ensure-system.sh test   - the same, plus the PostgreSQL server the tests start, Chromium (e2e tests)
+#                                     and Docker's engine (container tests)
 set -euo pipefail
 purpose=${1:-dev}
 
@@ -20,6 +21,8 @@ if [ "$purpose" = test ]; then
   have_cmd runuser || need+=(util-linux)
   # The end-to-end tests drive Debian's Chromium headless (Playwright never downloads a browser).
   [ -x /usr/bin/chromium ] || need+=(chromium)
+  # The container tests start Debian's Docker engine themselves, with a data directory of their own.
+  have_cmd dockerd || need+=(docker.io)
 fi
 
 [ ${#need[@]} -eq 0 ] && exit 0
@@ -32,6 +35,11 @@ if [ "$(id -u)" -eq 0 ] && have_cmd apt-get; then
   # The Debian postgresql package starts a cluster of its own; the tests start their own servers.
   if printf '%s\n' "${need[@]}" | grep -qx postgresql && have_cmd pg_ctlcluster; then
     service postgresql stop >/dev/null 2>&1 || true
+  fi
+  # Likewise the engine the docker.io package may start: the container tests run their own.
+  if printf '%s\n' "${need[@]}" | grep -qx docker.io; then
+    service docker stop >/dev/null 2>&1 || true
+    service containerd stop >/dev/null 2>&1 || true
   fi
   exit 0
 fi
