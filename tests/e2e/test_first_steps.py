@@ -11,7 +11,7 @@ from playwright.async_api import Page, expect
 
 from api.db import models as m
 from api.lib.crypto import hash_password
-from tests.e2e.helpers import DEMO_PASSWORD, sign_in
+from tests.e2e.helpers import DEMO_PASSWORD, editor_ready, sign_in, type_into_editor
 from tests.support.fleet import JudgeFleet
 
 
@@ -65,3 +65,59 @@ async def test_api_tokens_are_created_shown_once_listed_and_revoked(page: Page, 
     await expect(tokens.get_by_text("You have no API tokens.")).to_be_visible()
     answer = await page.request.get("/api/me", headers={"Authorization": f"Bearer {raw}"})
     assert answer.status == 401
+
+
+# Wrong on the sample (1 2 gives 4: a visible test) and on the hidden fourth test (7 -9 gives 2).
+SOLUTION_WRONG_ON_SAMPLE = "a, b = map(int, input().split())\nprint(abs(a + b) + (1 if a == 1 else 0))\n"
+
+PROGRESS_STYLE = """() => {
+  const bar = document.querySelector('#results [data-progress]');
+  const probe = document.createElement('span');
+  probe.style.color = 'var(--bad)';
+  document.body.append(probe);
+  const bad = getComputedStyle(probe).color;
+  probe.remove();
+  return {
+    full: Math.abs(bar.getBoundingClientRect().width - bar.parentElement.getBoundingClientRect().width) < 1,
+    colour: getComputedStyle(bar).backgroundColor,
+    bad,
+  };
+}"""
+
+
+async def test_a_wrong_answer_explains_itself_on_visible_tests_only_and_the_bar_ends_full_and_red(
+    page: Page, site: JudgeFleet
+) -> None:
+    email = await make_user(site)
+    await sign_in(page, email, DEMO_PASSWORD, next_path="/problems/aplusb")
+    await editor_ready(page)
+    await type_into_editor(page, SOLUTION_WRONG_ON_SAMPLE)
+    await page.get_by_role("button", name="Submit").click()
+    await expect(page.locator("#results")).to_have_attribute("data-state", "done", timeout=60_000)
+    await expect(page.locator("#results [data-final-verdict] .verdict")).to_have_text("WA")
+    await page.wait_for_timeout(400)  # the bar grows in a 0.2 s transition
+    live = await page.evaluate(PROGRESS_STYLE)
+    assert live["full"], live
+    assert live["colour"] == live["bad"], live
+
+    # Live: the visible test's details say where the output first differs; the hidden test has no details.
+    first = page.locator('#results tr[data-index="0"]')
+    await first.get_by_role("button", name="Details").click()
+    difference = page.locator("#results .test-detail [data-first-difference]")
+    await expect(difference).to_contain_text("Line 1, column 1 is the first difference.")
+    await expect(difference.locator("pre")).to_have_text("Expected: 3\nReceived: 4\n          ^")
+    await expect(page.locator('#results tr[data-index="3"]').get_by_role("button", name="Details")).to_have_count(0)
+    await expect(page.locator("[data-first-difference]")).to_have_count(1)
+
+    # The submission's own page, as rendered by the server (no live events): the same, and the bar full and red.
+    await page.get_by_role("link", name="Open this submission").click()
+    await expect(page.locator("#results")).to_have_attribute("data-state", "done")
+    rendered = await page.evaluate(PROGRESS_STYLE)
+    assert rendered == live
+    details = page.locator("details.test-details")
+    await expect(details).to_have_count(1)  # the visible test only
+    await details.locator("summary").click()
+    block = details.locator("[data-first-difference]")
+    await expect(block).to_contain_text("Line 1, column 1 is the first difference.")
+    await expect(block.locator("pre")).to_have_text("Expected: 3\nReceived: 4\n          ^")
+    assert "Expected: -2" not in await page.content()  # the hidden test's answer is nowhere on the page
