@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from playwright.async_api import Page, expect
+from playwright.async_api import BrowserContext, Page, expect
 
 from api.db import models as m
 from api.lib.crypto import hash_password
@@ -121,3 +121,26 @@ async def test_a_wrong_answer_explains_itself_on_visible_tests_only_and_the_bar_
     await expect(block).to_contain_text("Line 1, column 1 is the first difference.")
     await expect(block.locator("pre")).to_have_text("Expected: 3\nReceived: 4\n          ^")
     assert "Expected: -2" not in await page.content()  # the hidden test's answer is nowhere on the page
+
+
+async def test_sample_boxes_line_up_and_both_copy(page: Page, context: BrowserContext, site: JudgeFleet) -> None:
+    email = await make_user(site)
+    await context.grant_permissions(["clipboard-read", "clipboard-write"])
+    await sign_in(page, email, DEMO_PASSWORD, next_path="/problems/aplusb")
+    sample = page.get_by_role("region", name="Sample 1")
+    inbox, outbox = sample.locator(".io-block").nth(0), sample.locator(".io-block").nth(1)
+    labels = [await box.locator(".io-label").bounding_box() for box in (inbox, outbox)]
+    boxes = [await box.locator("pre").bounding_box() for box in (inbox, outbox)]
+    assert labels[0] is not None
+    assert labels[1] is not None
+    assert labels[0]["y"] == labels[1]["y"]
+    assert labels[0]["height"] == labels[1]["height"]
+    assert boxes[0] is not None
+    assert boxes[1] is not None
+    assert (boxes[0]["y"], boxes[0]["height"]) == (boxes[1]["y"], boxes[1]["height"])
+
+    await sample.get_by_role("button", name="Copy the output of sample 1").click()
+    await expect(sample.get_by_role("button", name="Copy the output of sample 1")).to_have_text("Copied")
+    assert await page.evaluate("navigator.clipboard.readText()") == "3\n"
+    await sample.get_by_role("button", name="Copy the input of sample 1").click()
+    assert await page.evaluate("navigator.clipboard.readText()") == "1 2\n"
