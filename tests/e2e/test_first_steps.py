@@ -12,6 +12,7 @@ from playwright.async_api import BrowserContext, Page, expect
 from api.db import models as m
 from api.lib.crypto import hash_password
 from tests.e2e.helpers import DEMO_PASSWORD, editor_ready, sign_in, type_into_editor
+from tests.packages import package_files, zip_bytes
 from tests.support.fleet import JudgeFleet
 
 
@@ -144,3 +145,42 @@ async def test_sample_boxes_line_up_and_both_copy(page: Page, context: BrowserCo
     assert await page.evaluate("navigator.clipboard.readText()") == "3\n"
     await sample.get_by_role("button", name="Copy the input of sample 1").click()
     assert await page.evaluate("navigator.clipboard.readText()") == "1 2\n"
+
+
+async def test_uploading_a_package_asks_before_replacing_unsaved_edits(page: Page, site: JudgeFleet) -> None:
+    slug = f"ask-{uuid.uuid4().hex[:6]}"
+    await sign_in(page, "instructor@example.com", DEMO_PASSWORD, next_path="/problems/new")
+    await page.get_by_label("Slug").fill(slug)
+    await page.get_by_label("Title").fill("Before the package")
+    await page.get_by_role("button", name="Create the problem").click()
+    await expect(page).to_have_url(re.compile(rf"/problems/{slug}/edit$"))
+    await expect(page.locator("#package-replaces")).to_contain_text("title")
+
+    archive = site.workdir / f"{slug}.zip"
+    archive.write_bytes(zip_bytes(package_files("addup")))
+    await page.get_by_label("Problem package").set_input_files(str(archive))
+    await page.get_by_label("Judge the package's reference solutions").uncheck()
+
+    # Unsaved edits: the page names them and uploads nothing unless told to.
+    await page.get_by_label("Title").fill("My better title")
+    await page.get_by_label("Statement").fill("My own words.")
+    await page.get_by_role("button", name="Upload").click()
+    question = page.get_by_role("alertdialog", name="Replace your unsaved edits?")
+    await expect(question).to_contain_text("You have unsaved edits to Title and Statement.")
+    await question.get_by_role("button", name="Keep my edits").click()
+    await expect(question).to_be_hidden()
+    await expect(page.locator("#package-form [data-form-status]")).to_contain_text("Nothing uploaded")
+    await expect(page.get_by_label("Title")).to_have_value("My better title")
+    await expect(page.locator("#test-count")).to_have_text("0")
+
+    # Asked again, and told yes: the package's details replace the edits, and the form shows them.
+    await page.get_by_role("button", name="Upload").click()
+    await question.get_by_role("button", name="Upload and replace them").click()
+    await expect(page.locator("#package-form [data-form-status]")).to_contain_text("tests are live", timeout=30_000)
+    await expect(page.get_by_label("Title")).to_have_value("Add them up")
+    await expect(page.get_by_label("Time limit (ms)")).to_have_value("250")
+
+    # No edits since: a second upload goes straight through, without a question.
+    await page.get_by_role("button", name="Upload").click()
+    await expect(page.locator("#package-form [data-form-status]")).to_contain_text("nothing changed", timeout=30_000)
+    await expect(question).to_be_hidden()
