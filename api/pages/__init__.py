@@ -8,6 +8,7 @@ from typing import Final
 from litestar.types import ControllerRouterHandler
 
 from api.pages.accounts import AccountPages
+from api.pages.admin import AdminPages
 from api.pages.feedback import FeedbackPages
 from api.pages.help import HelpPages, help_images
 from api.pages.home import HomePage
@@ -24,4 +25,5 @@ PAGE_CONTROLLERS: Final[tuple[ControllerRouterHandler, ...]] = (
     HelpPages,
     help_images,
     FeedbackPages,
+    AdminPages,
 )

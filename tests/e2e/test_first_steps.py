@@ -8,6 +8,7 @@ import re
 import uuid
 
 from playwright.async_api import BrowserContext, Page, expect
+from sqlalchemy import select
 
 from api.db import models as m
 from api.lib.crypto import hash_password
@@ -184,3 +185,53 @@ async def test_uploading_a_package_asks_before_replacing_unsaved_edits(page: Pag
     await page.get_by_role("button", name="Upload").click()
     await expect(page.locator("#package-form [data-form-status]")).to_contain_text("nothing changed", timeout=30_000)
     await expect(question).to_be_hidden()
+
+
+async def test_admins_find_people_change_roles_deactivate_and_see_the_fleet(page: Page, site: JudgeFleet) -> None:
+    email = await make_user(site)
+    await sign_in(page, "admin@example.com", DEMO_PASSWORD)
+    await page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin").click()
+    await expect(page).to_have_url(re.compile(r"/admin$"))
+    admin_menu = page.get_by_role("navigation", name="Admin")
+    await admin_menu.get_by_role("link", name="Users").click()
+    await page.get_by_label("Name or e-mail").fill(email)
+    await page.get_by_role("button", name="Search").click()
+    await expect(page.locator("#users-count")).to_have_text("1 account found.")
+    row = page.locator("tbody tr", has_text=email)
+
+    await row.get_by_label("Role of Grace Hopper", exact=True).select_option("instructor")
+    await row.get_by_role("button", name="Save the role of Grace Hopper").click()
+    await expect(row.get_by_role("status")).to_have_text("Role saved.")
+    await row.get_by_role("button", name="Deactivate Grace Hopper").click()
+    row = page.locator("tbody tr", has_text=email)
+    await expect(row).to_have_attribute("data-active", "false")
+    await expect(row).to_contain_text("Deactivated")
+    await page.get_by_label("Role", exact=True).select_option("instructor")
+    await page.get_by_label("Status").select_option("inactive")
+    await page.get_by_role("button", name="Search").click()
+    await expect(page.locator("tbody tr", has_text=email)).to_have_count(1)
+    async with site.sessions() as session:
+        changed = await session.scalar(select(m.User).where(m.User.email == email))
+        assert changed is not None
+        assert (changed.role, changed.is_active) == (m.Role.INSTRUCTOR, False)
+    refused = await page.request.post("/api/auth/login", data={"email": email, "password": DEMO_PASSWORD})
+    assert refused.status in (401, 403)
+    await page.locator("tbody tr", has_text=email).get_by_role("button", name="Reactivate Grace Hopper").click()
+    await expect(page.locator("tbody tr", has_text=email)).to_have_count(0)  # no longer among the deactivated
+
+    # The fleet: the live workers of this test platform, with their slots and the queue.
+    await admin_menu.get_by_role("link", name="Judge fleet").click()
+    await expect(page.get_by_role("heading", name="Judge fleet", level=1)).to_be_visible()
+    await expect(page.locator("tr[data-worker-id]").first).to_be_visible()
+    assert int(await page.locator("#fleet-workers").inner_text()) >= 1
+    await expect(page.locator("#fleet-slots")).to_contain_text("busy of")
+    await expect(admin_menu.get_by_role("link", name="Feedback")).to_be_visible()
+
+
+async def test_the_admin_pages_are_for_admins_only(page: Page) -> None:
+    await sign_in(page, "instructor@example.com", DEMO_PASSWORD)
+    await expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin")).to_have_count(0)
+    for path in ("/admin", "/admin/users", "/admin/fleet"):
+        response = await page.request.get(path, headers={"Accept": "text/html"})
+        assert response.status == 403, path
+        assert "only admins" in await response.text()
