@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from api.db import models as m
 from api.lib.crypto import hash_password
+from tests.e2e.conftest import MailSink
 from tests.e2e.helpers import DEMO_PASSWORD, editor_ready, sign_in, type_into_editor
 from tests.packages import package_files, zip_bytes
 from tests.support.fleet import JudgeFleet
@@ -235,3 +236,30 @@ async def test_the_admin_pages_are_for_admins_only(page: Page) -> None:
         response = await page.request.get(path, headers={"Accept": "text/html"})
         assert response.status == 403, path
         assert "only admins" in await response.text()
+
+
+GAP_BELOW = """(selector) => {
+  const panel = document.querySelector(selector);
+  const [message, next] = panel.children;
+  return next.getBoundingClientRect().top - message.getBoundingClientRect().bottom;
+}"""
+
+
+async def test_the_reset_success_message_does_not_touch_its_button(
+    page: Page, site: JudgeFleet, mailbox: MailSink
+) -> None:
+    email = await make_user(site)
+    await page.goto("/forgot-password")
+    await page.get_by_label("E-mail address").fill(email)
+    await page.get_by_role("button", name="Send the link").click()
+    await expect(page.get_by_text("a link to reset its password is on its way")).to_be_visible()
+    assert await page.evaluate(GAP_BELOW, "#forgot-done") >= 12
+
+    await page.goto(await mailbox.link_to(email, "/reset-password"))
+    await page.get_by_label("New password", exact=True).fill("a brand new pass phrase")
+    await page.get_by_label("New password, again").fill("a brand new pass phrase")
+    await page.get_by_role("button", name="Set the new password").click()
+    await expect(page.get_by_text("Your password has been changed")).to_be_visible()
+    assert await page.evaluate(GAP_BELOW, "#reset-done") >= 12
+    await page.set_viewport_size({"width": 390, "height": 844})
+    assert await page.evaluate(GAP_BELOW, "#reset-done") >= 12
