@@ -200,6 +200,13 @@ async def test_admins_find_people_change_roles_deactivate_and_see_the_fleet(page
     await expect(page.locator("#users-count")).to_have_text("1 account found.")
     row = page.locator("tbody tr", has_text=email)
 
+    status_text = await row.locator(".status-cell > span").bounding_box()
+    deactivate = await row.get_by_role("button", name="Deactivate Grace Hopper").bounding_box()
+    assert status_text is not None
+    assert deactivate is not None
+    apart_x = deactivate["x"] - (status_text["x"] + status_text["width"])
+    apart_y = deactivate["y"] - (status_text["y"] + status_text["height"])
+    assert max(apart_x, apart_y) >= 6, (status_text, deactivate)  # "Active" and its button do not touch
     await row.get_by_label("Role of Grace Hopper", exact=True).select_option("instructor")
     await row.get_by_role("button", name="Save the role of Grace Hopper").click()
     await expect(row.get_by_role("status")).to_have_text("Role saved.")
