@@ -40,7 +40,7 @@ async def test_api_tokens_are_created_shown_once_listed_and_revoked(page: Page, 
     await expect(tokens.get_by_text("Pick at least one scope.")).to_be_visible()
     await expect(tokens.locator("#f-token-name-error")).not_to_be_empty()  # every problem at once
 
-    await tokens.get_by_label("Name").fill("CI laptop")
+    await tokens.get_by_label("What it is for").fill("CI laptop")
     await tokens.get_by_label("Read (problems, your submissions)").check()
     await tokens.get_by_label("Submit solutions").check()
     await tokens.get_by_label("Expires").select_option(label="In 30 days")
@@ -51,7 +51,7 @@ async def test_api_tokens_are_created_shown_once_listed_and_revoked(page: Page, 
     row = tokens.locator("tbody tr", has_text="CI laptop")
     await expect(row).to_contain_text("Read (problems, your submissions), Submit solutions")
     await expect(row.locator("td").nth(2)).to_have_text("Never")
-    await expect(tokens.get_by_label("Name")).to_have_value("")  # the form is ready for the next one
+    await expect(tokens.get_by_label("What it is for")).to_have_value("")  # the form is ready for the next one
 
     # The token works, and shows when it was last used; the secret is not on the page any more.
     answer = await page.request.get("/api/me", headers={"Authorization": f"Bearer {raw}"})

@@ -183,10 +183,14 @@ async def test_password_reset_then_profile_and_password_change(page: Page, site:
     await page.get_by_label("New password", exact=True).fill("the third pass phrase")
     await page.get_by_label("New password, again").fill("the third pass phrase")
     await page.get_by_role("button", name="Change password").click()
-    await expect(page.locator("#password-form [data-form-error]")).not_to_be_empty()
+    # One message, in words, beside the field (not also in the form's alert).
+    await expect(page.locator("#f-currentPassword-error")).not_to_be_empty()
+    await expect(page.locator("#f-currentPassword-error")).not_to_contain_text("CurrentPassword")
+    await expect(page.locator("#password-form [data-form-error]")).to_be_empty()
     await page.get_by_label("Current password").fill("the second pass phrase")
     await page.get_by_role("button", name="Change password").click()
-    await expect(page.locator("#password-form [data-form-status]")).to_contain_text("password changed")
+    # No other session was open: no "signed out of 0 other sessions".
+    await expect(page.locator("#password-form [data-form-status]")).to_have_text("Password changed.")
 
 
 async def test_an_instructor_creates_a_problem_and_uploads_its_tests(page: Page, site: JudgeFleet) -> None:
