@@ -144,7 +144,18 @@ def run(base_url: str, out: Path) -> None:
             shoot(page, out, f"problem-{theme}-phone")
             page.goto(submission)
             shoot(page, out, f"submission-{theme}-phone")
+            page.goto("/profile")
+            shoot(page, out, f"profile-{theme}-phone")
             phone.close()
+
+            for wide in (True, False):
+                admin = new_context(browser, base_url, theme, phone=not wide)
+                page = admin.new_page()
+                sign_in(page, "admin@example.com")
+                for name in ("admin", "admin-users", "admin-fleet"):
+                    page.goto("/" + name.replace("-", "/"))
+                    shoot(page, out, f"{name}-{theme}{'' if wide else '-phone'}")
+                admin.close()
 
             instructor = new_context(browser, base_url, theme)
             page = instructor.new_page()

@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 
 from api.domain.problems.languages import language_name
 from api.domain.problems.schemas import SLUG_RULE
+from api.pages.difference import first_difference
 
 __all__ = [
     "OUTPUT_LIMIT",
@@ -94,3 +95,4 @@ def register_template_filters(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters.update(filters)
     engine.engine.globals["verdict_names"] = VERDICT_NAMES
     engine.engine.globals["slug_rule"] = SLUG_RULE
+    engine.engine.globals["first_difference"] = first_difference

@@ -31,7 +31,8 @@ class FleetPages(Controller):
         return render_page(
             "admin/fleet.html.j2",
             user=current_user,
-            nav="fleet",
+            nav="admin",
+            tab="fleet",
             title="Judge fleet",
             status=status,
             now=time.time(),

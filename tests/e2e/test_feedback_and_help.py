@@ -30,7 +30,8 @@ async def test_a_student_sends_feedback_and_an_admin_marks_it_done(page: Page, c
 
     await context.clear_cookies()
     await sign_in(page, "admin@example.com", DEMO_PASSWORD)
-    await page.get_by_role("link", name="Feedback", exact=True).first.click()
+    await page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin").click()
+    await page.get_by_role("navigation", name="Admin").get_by_role("link", name="Feedback").click()
     item = page.locator(".feedback-item", has_text=marker)
     await expect(item).to_be_visible()
     await expect(item.locator(".feedback-message")).to_have_text(message)  # shown as text, not as markup

@@ -9,6 +9,7 @@ function valueOf(element) {
   const raw = element.value;
   if (kind === "int") return raw === "" ? null : Number.parseInt(raw, 10);
   if (kind === "float") return raw === "" ? null : Number.parseFloat(raw);
+  if (kind === "bool") return raw === "true";
   if (kind === "list") return raw.split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
   return raw;
 }

@@ -41,9 +41,15 @@ for (const button of document.querySelectorAll("[data-copy]")) {
       await navigator.clipboard.writeText(text);
       button.textContent = "Copied";
     } catch {
-      const input = document.getElementById("run-input");
-      input.value = text;
-      button.textContent = "Put in Run";
+      // No clipboard (an insecure origin, a denied permission): an input can still go into Run; an output is
+      // selected so that the person can copy it by hand.
+      if ("copyToRun" in button.dataset) {
+        document.getElementById("run-input").value = text;
+        button.textContent = "Put in Run";
+      } else if (source) {
+        window.getSelection()?.selectAllChildren(source);
+        button.textContent = "Selected";
+      }
     }
     setTimeout(() => (button.textContent = "Copy"), 1500);
   });

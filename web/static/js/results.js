@@ -1,5 +1,6 @@
 // The results panel of a submission (web/templates/_results.html.j2): one row per test, reserved up front so
 // nothing moves as results stream in, and a summary line that keeps its height.
+import { differenceBlock } from "./difference.js";
 import { formatMemory, formatMs } from "./format.js";
 import { showInert } from "./text.js";
 
@@ -160,6 +161,10 @@ export class ResultsView {
         ["Standard error", result.stderr],
         ["Checker", result.message],
       ]) {
+        if (label === "Standard error" && result.verdict === "WA") {
+          const difference = differenceBlock(result.expected, result.stdout);
+          if (difference) td.append(difference);
+        }
         if (value == null || value === "") continue;
         const block = document.createElement("div");
         block.className = "io-block";
