@@ -55,7 +55,7 @@ class _Strict(yaml.SafeLoader):
 
 def _words(problem: str, context: str) -> str:
     """PyYAML's problem text as a sentence that says what to fix."""
-    if "is given twice" in problem or "are not allowed" in problem:
+    if "is given twice" in problem or problem.startswith("YAML "):
         return problem
     if problem == "mapping values are not allowed here":
         return "a second ':' on one line: put quotes around a value that contains ': '"
