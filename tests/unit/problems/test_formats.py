@@ -68,6 +68,7 @@ def _parse(tmp_path: Path, files: dict[str, bytes]) -> ParsedPackage:
 def _errors(tmp_path: Path, files: dict[str, bytes]) -> list[dict[str, Any]]:
     with pytest.raises(PackageError) as caught:
         _parse(tmp_path, files)
+    assert caught.value.errors
     return caught.value.errors
 
 
