@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
 from api.domain.problems import schemas
+from api.domain.problems._timing import MEASURING_LIMIT_MS, measured_limit_ms
 from api.domain.problems.archive import ArchiveError, ArchiveLimits, extract_archive
 from api.domain.problems.errors import PackageError, PackageIssue
 from api.domain.problems.export import DEFAULT_STATEMENT_PATH, ExportSource, export_package
@@ -166,7 +167,7 @@ class PackageService:
         outcomes: list[schemas.ValidationOutcome] = []
         skipped: list[schemas.SkippedReference] = []
         if validate:
-            outcomes, skipped = await self._validate(user, prepared, queue=queue, redis=redis)
+            prepared, outcomes, skipped = await self._validate(user, prepared, queue=queue, redis=redis)
         created = problem is None
         await self._store(prepared)
         if problem is None:
@@ -177,6 +178,8 @@ class PackageService:
         await self.session.refresh(problem)
         result = self._result(problem, prepared, created=created, changed=True, validated=validate)
         result.validation.extend(outcomes)
+        if prepared.parsed is not parsed:  # validation measured the time limit
+            result.measured_time_limit_ms = prepared.parsed.time_limit_ms
         result.skipped.extend(skipped)
         return result
 
@@ -247,7 +250,8 @@ class PackageService:
     # --- validating -----------------------------------------------------------------------------------------
     async def _validate(
         self, user: m.User, prepared: PreparedPackage, *, queue: JudgeQueue, redis: Redis
-    ) -> tuple[list[schemas.ValidationOutcome], list[schemas.SkippedReference]]:
+    ) -> tuple[PreparedPackage, list[schemas.ValidationOutcome], list[schemas.SkippedReference]]:
+        """Judge the references; returns the package with its time limit measured when it gave none."""
         offered = await fleet_languages(redis)
         if offered is None:
             raise ServiceUnavailableError(
@@ -265,11 +269,56 @@ class PackageService:
             else:
                 runnable.append(reference)
         if not runnable:
-            return [], skipped
+            return prepared, [], skipped
         stored_testset = await self.session.get(m.TestSet, prepared.testset_digest) is not None
         await self._store_testset_only(prepared)
+        ids: list[UUID] = []
+        outcomes: list[schemas.ValidationOutcome] = []
+        try:
+            rounds = [runnable]
+            accepted = [r for r in runnable if r.folder == "accepted"]
+            if not parsed.time_limit_given and accepted:
+                # No time limit given: the accepted references are judged first with a generous one, and the
+                # limit is their slowest test times ac_to_time_limit, as problemtools' verifyproblem sets it.
+                measuring = replace_time_limit(prepared, MEASURING_LIMIT_MS)
+                first = await self._judge_round(user, measuring, accepted, queue, ids)
+                outcomes.extend(first)
+                if all(o.ok for o in first):
+                    slowest = max(o.cpu_ms for o in first)
+                    prepared = replace_time_limit(prepared, measured_limit_ms(slowest, parsed.config.time_multiplier))
+                rounds = [[r for r in runnable if r.folder != "accepted"]] if all(o.ok for o in first) else []
+            for references in rounds:
+                outcomes.extend(await self._judge_round(user, prepared, references, queue, ids))
+        except BaseException:
+            await self._discard(ids, prepared.testset_digest, keep_testset=stored_testset)
+            raise
+        failures = [o for o in outcomes if not o.ok]
+        if failures:
+            await self._discard(ids, prepared.testset_digest, keep_testset=stored_testset)
+            issues = [PackageIssue(o.path, _failure_message(o)) for o in failures]
+            more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
+            raise PackageError(
+                f"package rejected: {issues[0]['path']}: {issues[0]['message']}{more}",
+                errors=[
+                    *[dict(i) for i in issues],
+                    *[{"path": s.path, "skipped": True, "message": s.reason} for s in skipped],
+                ],
+            )
+        return prepared, outcomes, skipped
+
+    async def _judge_round(
+        self,
+        user: m.User,
+        prepared: PreparedPackage,
+        references: list[ReferenceSolution],
+        queue: JudgeQueue,
+        ids: list[UUID],
+    ) -> list[schemas.ValidationOutcome]:
+        """Judge ``references`` with the package's settings; their submission ids are added to ``ids``."""
+        if not references:
+            return []
         submissions: list[tuple[ReferenceSolution, m.Submission]] = []
-        for reference in runnable:
+        for reference in references:
             files = reference.files
             language = reference.language or ""
             if len(files) == 1 and language != "java":
@@ -286,28 +335,11 @@ class PackageService:
             self.session.add(submission)
             submissions.append((reference, submission))
         await self.session.commit()
-        ids = [s.id for _r, s in submissions]
-        try:
-            for reference, submission in submissions:
-                await queue.enqueue_judge(self._request(prepared, reference, submission), lane=Lane.BACKGROUND)
-            finals = await self._wait(ids)
-        except BaseException:
-            await self._discard(ids, prepared.testset_digest, keep_testset=stored_testset)
-            raise
-        outcomes = [_outcome(reference, finals[s.id], prepared) for reference, s in submissions]
-        failures = [o for o in outcomes if not o.ok]
-        if failures:
-            await self._discard(ids, prepared.testset_digest, keep_testset=stored_testset)
-            issues = [PackageIssue(o.path, _failure_message(o)) for o in failures]
-            more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
-            raise PackageError(
-                f"package rejected: {issues[0]['path']}: {issues[0]['message']}{more}",
-                errors=[
-                    *[dict(i) for i in issues],
-                    *[{"path": s.path, "skipped": True, "message": s.reason} for s in skipped],
-                ],
-            )
-        return outcomes, skipped
+        ids.extend(s.id for _r, s in submissions)
+        for reference, submission in submissions:
+            await queue.enqueue_judge(self._request(prepared, reference, submission), lane=Lane.BACKGROUND)
+        finals = await self._wait([s.id for _r, s in submissions])
+        return [_outcome(reference, finals[s.id], prepared) for reference, s in submissions]
 
     def _request(
         self, prepared: PreparedPackage, reference: ReferenceSolution, submission: m.Submission
@@ -423,7 +455,13 @@ def _outcome(
         submission_id=submission.id,
         test=first_failure,
         message=submission.message or submission.compile_output[:500],
+        cpu_ms=submission.cpu_ms or 0,
     )
+
+
+def replace_time_limit(prepared: PreparedPackage, time_limit_ms: int) -> PreparedPackage:
+    parsed = msgspec.structs.replace(prepared.parsed, time_limit_ms=time_limit_ms)
+    return msgspec.structs.replace(prepared, parsed=parsed)
 
 
 def _failure_message(outcome: schemas.ValidationOutcome) -> str:

@@ -168,6 +168,7 @@ class ValidationOutcome(CamelizedBaseStruct):
     submission_id: UUID
     test: str | None = None  # the first test whose verdict was not accepted
     message: str = ""
+    cpu_ms: int = 0  # the slowest test's CPU time
 
 
 class PackageResult(CamelizedBaseStruct):
@@ -180,6 +181,7 @@ class PackageResult(CamelizedBaseStruct):
     validated: bool
     validation: list[ValidationOutcome] = []
     skipped: list[SkippedReference] = []
+    measured_time_limit_ms: int | None = None  # the package gave no time limit: measured from accepted/
 
 
 class RejudgeResult(CamelizedBaseStruct):

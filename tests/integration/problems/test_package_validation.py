@@ -123,9 +123,14 @@ async def test_a_legacy_latex_package_with_a_validator_directory_validates_and_s
         "submissions/slow_accepted/add_slowly.py": ("AC", True),
         "submissions/wrong_answer/off.py": ("WA", True),
     }
+    # No time limit given: measured from accepted/ (slowest test x time_multiplier 3, at least 200 ms).
+    measured = resp.json()["measuredTimeLimitMs"]
+    accepted_ms = resp.json()["validation"][0]["cpuMs"]
+    assert measured == max(200, -(-accepted_ms * 3 // 100) * 100)
     headers = people.instructor.headers
     problem = (await client.get("/api/problems/addtwo", headers=headers)).json()
     assert problem["title"] == "Add Two"
+    assert problem["timeLimitMs"] == measured
     assert problem["checker"] == "icpc_validator"
     assert 'src="/api/problems/addtwo/files/sum.png"' in problem["statementHtml"]
     assert "math-inline" in problem["statementHtml"]

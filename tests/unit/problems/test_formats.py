@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from api.domain.problems._timing import measured_limit_ms
 from api.domain.problems._yaml import load_yaml
 from api.domain.problems.errors import PackageError, PackageIssue
 from api.domain.problems.package import ParsedPackage, parse_package
@@ -217,3 +218,13 @@ def test_the_package_error_names_the_place_in_its_message(tmp_path: Path) -> Non
     with pytest.raises(PackageError) as caught:
         _parse(tmp_path, files)
     assert str(caught.value.detail).startswith("invalid problem package: problem.yaml line 4, column 2: ")
+
+
+@pytest.mark.parametrize(
+    ("slowest", "factor", "limit"),
+    [(0, 5, 200), (30, 5, 200), (130, 2, 300), (401, 3, 1300), (50_000, 5, 60_000)],
+)
+def test_a_measured_time_limit_is_the_slowest_accepted_test_times_the_multiplier(
+    slowest: int, factor: float, limit: int
+) -> None:
+    assert measured_limit_ms(slowest, factor) == limit
