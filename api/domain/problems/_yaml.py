@@ -65,6 +65,8 @@ def _words(problem: str, context: str) -> str:
         if char in ("\\t", "\t"):
             return "a tab character: YAML indents with spaces only"
         return f"a value cannot start with {char!r}: put quotes around it"
+    if "found '<stream end>'" in problem:
+        return "the file ends where a value was expected: a [ or { is not closed, or a value is missing"
     if problem.startswith("could not find expected ':'"):
         return "a line that is not 'key: value' (a missing ':'?)"
     if "while scanning a quoted scalar" in context or "double-quoted" in context:
