@@ -12,6 +12,7 @@ from tests.integration.conftest import FleetFactory
 from tests.integration.problems.support import Client, People, app_client, counts, leftovers, make_people, push
 from tests.packages import package_files
 from tests.support.fleet import JudgeFleet
+from tests.unit.problems.test_dmoj import FOLDER as DMOJ_FOLDER
 from tests.unit.problems.test_formats import LEGACY
 
 LANGUAGES = "python3,cpp17,c"  # Kotlin is not among them: its reference solution is skipped, not failed
@@ -160,3 +161,19 @@ async def test_a_validator_that_does_not_compile_rejects_the_upload_with_its_com
     detail = resp.json()["detail"]
     assert "same.cpp" in detail
     assert "expected primary-expression" in detail  # g++'s own words, not a generic failure
+
+
+async def test_a_dmoj_folder_pushed_through_the_api_validates_and_scores_by_batch(
+    validating: tuple[Client, Settings, People, JudgeFleet],
+) -> None:
+    client, _settings, people, _fleet = validating
+    files = {**DMOJ_FOLDER, "addition/submissions/wrong_answer/first_only.py": b"print(3)\n"}
+    resp = await push(client, people.instructor, "addition", files, validate=True)
+    assert resp.status_code == 201, resp.text
+    assert {o["path"]: o["verdict"] for o in resp.json()["validation"]} == {
+        "submissions/accepted/add.py": "AC",
+        "submissions/wrong_answer/first_only.py": "WA",
+    }
+    problem = (await client.get("/api/problems/addition", headers=people.instructor.headers)).json()
+    assert problem["title"] == "Addition"
+    assert problem["timeLimitMs"] == 2000
