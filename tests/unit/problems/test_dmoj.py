@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from api.domain.problems.cli import PushError, pack_directory
 from api.domain.problems.errors import PackageError
 from api.domain.problems.export import export_package
 from api.domain.problems.testsets import build_testset
@@ -102,3 +103,14 @@ def test_what_a_dmoj_folder_cannot_bring_is_refused_by_name(
         _parse_archive(tmp_path, zip_bytes(files))
     errors: list[dict[str, Any]] = caught.value.errors or []
     assert [e for e in errors if e["path"] == path and e.get("field") == field and words in e["message"]], errors
+
+
+def test_verdict_push_packs_a_dmoj_folder(tmp_path: Path) -> None:
+    for name, data in FOLDER.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    packed = pack_directory(tmp_path / "addition")
+    assert _parse_archive(tmp_path / "parsed", packed).title == "Addition"
+    (tmp_path / "addition" / "init.yml").unlink()
+    with pytest.raises(PushError, match=r"nor a DMOJ init\.yml"):
+        pack_directory(tmp_path / "addition")
