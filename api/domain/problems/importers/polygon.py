@@ -134,8 +134,8 @@ def polygon_to_icpc(files: dict[str, bytes], issues: list[PackageIssue]) -> dict
         out[f"{base}.in"], out[f"{base}.ans"] = files[given_in], files[given_ans]
     used = {str(PurePosixPath(n).parent)[len("data/") :] for n in out}
     verdict_groups = {name: g for name, g in verdict_groups.items() if name in used}  # e.g. a group of samples only
-    for group in verdict_groups.values():
-        group["depends_on"] = [d for d in group.get("depends_on", []) if d in verdict_groups]
+    for settings in verdict_groups.values():
+        settings["depends_on"] = [d for d in settings.get("depends_on", []) if d in verdict_groups]
     resources = [f.get("path", "") for f in root.iterfind("files/resources/file")]
     assets = root.find("assets")
     interactor = _program(assets.find("interactor") if assets is not None else None, files, resources, issues,
