@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
 from api.domain.problems import schemas
+from api.domain.problems._outcomes import failure_message, outcome_of, skip_of
 from api.domain.problems._timing import MEASURING_LIMIT_MS, measured_limit_ms
 from api.domain.problems.archive import ArchiveError, ArchiveLimits, extract_archive
 from api.domain.problems.errors import PackageError, PackageIssue
@@ -263,9 +264,9 @@ class PackageService:
         runnable: list[ReferenceSolution] = []
         for reference in parsed.references:
             if reference.problem is not None:
-                skipped.append(_skip(reference, reference.problem))
+                skipped.append(skip_of(reference, reference.problem))
             elif reference.language not in offered:
-                skipped.append(_skip(reference, f"Verdict does not offer {reference.language}"))
+                skipped.append(skip_of(reference, f"Verdict does not offer {reference.language}"))
             else:
                 runnable.append(reference)
         if not runnable:
@@ -295,7 +296,7 @@ class PackageService:
         failures = [o for o in outcomes if not o.ok]
         if failures:
             await self._discard(ids, prepared.testset_digest, keep_testset=stored_testset)
-            issues = [PackageIssue(o.path, _failure_message(o)) for o in failures]
+            issues = [PackageIssue(o.path, failure_message(o)) for o in failures]
             more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
             raise PackageError(
                 f"package rejected: {issues[0]['path']}: {issues[0]['message']}{more}",
@@ -339,7 +340,8 @@ class PackageService:
         for reference, submission in submissions:
             await queue.enqueue_judge(self._request(prepared, reference, submission), lane=Lane.BACKGROUND)
         finals = await self._wait([s.id for _r, s in submissions])
-        return [_outcome(reference, finals[s.id], prepared) for reference, s in submissions]
+        names = [t.name for t in prepared.testset.tests]
+        return [outcome_of(reference, finals[s.id], names) for reference, s in submissions]
 
     def _request(
         self, prepared: PreparedPackage, reference: ReferenceSolution, submission: m.Submission
@@ -432,46 +434,6 @@ class PackageService:
         return f"{problem.slug}.zip", await asyncio.to_thread(export_package, source)
 
 
-def _skip(reference: ReferenceSolution, reason: str) -> schemas.SkippedReference:
-    return schemas.SkippedReference(path=reference.path, language=reference.language, reason=reason)
-
-
-def _outcome(
-    reference: ReferenceSolution, submission: m.Submission, prepared: PreparedPackage
-) -> schemas.ValidationOutcome:
-    names = [t.name for t in prepared.testset.tests]
-    first_failure: str | None = None
-    for case in submission.results:
-        if case.get("verdict") != "AC" and not case.get("skipped"):
-            index = int(case.get("index", -1))
-            first_failure = names[index] if 0 <= index < len(names) else f"#{index}"
-            break
-    return schemas.ValidationOutcome(
-        path=reference.path,
-        language=reference.language or "",
-        expected=reference.expected,
-        verdict=submission.verdict,
-        ok=reference.accepts(submission.verdict),
-        submission_id=submission.id,
-        test=first_failure,
-        message=submission.message or submission.compile_output[:500],
-        cpu_ms=submission.cpu_ms or 0,
-    )
-
-
 def replace_time_limit(prepared: PreparedPackage, time_limit_ms: int) -> PreparedPackage:
     parsed = msgspec.structs.replace(prepared.parsed, time_limit_ms=time_limit_ms)
     return msgspec.structs.replace(prepared, parsed=parsed)
-
-
-def _failure_message(outcome: schemas.ValidationOutcome) -> str:
-    got = outcome.verdict or "no verdict"
-    if outcome.test is not None:
-        where = f" on test {outcome.test}"
-    elif outcome.verdict == "AC":
-        where = " (every test passed)"
-    else:
-        where = ""
-    detail = f": {outcome.message.strip()[:300]}" if outcome.message.strip() else ""
-    expected = {"REJECTED": "a verdict other than AC", "AC_OR_TLE": "AC or TLE"}.get(outcome.expected, outcome.expected)
-    return f"expected {expected}, got {got}{where}{detail}"
