@@ -125,3 +125,14 @@ def test_what_a_polygon_package_cannot_bring_is_refused_by_name(
         _parse_archive(tmp_path, zip_bytes(files))
     errors: list[dict[str, Any]] = caught.value.errors or []
     assert [e for e in errors if e["path"] == path and words in e["message"]], errors
+
+
+def test_tests_with_points_and_no_groups_score_one_by_one_and_a_name_with_latex_specials_converts(
+    tmp_path: Path,
+) -> None:
+    xml = PROBLEM_XML.replace(b'value="A plus B"', b'value="Tom &amp; Jerry 100%"')
+    start, end = xml.index(b"<groups>"), xml.index(b"</groups>") + len(b"</groups>")
+    xml = (xml[:start] + xml[end:]).replace(b'group="1"', b'points="25"').replace(b'group="2"', b'points="75"')
+    parsed = _parse_archive(tmp_path, zip_bytes({**PACKAGE, "a-plus-b-7$linux/problem.xml": xml}))
+    assert parsed.title == "Tom & Jerry 100%"
+    assert {g.name: g.points for g in build_testset(parsed).groups} == {"secret/002": 25, "secret/003": 75}

@@ -50,10 +50,15 @@ def _name(root: ET.Element) -> str | None:
     return names.get("english") or next(iter(names.values()), None)
 
 
+def _escape(text: str) -> str:
+    """A name as LaTeX text (``Tom & Jerry`` must not start a table column)."""
+    return re.sub(r"([&%$#_{}])", r"\\\1", text).replace("~", r"\textasciitilde{}").replace("^", r"\^{}")
+
+
 def _statement(files: dict[str, bytes], title: str | None) -> bytes | None:
     for language in ("english", *sorted({PurePosixPath(n).parts[1] for n in files
                                         if n.startswith("statement-sections/") and n.count("/") == 2})):  # fmt: skip
-        parts = [f"\\problemname{{{title or ''}}}"]
+        parts = [f"\\problemname{{{_escape(title or '')}}}"]
         for section, heading in _SECTIONS:
             text = files.get(f"statement-sections/{language}/{section}.tex")
             if text is not None and text.strip():
