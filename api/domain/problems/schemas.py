@@ -142,6 +142,8 @@ class Problem(CamelizedBaseStruct):
     updated_at: datetime
     tests: list[TestInfo] | None = None  # instructors only
     groups: list[TestGroupInfo] | None = None  # instructors only
+    statement_language: str | None = None  # the language statementHtml is in ("" when the file names none)
+    statement_languages: list[str] = []  # the languages the package has statements in, for a chooser
 
 
 class ProblemPage(CamelizedBaseStruct):

@@ -132,6 +132,14 @@ async def test_a_legacy_latex_package_with_a_validator_directory_validates_and_s
     problem = (await client.get("/api/problems/addtwo", headers=headers)).json()
     assert problem["title"] == "Add Two"
     assert problem["timeLimitMs"] == measured
+    assert problem["statementLanguages"] == ["en", "sv"]
+    assert problem["statementLanguage"] == "en"
+    swedish = (await client.get("/api/problems/addtwo?lang=sv", headers=headers)).json()
+    assert swedish["statementLanguage"] == "sv"
+    assert "Skriv" in swedish["statementHtml"]
+    assert "math-inline" in swedish["statementHtml"]
+    unknown = (await client.get("/api/problems/addtwo?lang=xx", headers=headers)).json()
+    assert unknown["statementLanguage"] == "en"
     assert problem["checker"] == "icpc_validator"
     assert 'src="/api/problems/addtwo/files/sum.png"' in problem["statementHtml"]
     assert "math-inline" in problem["statementHtml"]
