@@ -138,6 +138,11 @@ async def test_a_legacy_latex_package_with_a_validator_directory_validates_and_s
     assert swedish["statementLanguage"] == "sv"
     assert "Skriv" in swedish["statementHtml"]
     assert "math-inline" in swedish["statementHtml"]
+    page = await client.get("/problems/addtwo?lang=sv", headers={**headers, "Accept": "text/html"})
+    assert page.status_code == 200, page.text[:300]
+    assert 'aria-label="Statement language"' in page.text
+    assert 'aria-current="true" href="?lang=sv"' in page.text
+    assert "Skriv" in page.text
     unknown = (await client.get("/api/problems/addtwo?lang=xx", headers=headers)).json()
     assert unknown["statementLanguage"] == "en"
     assert problem["checker"] == "icpc_validator"
