@@ -190,3 +190,32 @@ async def test_a_dmoj_folder_pushed_through_the_api_validates_and_scores_by_batc
     problem = (await client.get("/api/problems/addition", headers=people.instructor.headers)).json()
     assert problem["title"] == "Addition"
     assert problem["timeLimitMs"] == 2000
+
+
+async def test_a_2023_07_package_with_an_output_validator_directory_validates(
+    validating: tuple[Client, Settings, People, JudgeFleet],
+) -> None:
+    client, _settings, people, _fleet = validating
+    files = {
+        "problem.yaml": b"problem_format_version: 2023-07\nname: {en: Add Two, nl: Tel op}\ntype: pass-fail\n"
+        b"credits: {authors: Ada Lovelace}\nlimits:\n  time_limit: 1.5\n  time_multipliers: {time_limit_to_tle: 1.5}\n",
+        "statement/problem.en.md": b"Print $a+b$.\n",
+        **{
+            name.replace("output_validators/add_check/", "output_validator/"): data
+            for name, data in LEGACY.items()
+            if name.startswith(("output_validators/", "data/", "submissions/"))
+        },
+    }
+    resp = await push(client, people.instructor, "addtwo-modern", files, validate=True)
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["measuredTimeLimitMs"] is None
+    assert {o["path"]: o["verdict"] for o in resp.json()["validation"]} == {
+        "submissions/accepted/add.py": "AC",
+        "submissions/slow_accepted/add_slowly.py": "AC",
+        "submissions/wrong_answer/off.py": "WA",
+    }
+    problem = (await client.get("/api/problems/addtwo-modern", headers=people.instructor.headers)).json()
+    assert problem["title"] == "Add Two"
+    assert problem["timeLimitMs"] == 1500
+    assert problem["checker"] == "icpc_validator"
+    assert problem["authors"] == ["Ada Lovelace"]
