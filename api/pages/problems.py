@@ -114,9 +114,10 @@ class ProblemPages(Controller):
         problems_service: NamedDependency[ProblemService],
         submissions_service: NamedDependency[SubmissionService],
         redis: NamedDependency[Redis],
+        lang: Annotated[str | None, QueryParameter(max_length=16)] = None,
     ) -> Template:
         problem = await problems_service.for_viewer(current_user, slug)
-        view = await problems_service.to_view(problem, current_user)
+        view = await problems_service.to_view(problem, current_user, lang)
         recent, _total = await submissions_service.search(
             current_user,
             problem=problem,

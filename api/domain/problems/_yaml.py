@@ -55,7 +55,7 @@ class _Strict(yaml.SafeLoader):
 
 def _words(problem: str, context: str) -> str:
     """PyYAML's problem text as a sentence that says what to fix."""
-    if "is given twice" in problem or "are not allowed" in problem:
+    if "is given twice" in problem or problem.startswith("YAML "):
         return problem
     if problem == "mapping values are not allowed here":
         return "a second ':' on one line: put quotes around a value that contains ': '"
@@ -65,6 +65,8 @@ def _words(problem: str, context: str) -> str:
         if char in ("\\t", "\t"):
             return "a tab character: YAML indents with spaces only"
         return f"a value cannot start with {char!r}: put quotes around it"
+    if "found '<stream end>'" in problem:
+        return "the file ends where a value was expected: a [ or { is not closed, or a value is missing"
     if problem.startswith("could not find expected ':'"):
         return "a line that is not 'key: value' (a missing ':'?)"
     if "while scanning a quoted scalar" in context or "double-quoted" in context:

@@ -1,9 +1,10 @@
 """``verdict push DIR --url URL --token TOKEN``: upload a problem package from a CI job.
 
-``DIR`` is a problem package in the ICPC problem package format (``problem.yaml`` at its root), or a ready zip or
-tar.gz. The directory is packed into a zip in memory (sorted, fixed timestamps: the same files give the same
-bytes, so re-pushing an unchanged package is a no-op on the server), skipping ``.git``, ``__pycache__`` and editor
-leftovers; symbolic links are refused, as the server would refuse them. It is then sent as
+``DIR`` is a problem package in the ICPC problem package format (``problem.yaml`` at its root), a DMOJ problem
+folder (``init.yml``), or a ready zip or tar.gz. The directory is packed into a zip in memory (sorted, fixed
+timestamps: the same files give the same bytes, so re-pushing an unchanged package is a no-op on the server),
+skipping ``.git``, ``__pycache__`` and editor leftovers; symbolic links are refused, as the server would refuse
+them. It is then sent as
 ``PUT <URL>/api/problems/<slug>/package`` with ``Authorization: Bearer <TOKEN>`` (a personal access token with the
 ``problems:write`` scope; ``VERDICT_TOKEN`` in the environment keeps it off the command line).
 
@@ -73,8 +74,8 @@ def _slug_of(path: Path) -> str:
 
 def pack_directory(root: Path) -> bytes:
     """The package directory as a zip, byte-for-byte the same for the same files."""
-    if not (root / "problem.yaml").is_file():
-        raise PushError(f"{root} has no problem.yaml: is it a problem package directory?")
+    if not (root / "problem.yaml").is_file() and not (root / "init.yml").is_file():
+        raise PushError(f"{root} has no problem.yaml (nor a DMOJ init.yml): is it a problem package directory?")
     entries: list[tuple[str, Path]] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(dirpath)

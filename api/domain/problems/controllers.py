@@ -91,9 +91,10 @@ class ProblemController(Controller):
         slug: FromPath[str],
         current_user: NamedDependency[m.User],
         problems_service: NamedDependency[ProblemService],
+        lang: Annotated[str | None, QueryParameter(max_length=16, description="a statement language")] = None,
     ) -> schemas.Problem:
         problem = await problems_service.for_viewer(current_user, slug)
-        return await problems_service.to_view(problem, current_user)
+        return await problems_service.to_view(problem, current_user, lang)
 
     @get(
         "/{slug:str}/files/{name:path}",

@@ -35,6 +35,8 @@ from api.domain.problems._config import (
 from api.domain.problems._statements import read_statement
 from api.domain.problems._validators import read_checker
 from api.domain.problems.errors import PackageError, PackageIssue
+from api.domain.problems.importers.dmoj import dmoj_to_icpc, is_dmoj
+from api.domain.problems.importers.polygon import is_polygon, polygon_to_icpc
 from api.domain.problems.languages import language_of
 from judge_worker.contracts import CheckerSpec
 
@@ -122,13 +124,15 @@ def package_digest(files: dict[str, bytes]) -> str:
 
 
 def _strip_common_root(files: dict[str, bytes]) -> dict[str, bytes]:
-    """``name/problem.yaml`` ... as exported by many tools: a single top directory holding problem.yaml."""
-    if "problem.yaml" in files:
+    """``name/problem.yaml`` ... as exported by many tools: a single top directory holding problem.yaml (or a DMOJ
+    folder's init.yml, a Polygon package's problem.xml)."""
+    roots = ("problem.yaml", "init.yml", "problem.xml")
+    if any(name in files for name in roots):
         return files
     tops = {name.split("/", 1)[0] for name in files}
     if len(tops) == 1:
         top = tops.pop()
-        if f"{top}/problem.yaml" in files:
+        if any(f"{top}/{name}" in files for name in roots):
             return {name[len(top) + 1 :]: data for name, data in files.items() if "/" in name}
     return files
 
@@ -268,6 +272,11 @@ def parse_package(root: Path, names: Iterable[str]) -> ParsedPackage:
     """Read an extracted package. Raises :class:`PackageError` listing every issue found."""
     files = _strip_common_root(_read_tree(root, names))
     issues: list[PackageIssue] = []
+    if is_dmoj(files) or is_polygon(files):
+        converted = dmoj_to_icpc(files, issues) if is_dmoj(files) else polygon_to_icpc(files, issues)
+        if converted is None or issues:
+            raise PackageError.of(issues)
+        files = converted
     raw_yaml = files.get("problem.yaml")
     if raw_yaml is None:
         raise PackageError.of([PackageIssue("problem.yaml", "missing: a problem package has problem.yaml at its root")])

@@ -33,6 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
 from api.domain.problems import schemas
+from api.domain.problems._outcomes import failure_message, outcome_of, skip_of
+from api.domain.problems._timing import MEASURING_LIMIT_MS, measured_limit_ms
 from api.domain.problems.archive import ArchiveError, ArchiveLimits, extract_archive
 from api.domain.problems.errors import PackageError, PackageIssue
 from api.domain.problems.export import DEFAULT_STATEMENT_PATH, ExportSource, export_package
@@ -168,7 +170,7 @@ class PackageService:
         outcomes: list[schemas.ValidationOutcome] = []
         skipped: list[schemas.SkippedReference] = []
         if validate:
-            outcomes, skipped = await self._validate(user, prepared, queue=queue, redis=redis)
+            prepared, outcomes, skipped = await self._validate(user, prepared, queue=queue, redis=redis)
         created = problem is None
         await self._store(prepared)
         if problem is None:
@@ -179,6 +181,8 @@ class PackageService:
         await self.session.refresh(problem)
         result = self._result(problem, prepared, created=created, changed=True, validated=validate)
         result.validation.extend(outcomes)
+        if prepared.parsed is not parsed:  # validation measured the time limit
+            result.measured_time_limit_ms = prepared.parsed.time_limit_ms
         result.skipped.extend(skipped)
         return result
 
@@ -249,7 +253,8 @@ class PackageService:
     # --- validating -----------------------------------------------------------------------------------------
     async def _validate(
         self, user: m.User, prepared: PreparedPackage, *, queue: JudgeQueue, redis: Redis
-    ) -> tuple[list[schemas.ValidationOutcome], list[schemas.SkippedReference]]:
+    ) -> tuple[PreparedPackage, list[schemas.ValidationOutcome], list[schemas.SkippedReference]]:
+        """Judge the references; returns the package with its time limit measured when it gave none."""
         offered = await fleet_languages(redis)
         if offered is None:
             raise ServiceUnavailableError(
@@ -261,17 +266,62 @@ class PackageService:
         runnable: list[ReferenceSolution] = []
         for reference in parsed.references:
             if reference.problem is not None:
-                skipped.append(_skip(reference, reference.problem))
+                skipped.append(skip_of(reference, reference.problem))
             elif reference.language not in offered:
-                skipped.append(_skip(reference, f"Verdict does not offer {reference.language}"))
+                skipped.append(skip_of(reference, f"Verdict does not offer {reference.language}"))
             else:
                 runnable.append(reference)
         if not runnable:
-            return [], skipped
+            return prepared, [], skipped
         stored_testset = await self.session.get(m.TestSet, prepared.testset_digest) is not None
         await self._store_testset_only(prepared)
+        ids: list[UUID] = []
+        outcomes: list[schemas.ValidationOutcome] = []
+        try:
+            rounds = [runnable]
+            accepted = [r for r in runnable if r.folder == "accepted"]
+            if not parsed.time_limit_given and accepted:
+                # No time limit given: the accepted references are judged first with a generous one, and the
+                # limit is their slowest test times ac_to_time_limit, as problemtools' verifyproblem sets it.
+                measuring = replace_time_limit(prepared, MEASURING_LIMIT_MS)
+                first = await self._judge_round(user, measuring, accepted, queue, ids)
+                outcomes.extend(first)
+                if all(o.ok for o in first):
+                    slowest = max(o.cpu_ms for o in first)
+                    prepared = replace_time_limit(prepared, measured_limit_ms(slowest, parsed.config.time_multiplier))
+                rounds = [[r for r in runnable if r.folder != "accepted"]] if all(o.ok for o in first) else []
+            for references in rounds:
+                outcomes.extend(await self._judge_round(user, prepared, references, queue, ids))
+        except BaseException:
+            await self._discard(ids, prepared.testset_digest, keep_testset=stored_testset)
+            raise
+        failures = [o for o in outcomes if not o.ok]
+        if failures:
+            await self._discard(ids, prepared.testset_digest, keep_testset=stored_testset)
+            issues = [PackageIssue(o.path, failure_message(o)) for o in failures]
+            more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
+            raise PackageError(
+                f"package rejected: {issues[0]['path']}: {issues[0]['message']}{more}",
+                errors=[
+                    *[dict(i) for i in issues],
+                    *[{"path": s.path, "skipped": True, "message": s.reason} for s in skipped],
+                ],
+            )
+        return prepared, outcomes, skipped
+
+    async def _judge_round(
+        self,
+        user: m.User,
+        prepared: PreparedPackage,
+        references: list[ReferenceSolution],
+        queue: JudgeQueue,
+        ids: list[UUID],
+    ) -> list[schemas.ValidationOutcome]:
+        """Judge ``references`` with the package's settings; their submission ids are added to ``ids``."""
+        if not references:
+            return []
         submissions: list[tuple[ReferenceSolution, m.Submission]] = []
-        for reference in runnable:
+        for reference in references:
             files = reference.files
             language = reference.language or ""
             if len(files) == 1 and language != "java":
@@ -288,28 +338,12 @@ class PackageService:
             self.session.add(submission)
             submissions.append((reference, submission))
         await self.session.commit()
-        ids = [s.id for _r, s in submissions]
-        try:
-            for reference, submission in submissions:
-                await queue.enqueue_judge(self._request(prepared, reference, submission), lane=Lane.BACKGROUND)
-            finals = await self._wait(ids)
-        except BaseException:
-            await self._discard(ids, prepared.testset_digest, keep_testset=stored_testset)
-            raise
-        outcomes = [_outcome(reference, finals[s.id], prepared) for reference, s in submissions]
-        failures = [o for o in outcomes if not o.ok]
-        if failures:
-            await self._discard(ids, prepared.testset_digest, keep_testset=stored_testset)
-            issues = [PackageIssue(o.path, _failure_message(o)) for o in failures]
-            more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
-            raise PackageError(
-                f"package rejected: {issues[0]['path']}: {issues[0]['message']}{more}",
-                errors=[
-                    *[dict(i) for i in issues],
-                    *[{"path": s.path, "skipped": True, "message": s.reason} for s in skipped],
-                ],
-            )
-        return outcomes, skipped
+        ids.extend(s.id for _r, s in submissions)
+        for reference, submission in submissions:
+            await queue.enqueue_judge(self._request(prepared, reference, submission), lane=Lane.BACKGROUND)
+        finals = await self._wait([s.id for _r, s in submissions])
+        names = [t.name for t in prepared.testset.tests]
+        return [outcome_of(reference, finals[s.id], names) for reference, s in submissions]
 
     def _request(
         self, prepared: PreparedPackage, reference: ReferenceSolution, submission: m.Submission
@@ -402,40 +436,6 @@ class PackageService:
         return f"{problem.slug}.zip", await asyncio.to_thread(export_package, source)
 
 
-def _skip(reference: ReferenceSolution, reason: str) -> schemas.SkippedReference:
-    return schemas.SkippedReference(path=reference.path, language=reference.language, reason=reason)
-
-
-def _outcome(
-    reference: ReferenceSolution, submission: m.Submission, prepared: PreparedPackage
-) -> schemas.ValidationOutcome:
-    names = [t.name for t in prepared.testset.tests]
-    first_failure: str | None = None
-    for case in submission.results:
-        if case.get("verdict") != "AC" and not case.get("skipped"):
-            index = int(case.get("index", -1))
-            first_failure = names[index] if 0 <= index < len(names) else f"#{index}"
-            break
-    return schemas.ValidationOutcome(
-        path=reference.path,
-        language=reference.language or "",
-        expected=reference.expected,
-        verdict=submission.verdict,
-        ok=reference.accepts(submission.verdict),
-        submission_id=submission.id,
-        test=first_failure,
-        message=submission.message or submission.compile_output[:500],
-    )
-
-
-def _failure_message(outcome: schemas.ValidationOutcome) -> str:
-    got = outcome.verdict or "no verdict"
-    if outcome.test is not None:
-        where = f" on test {outcome.test}"
-    elif outcome.verdict == "AC":
-        where = " (every test passed)"
-    else:
-        where = ""
-    detail = f": {outcome.message.strip()[:300]}" if outcome.message.strip() else ""
-    expected = {"REJECTED": "a verdict other than AC", "AC_OR_TLE": "AC or TLE"}.get(outcome.expected, outcome.expected)
-    return f"expected {expected}, got {got}{where}{detail}"
+def replace_time_limit(prepared: PreparedPackage, time_limit_ms: int) -> PreparedPackage:
+    parsed = msgspec.structs.replace(prepared.parsed, time_limit_ms=time_limit_ms)
+    return msgspec.structs.replace(prepared, parsed=parsed)

@@ -146,6 +146,8 @@ class Problem(CamelizedBaseStruct):
     updated_at: datetime
     tests: list[TestInfo] | None = None  # instructors only
     groups: list[TestGroupInfo] | None = None  # instructors only
+    statement_language: str | None = None  # the language statementHtml is in ("" when the file names none)
+    statement_languages: list[str] = []  # the languages the package has statements in, for a chooser
 
 
 class ProblemPage(CamelizedBaseStruct):
@@ -172,6 +174,7 @@ class ValidationOutcome(CamelizedBaseStruct):
     submission_id: UUID
     test: str | None = None  # the first test whose verdict was not accepted
     message: str = ""
+    cpu_ms: int = 0  # the slowest test's CPU time
 
 
 class PackageResult(CamelizedBaseStruct):
@@ -184,6 +187,7 @@ class PackageResult(CamelizedBaseStruct):
     validated: bool
     validation: list[ValidationOutcome] = []
     skipped: list[SkippedReference] = []
+    measured_time_limit_ms: int | None = None  # the package gave no time limit: measured from accepted/
 
 
 class RejudgeResult(CamelizedBaseStruct):

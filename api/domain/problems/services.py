@@ -17,6 +17,7 @@ from api.db import models as m
 from api.domain.accounts.guards import is_staff
 from api.domain.courses.access import may_see_private_problem, visible_problem_clause
 from api.domain.problems import schemas
+from api.domain.problems.files import statement_in, statement_versions
 from api.domain.problems.languages import VERDICT_LANGUAGES, fleet_languages, in_platform_order
 from api.domain.problems.markdown import render_markdown
 from api.domain.problems.testsets import manifest_of
@@ -192,8 +193,16 @@ class ProblemService(service.SQLAlchemyAsyncRepositoryService[m.Problem]):
         testset: m.TestSet | None = await self.repository.session.get(m.TestSet, problem.testset_digest)
         return testset
 
-    async def to_view(self, problem: m.Problem, viewer: m.User) -> schemas.Problem:
+    async def to_view(self, problem: m.Problem, viewer: m.User, language: str | None = None) -> schemas.Problem:
+        """The problem as ``viewer`` may see it; ``language`` picks another of the package's statements."""
         manifest = testset_manifest(await self.testset_of(problem))
+        own, others = await statement_versions(self.repository.session, problem)
+        statement = problem.statement_md
+        chosen = own
+        if language is not None and language in others:
+            translated = await statement_in(self.repository.session, problem, others[language])
+            if translated is not None:
+                statement, chosen = translated, language
         staff = is_staff(viewer)
         tests = manifest.get("tests", [])
         return schemas.Problem(
@@ -202,8 +211,10 @@ class ProblemService(service.SQLAlchemyAsyncRepositoryService[m.Problem]):
             title=problem.title,
             statement_md=problem.statement_md,
             statement_html=render_markdown(
-                problem.statement_md, f"/api/problems/{problem.slug}/files/" if problem.package_digest else ""
+                statement, f"/api/problems/{problem.slug}/files/" if problem.package_digest else ""
             ),
+            statement_language=chosen,
+            statement_languages=sorted({*([own] if own is not None else []), *others}),
             time_limit_ms=problem.time_limit_ms,
             memory_limit_mb=problem.memory_limit_mb,
             languages=in_platform_order(problem.languages),

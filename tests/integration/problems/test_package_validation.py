@@ -12,6 +12,8 @@ from tests.integration.conftest import FleetFactory
 from tests.integration.problems.support import Client, People, app_client, counts, leftovers, make_people, push
 from tests.packages import package_files
 from tests.support.fleet import JudgeFleet
+from tests.unit.problems.test_dmoj import FOLDER as DMOJ_FOLDER
+from tests.unit.problems.test_formats import LEGACY
 
 LANGUAGES = "python3,cpp17,c"  # Kotlin is not among them: its reference solution is skipped, not failed
 
@@ -104,3 +106,116 @@ async def test_validation_needs_a_live_judge(settings_env: dict[str, str], setti
         assert resp.status_code == 503
         assert "no judge worker" in resp.json()["detail"]
         assert await counts(app_settings) == {"problems": 0, "testsets": 0, "packages": 0, "submissions": 0}
+
+
+async def test_a_legacy_latex_package_with_a_validator_directory_validates_and_serves_its_images(
+    validating: tuple[Client, Settings, People, JudgeFleet],
+) -> None:
+    client, _settings, people, _fleet = validating
+    files = {
+        **LEGACY,
+        "problem_statement/solution.en.tex": b"The trick: add them.\n",  # a sketch, never served
+        "attachments/template.py": b"a, b = map(int, input().split())\n",
+    }
+    resp = await push(client, people.instructor, "addtwo", files, validate=True)
+    assert resp.status_code == 201, resp.text
+    assert {o["path"]: (o["verdict"], o["ok"]) for o in resp.json()["validation"]} == {
+        "submissions/accepted/add.py": ("AC", True),
+        "submissions/slow_accepted/add_slowly.py": ("AC", True),
+        "submissions/wrong_answer/off.py": ("WA", True),
+    }
+    # No time limit given: measured from accepted/ (slowest test x time_multiplier 3, at least 200 ms).
+    measured = resp.json()["measuredTimeLimitMs"]
+    accepted_ms = resp.json()["validation"][0]["cpuMs"]
+    assert measured == max(200, -(-accepted_ms * 3 // 100) * 100)
+    headers = people.instructor.headers
+    problem = (await client.get("/api/problems/addtwo", headers=headers)).json()
+    assert problem["title"] == "Add Two"
+    assert problem["timeLimitMs"] == measured
+    assert problem["statementLanguages"] == ["en", "sv"]
+    assert problem["statementLanguage"] == "en"
+    swedish = (await client.get("/api/problems/addtwo?lang=sv", headers=headers)).json()
+    assert swedish["statementLanguage"] == "sv"
+    assert "Skriv" in swedish["statementHtml"]
+    assert "math-inline" in swedish["statementHtml"]
+    page = await client.get("/problems/addtwo?lang=sv", headers={**headers, "Accept": "text/html"})
+    assert page.status_code == 200, page.text[:300]
+    assert 'aria-label="Statement language"' in page.text
+    assert 'aria-current="true" href="?lang=sv"' in page.text
+    assert "Skriv" in page.text
+    unknown = (await client.get("/api/problems/addtwo?lang=xx", headers=headers)).json()
+    assert unknown["statementLanguage"] == "en"
+    assert problem["checker"] == "icpc_validator"
+    assert 'src="/api/problems/addtwo/files/sum.png"' in problem["statementHtml"]
+    assert "math-inline" in problem["statementHtml"]
+    image = await client.get("/api/problems/addtwo/files/sum.png", headers=headers)
+    assert image.status_code == 200
+    assert image.headers["content-type"] == "image/png"
+    assert image.content == LEGACY["problem_statement/sum.png"]
+    attachment = await client.get("/api/problems/addtwo/files/attachments/template.py", headers=headers)
+    assert attachment.status_code == 200
+    assert attachment.headers["content-disposition"].startswith("attachment")
+    for hidden in ("solution.en.tex", "problem.en.tex", "../problem.yaml", "attachments/../problem.yaml"):
+        assert (await client.get(f"/api/problems/addtwo/files/{hidden}", headers=headers)).status_code == 404
+    outsider = await client.get("/api/problems/addtwo/files/sum.png")
+    assert outsider.status_code == 401
+
+
+async def test_a_validator_that_does_not_compile_rejects_the_upload_with_its_compiler_output(
+    validating: tuple[Client, Settings, People, JudgeFleet],
+) -> None:
+    client, _settings, people, _fleet = validating
+    files = {
+        **LEGACY,
+        "output_validators/add_check/same.cpp": b"bool same(long long a, long long b) { return a = ; }\n",
+    }
+    resp = await push(client, people.instructor, "addtwo", files, validate=True)
+    assert resp.status_code == 422, resp.text
+    detail = resp.json()["detail"]
+    assert "same.cpp" in detail
+    assert "expected primary-expression" in detail  # g++'s own words, not a generic failure
+
+
+async def test_a_dmoj_folder_pushed_through_the_api_validates_and_scores_by_batch(
+    validating: tuple[Client, Settings, People, JudgeFleet],
+) -> None:
+    client, _settings, people, _fleet = validating
+    files = {**DMOJ_FOLDER, "addition/submissions/wrong_answer/first_only.py": b"print(3)\n"}
+    resp = await push(client, people.instructor, "addition", files, validate=True)
+    assert resp.status_code == 201, resp.text
+    assert {o["path"]: o["verdict"] for o in resp.json()["validation"]} == {
+        "submissions/accepted/add.py": "AC",
+        "submissions/wrong_answer/first_only.py": "WA",
+    }
+    problem = (await client.get("/api/problems/addition", headers=people.instructor.headers)).json()
+    assert problem["title"] == "Addition"
+    assert problem["timeLimitMs"] == 2000
+
+
+async def test_a_2023_07_package_with_an_output_validator_directory_validates(
+    validating: tuple[Client, Settings, People, JudgeFleet],
+) -> None:
+    client, _settings, people, _fleet = validating
+    files = {
+        "problem.yaml": b"problem_format_version: 2023-07\nname: {en: Add Two, nl: Tel op}\ntype: pass-fail\n"
+        b"credits: {authors: Ada Lovelace}\nlimits:\n  time_limit: 1.5\n  time_multipliers: {time_limit_to_tle: 1.5}\n",
+        "statement/problem.en.md": b"Print $a+b$.\n",
+        **{
+            name.replace("output_validators/add_check/", "output_validator/"): data
+            for name, data in LEGACY.items()
+            if name.startswith(("output_validators/", "data/", "submissions/"))
+        },
+    }
+    resp = await push(client, people.instructor, "addtwo-modern", files, validate=True)
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["measuredTimeLimitMs"] is None
+    assert {o["path"]: o["verdict"] for o in resp.json()["validation"]} == {
+        "submissions/accepted/add.py": "AC",
+        "submissions/slow_accepted/add_slowly.py": "AC",
+        "submissions/wrong_answer/off.py": "WA",
+    }
+    problem = (await client.get("/api/problems/addtwo-modern", headers=people.instructor.headers)).json()
+    assert problem["title"] == "Add Two"
+    assert problem["timeLimitMs"] == 1500
+    assert problem["checker"] == "icpc_validator"
+    assert problem["authors"] == ["Ada Lovelace"]
