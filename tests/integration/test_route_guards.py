@@ -161,6 +161,7 @@ MATRIX: Final[tuple[tuple[frozenset[str], str, frozenset[str]], ...]] = (
     # problems and submissions
     (frozenset({"GET"}), "/api/problems", SIGNED_IN),
     (frozenset({"GET"}), "/api/problems/{slug:str}", SIGNED_IN),
+    (frozenset({"GET"}), "/api/problems/{slug:str}/files/*", SIGNED_IN),  # statement images and attachments
     (ANY, "/api/problems*", PLATFORM_STAFF),
     (frozenset({"POST"}), "/api/submissions/{submission_id:uuid}/rejudge", PLATFORM_STAFF),
     (ANY, "/api/submissions*", SIGNED_IN),
@@ -174,6 +175,7 @@ MATRIX: Final[tuple[tuple[frozenset[str], str, frozenset[str]], ...]] = (
     (ANY, "/metrics", ADMIN_ONLY),  # or METRICS_TOKEN, which none of the callers holds
     (ANY, "/api/fleet*", ADMIN_ONLY),
     # pages (signed out: sent to the sign-in page)
+    (ANY, "/admin", ADMIN_ONLY),
     (ANY, "/admin/*", ADMIN_ONLY),
     (ANY, "/problems/new", PLATFORM_STAFF),
     (ANY, "/problems/{slug:str}/edit", PLATFORM_STAFF),
