@@ -27,7 +27,8 @@ async def test_an_admin_drains_a_worker_from_the_fleet_page(
     try:
         page = await context.new_page()
         await sign_in(page, "admin@example.com", DEMO_PASSWORD)
-        await page.get_by_role("link", name="Fleet", exact=True).click()
+        await page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin", exact=True).click()
+        await page.get_by_role("navigation", name="Admin").get_by_role("link", name="Judge fleet").click()
         await page.wait_for_url(lambda url: url.endswith("/admin/fleet"))
         await expect(page.get_by_role("heading", name="Judge fleet")).to_be_visible()
         await expect(page.locator("#fleet-lanes tbody tr")).to_have_count(3)

@@ -60,18 +60,26 @@ int main(int argc, char** argv) {
 """
 
 # Guess the number 1..100: the solution prints guesses, the interactor answers higher / lower / correct.
-GUESS_INTERACTOR = """import sys
+# A solution that exits right after a guess closes the pipe the answer goes to: that is "stopped guessing" too, not
+# the interactor's crash (whether the write or the read notices first is a race).
+GUESS_INTERACTOR = """import os, sys
 secret = int(open(sys.argv[1]).read())
+def stopped():
+    with open(sys.argv[3] + '/judgemessage.txt', 'w') as message:
+        message.write('the solution stopped guessing')
+    os._exit(43)  # not sys.exit: flushing the unsent answer at exit would fail again
 for _ in range(10):
     line = sys.stdin.readline()
     if not line:
-        open(sys.argv[3] + '/judgemessage.txt', 'w').write('the solution stopped guessing')
-        sys.exit(43)
+        stopped()
     guess = int(line)
     if guess == secret:
         print('correct', flush=True)
         sys.exit(42)
-    print('higher' if guess < secret else 'lower', flush=True)
+    try:
+        print('higher' if guess < secret else 'lower', flush=True)
+    except BrokenPipeError:
+        stopped()
 open(sys.argv[3] + '/judgemessage.txt', 'w').write('too many guesses')
 sys.exit(43)
 """
