@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.engine import create_engine, sqlalchemy_config
 from api.domain.accounts.plugin import AccountsPlugin
+from api.domain.assessments.controllers import AssessmentController
 from api.domain.courses.routes import COURSE_CONTROLLERS
 from api.domain.feedback.controllers import FeedbackController
 from api.domain.internal.controllers import InternalController
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RunController,
             FeedbackController,
             *COURSE_CONTROLLERS,
+            AssessmentController,
             submission_progress,
             *PAGE_CONTROLLERS,
             create_static_files_router(path="/static", directories=[static_dir], include_in_schema=False),

@@ -151,6 +151,12 @@ MATRIX: Final[tuple[tuple[frozenset[str], str, frozenset[str]], ...]] = (
     (ANY, "/api/courses/{course_id:uuid}/levels*", COURSE_STAFF),
     (ANY, "/api/courses/{course_id:uuid}/roster*", COURSE_STAFF),
     (ANY, "/api/courses/{course_id:uuid}/submissions", COURSE_STAFF),
+    # assessments (api/domain/assessments/): members take them, staff see results, instructors build them
+    (frozenset({"GET"}), "/api/courses/{course_id:uuid}/assessments", COURSE_MEMBERS),
+    (frozenset({"GET"}), "/api/courses/{course_id:uuid}/assessments/{assessment_id:uuid}", COURSE_MEMBERS),
+    (ANY, "/api/courses/{course_id:uuid}/assessments/{assessment_id:uuid}/attempt*", COURSE_MEMBERS),
+    (ANY, "/api/courses/{course_id:uuid}/assessments/{assessment_id:uuid}/results", COURSE_STAFF),
+    (ANY, "/api/courses/{course_id:uuid}/assessments*", COURSE_INSTRUCTORS),
     # accounts
     (ANY, "/api/auth/logout*", SIGNED_IN),
     (ANY, "/api/auth/password", SIGNED_IN),
