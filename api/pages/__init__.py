@@ -8,6 +8,7 @@ from typing import Final
 from litestar.types import ControllerRouterHandler
 
 from api.pages.accounts import AccountPages
+from api.pages.assessments import AssessmentPages
 from api.pages.course_staff import CourseStaffPages
 from api.pages.courses import CoursePages
 from api.pages.feedback import FeedbackPages
@@ -28,4 +29,5 @@ PAGE_CONTROLLERS: Final[tuple[ControllerRouterHandler, ...]] = (
     FeedbackPages,
     CoursePages,
     CourseStaffPages,
+    AssessmentPages,
 )

@@ -43,7 +43,8 @@ __all__ = ["AttemptService"]
 
 
 class AttemptService(AssessmentService):
-    async def _attempt(self, user_id: UUID, assessment_id: UUID) -> m.AssessmentAttempt | None:
+    async def attempt_of(self, user_id: UUID, assessment_id: UUID) -> m.AssessmentAttempt | None:
+        """The user's attempt (submitted first if its deadline has passed), or None."""
         attempt: m.AssessmentAttempt | None = await self.session.scalar(
             select(m.AssessmentAttempt).where(
                 m.AssessmentAttempt.assessment_id == assessment_id, m.AssessmentAttempt.user_id == user_id
@@ -55,7 +56,7 @@ class AttemptService(AssessmentService):
 
     async def mine(self, access: CourseAccess, assessment_id: UUID) -> tuple[m.Assessment, m.AssessmentAttempt]:
         assessment = await self.visible(access, assessment_id)
-        attempt = await self._attempt(access.user.id, assessment.id)
+        attempt = await self.attempt_of(access.user.id, assessment.id)
         if attempt is None:
             raise NotFoundError("you have not started this assessment")
         return assessment, attempt
@@ -63,7 +64,7 @@ class AttemptService(AssessmentService):
     async def start(self, access: CourseAccess, assessment_id: UUID) -> tuple[m.Assessment, m.AssessmentAttempt]:
         """Start (or resume) the caller's attempt; the deadline is fixed now, by the server."""
         assessment = await self.visible(access, assessment_id)
-        existing = await self._attempt(access.user.id, assessment.id)
+        existing = await self.attempt_of(access.user.id, assessment.id)
         if existing is not None:
             return assessment, existing
         now = self.clock()
@@ -81,7 +82,7 @@ class AttemptService(AssessmentService):
             async with self.session.begin_nested():
                 self.session.add(attempt)
         except IntegrityError:  # a second Start raced this one: theirs stands
-            found = await self._attempt(access.user.id, assessment.id)
+            found = await self.attempt_of(access.user.id, assessment.id)
             if found is None:  # pragma: no cover - the unique constraint held a row that is gone again
                 raise
             return assessment, found
@@ -318,7 +319,7 @@ class AttemptService(AssessmentService):
         for membership, user in rows.tuples():
             if not in_audience(assessment, membership):
                 continue
-            attempt = await self._attempt(user.id, assessment.id)
+            attempt = await self.attempt_of(user.id, assessment.id)
             score = late = None
             started: datetime | None = None
             if attempt is not None:
