@@ -10,6 +10,7 @@ import uuid
 from playwright.async_api import Browser, Dialog, Page, expect
 
 from tests.e2e.helpers import DEMO_PASSWORD, sign_in
+from tests.e2e.test_accessibility import violations
 from tests.support.fleet import JudgeFleet
 
 
@@ -33,6 +34,7 @@ async def test_an_instructor_builds_an_exam_and_a_student_takes_it(
     await page.get_by_label("Students see their score").select_option("immediate")
     await page.get_by_role("button", name="Create the assessment").click()
     await expect(page.get_by_role("heading", name=f"Edit {title}")).to_be_visible()
+    assert await violations(page) == []
 
     await page.get_by_label("Question (Markdown)").fill("Which are **prime**?")
     await page.get_by_label("Options, one a line").fill("2\n4\n7")
@@ -63,6 +65,7 @@ async def test_an_instructor_builds_an_exam_and_a_student_takes_it(
         await expect(student.locator("[data-question] input[value='2']")).to_be_checked()
         await expect(student.locator("[data-question] input[value='1']")).not_to_be_checked()
         await expect(countdown).to_have_text(re.compile(r"^(19|20):\d\d$"))
+        assert await violations(student) == []
 
         async def accept(dialog: Dialog) -> None:
             await dialog.accept()
