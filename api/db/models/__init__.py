@@ -6,7 +6,12 @@ from api.db.models._enums import ProblemVisibility, Role, SubmissionKind, Submis
 from api.db.models.account_token import AccountToken, AccountTokenPurpose
 from api.db.models.api_token import ApiScope, ApiToken
 from api.db.models.assessment import Assessment, AssessmentQuestion
-from api.db.models.assessment_attempt import AssessmentAnswer, AssessmentAttempt, AssessmentSubmission
+from api.db.models.assessment_attempt import (
+    AssessmentAccommodation,
+    AssessmentAnswer,
+    AssessmentAttempt,
+    AssessmentSubmission,
+)
 from api.db.models.course import Course
 from api.db.models.course_audit import CourseAuditEntry
 from api.db.models.course_group import CourseGroup
@@ -31,6 +36,7 @@ __all__ = [
     "ApiScope",
     "ApiToken",
     "Assessment",
+    "AssessmentAccommodation",
     "AssessmentAnswer",
     "AssessmentAttempt",
     "AssessmentQuestion",

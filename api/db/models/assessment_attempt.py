@@ -5,10 +5,10 @@ from uuid import UUID
 
 from advanced_alchemy.base import UUIDAuditBase
 from advanced_alchemy.types import DateTimeUTC, JsonB
-from sqlalchemy import Float, ForeignKey, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Integer, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-__all__ = ["AssessmentAnswer", "AssessmentAttempt", "AssessmentSubmission"]
+__all__ = ["AssessmentAccommodation", "AssessmentAnswer", "AssessmentAttempt", "AssessmentSubmission"]
 
 
 class AssessmentAttempt(UUIDAuditBase):
@@ -47,3 +47,18 @@ class AssessmentSubmission(UUIDAuditBase):
     attempt_id: Mapped[UUID] = mapped_column(ForeignKey("assessment_attempt.id", ondelete="CASCADE"), index=True)
     question_id: Mapped[UUID] = mapped_column(ForeignKey("assessment_question.id", ondelete="CASCADE"), index=True)
     submission_id: Mapped[UUID] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), unique=True)
+
+
+class AssessmentAccommodation(UUIDAuditBase):
+    """One student's accommodation in one assessment: extra time (minutes and/or percent of the time limit) and
+    another window (their own opening and closing times)."""
+
+    __tablename__ = "assessment_accommodation"
+    __table_args__ = (UniqueConstraint("assessment_id", "user_id"),)
+
+    assessment_id: Mapped[UUID] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    extra_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    extra_percent: Mapped[float] = mapped_column(Float, default=0.0)
+    opens_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    closes_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
-from api.domain.assessments import schemas
+from api.domain.assessments import accommodations, schemas
 from api.domain.assessments.taking import AttemptService
 from api.domain.courses.access import ANY_MEMBER, STAFF, CourseAccess, course_access_from, requires_course_role
 from api.lib.ratelimit import RateLimiter
@@ -242,3 +242,65 @@ class AssessmentController(Controller):
     ) -> list[schemas.ResultRow]:
         """Every student of the audience: state and score out of 100 (late penalty applied)."""
         return await assessments.results(course_access, assessment_id)
+
+    # --- accommodations -------------------------------------------------------------------------------------
+    @get(_ONE + "/accommodations", operation_id="ListAssessmentAccommodations", guards=[_STAFF])
+    async def list_accommodations(
+        self,
+        assessment_id: FromPath[UUID],
+        course_access: NamedDependency[CourseAccess],
+        assessments: NamedDependency[AttemptService],
+    ) -> list[schemas.Accommodation]:
+        assessment = await assessments.visible(course_access, assessment_id)
+        return await accommodations.list_accommodations(assessments.session, assessment)
+
+    @put(_ONE + "/accommodations/{user_id:uuid}", operation_id="SetAssessmentAccommodation", guards=[_INSTRUCTOR])
+    async def set_accommodation(
+        self,
+        assessment_id: FromPath[UUID],
+        user_id: FromPath[UUID],
+        data: JSONBody[schemas.AccommodationSet],
+        course_access: NamedDependency[CourseAccess],
+        assessments: NamedDependency[AttemptService],
+    ) -> schemas.Accommodation:
+        """Extra time and/or another window for one student; an attempt in progress gets its new deadline at once."""
+        assessment = await assessments.visible(course_access, assessment_id)
+        row = await accommodations.set_accommodation(assessments.session, course_access, assessment, user_id, data)
+        return accommodations.accommodation_view(row)
+
+    @delete(
+        _ONE + "/accommodations/{user_id:uuid}",
+        operation_id="DeleteAssessmentAccommodation",
+        guards=[_INSTRUCTOR],
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def delete_accommodation(
+        self,
+        assessment_id: FromPath[UUID],
+        user_id: FromPath[UUID],
+        course_access: NamedDependency[CourseAccess],
+        assessments: NamedDependency[AttemptService],
+    ) -> None:
+        assessment = await assessments.visible(course_access, assessment_id)
+        await accommodations.delete_accommodation(assessments.session, course_access, assessment, user_id)
+
+    @post(
+        _ONE + "/accommodations/{user_id:uuid}/reopen",
+        operation_id="ReopenAssessmentAttempt",
+        guards=[_INSTRUCTOR],
+        status_code=HTTP_200_OK,
+    )
+    async def reopen_attempt(
+        self,
+        assessment_id: FromPath[UUID],
+        user_id: FromPath[UUID],
+        course_access: NamedDependency[CourseAccess],
+        assessments: NamedDependency[AttemptService],
+    ) -> schemas.Attempt:
+        """Reopen a student's handed-in attempt: answers stay, the time limit runs again from now (never past their
+        close: give another window first if it has passed)."""
+        assessment = await assessments.visible(course_access, assessment_id)
+        attempt = await accommodations.reopen(
+            assessments.session, course_access, assessment, user_id, assessments.clock()
+        )
+        return await assessments.view(course_access, assessment, attempt)

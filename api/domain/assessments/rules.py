@@ -19,7 +19,9 @@ __all__ = [
     "question_config",
     "scores_visible",
     "student_state",
+    "time_limit",
     "validate_window",
+    "window",
 ]
 
 
@@ -94,11 +96,34 @@ def in_audience(assessment: m.Assessment, membership: m.CourseMembership | None)
     )
 
 
-def attempt_deadline(assessment: m.Assessment, started_at: datetime) -> datetime | None:
-    """The earlier of the close and the start plus the time limit (None: neither)."""
-    candidates = [assessment.closes_at] if assessment.closes_at is not None else []
-    if assessment.time_limit_minutes:
-        candidates.append(started_at + timedelta(minutes=assessment.time_limit_minutes))
+def window(
+    assessment: m.Assessment, accommodation: m.AssessmentAccommodation | None
+) -> tuple[datetime | None, datetime | None]:
+    """The opening and closing times for one student: their accommodation's own window where it sets one."""
+    if accommodation is None:
+        return assessment.opens_at, assessment.closes_at
+    return accommodation.opens_at or assessment.opens_at, accommodation.closes_at or assessment.closes_at
+
+
+def time_limit(assessment: m.Assessment, accommodation: m.AssessmentAccommodation | None) -> timedelta | None:
+    """The time limit with the student's extra time (percent of the limit, then minutes)."""
+    if not assessment.time_limit_minutes:
+        return None
+    minutes = float(assessment.time_limit_minutes)
+    if accommodation is not None:
+        minutes = minutes * (1 + accommodation.extra_percent / 100) + accommodation.extra_minutes
+    return timedelta(minutes=minutes)
+
+
+def attempt_deadline(
+    assessment: m.Assessment, started_at: datetime, accommodation: m.AssessmentAccommodation | None = None
+) -> datetime | None:
+    """The earlier of the (student's) close and the start plus the (student's) time limit (None: neither)."""
+    _opens, closes = window(assessment, accommodation)
+    candidates = [closes] if closes is not None else []
+    limit = time_limit(assessment, accommodation)
+    if limit is not None:
+        candidates.append(started_at + limit)
     return min(candidates) if candidates else None
 
 
@@ -119,13 +144,19 @@ def scores_visible(assessment: m.Assessment, now: datetime, *, staff: bool) -> b
     return assessment.scores_published
 
 
-def student_state(assessment: m.Assessment, attempt: m.AssessmentAttempt | None, now: datetime) -> schemas.StudentState:
+def student_state(
+    assessment: m.Assessment,
+    attempt: m.AssessmentAttempt | None,
+    now: datetime,
+    accommodation: m.AssessmentAccommodation | None = None,
+) -> schemas.StudentState:
     if attempt is not None:
         if attempt.submitted_at is None:
             return "in_progress"
         return "graded" if scores_visible(assessment, now, staff=False) else "submitted"
-    if assessment.opens_at is not None and now < assessment.opens_at:
+    opens, closes = window(assessment, accommodation)
+    if opens is not None and now < opens:
         return "upcoming"
-    if assessment.closes_at is not None and now >= assessment.closes_at:
+    if closes is not None and now >= closes:
         return "closed"
     return "open"

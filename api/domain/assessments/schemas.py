@@ -11,6 +11,8 @@ import msgspec
 from api.lib.schema import CamelizedBaseStruct
 
 __all__ = [
+    "Accommodation",
+    "AccommodationSet",
     "Answer",
     "AnswerSave",
     "Assessment",
@@ -201,3 +203,21 @@ class ResultRow(CamelizedBaseStruct):
     submitted_at: datetime | None
     score: float | None
     late_penalty: float | None
+
+
+class AccommodationSet(CamelizedBaseStruct, forbid_unknown_fields=True):
+    """A student's accommodation: extra time on the time limit (percent first, then minutes) and, optionally, their
+    own opening and closing times."""
+
+    extra_minutes: Annotated[int, msgspec.Meta(ge=0, le=10_080)] = 0
+    extra_percent: Annotated[float, msgspec.Meta(ge=0, le=500)] = 0.0
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+
+
+class Accommodation(CamelizedBaseStruct):
+    user_id: UUID
+    extra_minutes: int
+    extra_percent: float
+    opens_at: datetime | None
+    closes_at: datetime | None

@@ -60,15 +60,26 @@ class AssessmentService:
             rows = [a for a in rows if a.published and in_audience(a, access.membership)]
         counts = await self._question_counts([a.id for a in rows])
         attempts = await self._attempts_of(access.user.id, [a.id for a in rows])
+        extra = await self._accommodations_of(access.user.id, [a.id for a in rows])
         now = self.clock()
         return [
             self.to_schema(
                 a,
                 question_count=counts.get(a.id, 0),
-                state=None if access.is_staff else student_state(a, attempts.get(a.id), now),
+                state=None if access.is_staff else student_state(a, attempts.get(a.id), now, extra.get(a.id)),
             )
             for a in rows
         ]
+
+    async def _accommodations_of(self, user_id: UUID, ids: list[UUID]) -> dict[UUID, m.AssessmentAccommodation]:
+        if not ids:
+            return {}
+        rows = await self.session.scalars(
+            select(m.AssessmentAccommodation).where(
+                m.AssessmentAccommodation.user_id == user_id, m.AssessmentAccommodation.assessment_id.in_(ids)
+            )
+        )
+        return {a.assessment_id: a for a in rows}
 
     async def _question_counts(self, ids: list[UUID]) -> dict[UUID, int]:
         if not ids:
@@ -105,10 +116,11 @@ class AssessmentService:
         """The assessment with its questions. Students see the questions only once it has opened."""
         now = self.clock()
         questions = await self.questions(assessment.id)
-        attempt = None
+        attempt = extra = None
         if not access.is_staff:
             attempt = (await self._attempts_of(access.user.id, [assessment.id])).get(assessment.id)
-        state = None if access.is_staff else student_state(assessment, attempt, now)
+            extra = (await self._accommodations_of(access.user.id, [assessment.id])).get(assessment.id)
+        state = None if access.is_staff else student_state(assessment, attempt, now, extra)
         shown = questions if access.is_staff or state != "upcoming" else []
         problems = await self._problems([q for q in shown if q.type == "code"])
         return schemas.AssessmentDetail(

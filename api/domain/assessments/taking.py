@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from api.db import models as m
 from api.domain.assessments import schemas
+from api.domain.assessments.accommodations import accommodation_of
 from api.domain.assessments.rules import (
     InvalidInputError,
     attempt_deadline,
@@ -21,6 +22,7 @@ from api.domain.assessments.rules import (
     in_audience,
     scores_visible,
     student_state,
+    window,
 )
 from api.domain.assessments.scoring import (
     CodeTry,
@@ -68,15 +70,17 @@ class AttemptService(AssessmentService):
         if existing is not None:
             return assessment, existing
         now = self.clock()
-        if assessment.opens_at is not None and now < assessment.opens_at:
-            raise ConflictError(f"this assessment opens at {assessment.opens_at.isoformat()}")
-        if assessment.closes_at is not None and now >= assessment.closes_at:
-            raise ConflictError(f"this assessment closed at {assessment.closes_at.isoformat()}")
+        accommodation = await accommodation_of(self.session, assessment.id, access.user.id)
+        opens, closes = window(assessment, accommodation)
+        if opens is not None and now < opens:
+            raise ConflictError(f"this assessment opens at {opens.isoformat()}")
+        if closes is not None and now >= closes:
+            raise ConflictError(f"this assessment closed at {closes.isoformat()}")
         attempt = m.AssessmentAttempt(
             assessment_id=assessment.id,
             user_id=access.user.id,
             started_at=now,
-            deadline=attempt_deadline(assessment, now),
+            deadline=attempt_deadline(assessment, now, accommodation),
         )
         try:
             async with self.session.begin_nested():
