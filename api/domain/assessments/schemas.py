@@ -107,6 +107,7 @@ class Question(CamelizedBaseStruct):
     type: QuestionType
     prompt_md: str
     options: list[str] = msgspec.field(default_factory=list)
+    order: list[int] | None = None  # students: the order to show the options in (shuffled per student)
     multiple: bool = False
     problem_id: UUID | None = None
     problem_slug: str | None = None

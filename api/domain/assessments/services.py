@@ -3,10 +3,13 @@ Every call is already authorised by the route's course-role guard; what is hidde
 
 from __future__ import annotations
 
+import hashlib
+import random
 from collections.abc import Callable
 from datetime import UTC, datetime
 from uuid import UUID
 
+import msgspec
 from advanced_alchemy.exceptions import NotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +33,17 @@ Clock = Callable[[], datetime]
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _shuffled(view: schemas.Question, user_id: UUID) -> schemas.Question:
+    """The options in an order of the student's own: the same for them on every load, different between students.
+    Answers still name the options by their original index."""
+    if view.type != "multiple_choice" or len(view.options) < 2:
+        return view
+    seed = hashlib.sha256(f"{user_id}:{view.id}".encode()).digest()
+    order = list(range(len(view.options)))
+    random.Random(seed).shuffle(order)  # noqa: S311 - an order to show options in, not a secret
+    return msgspec.structs.replace(view, order=order)
 
 
 class AssessmentService:
@@ -123,9 +137,12 @@ class AssessmentService:
         state = None if access.is_staff else student_state(assessment, attempt, now, extra)
         shown = questions if access.is_staff or state != "upcoming" else []
         problems = await self._problems([q for q in shown if q.type == "code"])
+        views = [self.question_view(q, problems, staff=access.is_staff) for q in shown]
+        if not access.is_staff:
+            views = [_shuffled(v, access.user.id) for v in views]
         return schemas.AssessmentDetail(
             assessment=self.to_schema(assessment, question_count=len(questions), state=state),
-            questions=[self.question_view(q, problems, staff=access.is_staff) for q in shown],
+            questions=views,
             server_now=now,
         )
 

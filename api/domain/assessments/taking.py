@@ -45,20 +45,24 @@ __all__ = ["AttemptService"]
 
 
 class AttemptService(AssessmentService):
-    async def attempt_of(self, user_id: UUID, assessment_id: UUID) -> m.AssessmentAttempt | None:
-        """The user's attempt (submitted first if its deadline has passed), or None."""
+    async def attempt_of(self, user_id: UUID, assessment_id: UUID, *, lock: bool = False) -> m.AssessmentAttempt | None:
+        """The user's attempt (submitted first if its deadline has passed), or None. ``lock``: held until the
+        transaction ends (PostgreSQL), so two writes to one attempt take turns."""
+        statement = select(m.AssessmentAttempt).where(
+            m.AssessmentAttempt.assessment_id == assessment_id, m.AssessmentAttempt.user_id == user_id
+        )
         attempt: m.AssessmentAttempt | None = await self.session.scalar(
-            select(m.AssessmentAttempt).where(
-                m.AssessmentAttempt.assessment_id == assessment_id, m.AssessmentAttempt.user_id == user_id
-            )
+            statement.with_for_update() if lock else statement
         )
         if attempt is not None and auto_submit(attempt, self.clock()):
             await self.session.flush()
         return attempt
 
-    async def mine(self, access: CourseAccess, assessment_id: UUID) -> tuple[m.Assessment, m.AssessmentAttempt]:
+    async def mine(
+        self, access: CourseAccess, assessment_id: UUID, *, lock: bool = False
+    ) -> tuple[m.Assessment, m.AssessmentAttempt]:
         assessment = await self.visible(access, assessment_id)
-        attempt = await self.attempt_of(access.user.id, assessment.id)
+        attempt = await self.attempt_of(access.user.id, assessment.id, lock=lock)
         if attempt is None:
             raise NotFoundError("you have not started this assessment")
         return assessment, attempt
@@ -107,7 +111,7 @@ class AttemptService(AssessmentService):
     async def save_answer(
         self, access: CourseAccess, assessment_id: UUID, question_id: UUID, data: schemas.AnswerSave
     ) -> m.AssessmentAnswer:
-        assessment, attempt = await self.mine(access, assessment_id)
+        assessment, attempt = await self.mine(access, assessment_id, lock=True)
         self._open(attempt)
         question = await self._question(assessment, question_id)
         c = question.config
@@ -166,8 +170,9 @@ class AttemptService(AssessmentService):
         redis: Redis,
         settings: Settings,
     ) -> m.Submission:
-        """Hand a program for a code question to the ordinary judge pipeline, linked to the attempt."""
-        assessment, attempt = await self.mine(access, assessment_id)
+        """Hand a program for a code question to the ordinary judge pipeline, linked to the attempt. Should two race
+        past the attempt limit, only the first ``maxAttempts`` count (see ``score_of``)."""
+        assessment, attempt = await self.mine(access, assessment_id, lock=True)
         self._open(attempt)
         question = await self._question(assessment, question_id)
         if question.type != "code":
@@ -212,7 +217,7 @@ class AttemptService(AssessmentService):
         return submission
 
     async def finish(self, access: CourseAccess, assessment_id: UUID) -> tuple[m.Assessment, m.AssessmentAttempt]:
-        assessment, attempt = await self.mine(access, assessment_id)
+        assessment, attempt = await self.mine(access, assessment_id, lock=True)
         self._open(attempt)
         attempt.submitted_at = self.clock()
         await self.session.flush()
@@ -243,6 +248,8 @@ class AttemptService(AssessmentService):
         for q in questions:
             if q.type == "code":
                 tries = [CodeTry(s.score) for link, s in links if link.question_id == q.id]
+                if q.config.get("maxAttempts"):
+                    tries = tries[: int(q.config["maxAttempts"])]  # racing submissions past the limit count not
                 fraction = code_fraction(
                     tries, penalties=q.config.get("penalties", []), count=q.config.get("count", "best")
                 )

@@ -73,7 +73,11 @@ async def test_a_student_takes_a_quiz_and_sees_the_score_once_published(client: 
     detail = (await client.get(f"{_base(cast)}/{aid}", headers=student)).json()
     assert [q["type"] for q in detail["questions"]] == ["multiple_choice", "short_answer"]
     assert all(q["correct"] is None and q["accepted"] is None for q in detail["questions"])  # answers never leak
+    order = detail["questions"][0]["order"]
+    assert sorted(order) == [0, 1, 2, 3]  # options shuffled for this student, the same on every load
+    assert (await client.get(f"{_base(cast)}/{aid}", headers=student)).json()["questions"][0]["order"] == order
     staff_view = (await client.get(f"{_base(cast)}/{aid}", headers=cast.ta.headers)).json()
+    assert staff_view["questions"][0]["order"] is None
     assert staff_view["questions"][0]["correct"] == [0, 2]
 
     assert (await client.get(f"{_base(cast)}/{aid}/attempt", headers=student)).status_code == 404  # not started
