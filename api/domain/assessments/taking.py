@@ -38,7 +38,7 @@ from api.domain.courses.access import CourseAccess
 from api.domain.submissions.services import SubmissionService, normalise_files
 from api.lib.exceptions import ConflictError
 from api.lib.ratelimit import RateLimiter
-from api.queue import JudgeQueue
+from api.queue import JudgeQueue, Lane
 from api.settings import Settings
 
 __all__ = ["AttemptService"]
@@ -209,6 +209,7 @@ class AttemptService(AssessmentService):
             limiter=limiter,
             redis=redis,
             settings=settings,
+            lane=Lane.EXAM if assessment.kind == "exam" else None,
         )
         self.session.add(
             m.AssessmentSubmission(attempt_id=attempt.id, question_id=question.id, submission_id=submission.id)
