@@ -12,6 +12,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from api.db import models as m
+from api.domain.assessments import accommodations
 from api.domain.assessments.controllers import ASSESSMENTS_DEPENDENCIES
 from api.domain.assessments.taking import AttemptService
 from api.domain.courses.access import ANY_MEMBER, STAFF, CourseAccess, requires_course_role
@@ -31,7 +32,10 @@ class AssessmentPages(Controller):
     guards = [requires_signed_in_page]
 
     @get(_BASE + "/new", name="page:assessment-new", guards=[requires_course_role(m.CourseRole.INSTRUCTOR)])
-    async def new(self, course_access: NamedDependency[CourseAccess]) -> Template:
+    async def new(
+        self, course_access: NamedDependency[CourseAccess], assessments: NamedDependency[AttemptService]
+    ) -> Template:
+        structure = CourseStructure(assessments.session)
         return render_page(
             "assessments/edit.html.j2",
             user=course_access.user,
@@ -40,6 +44,8 @@ class AssessmentPages(Controller):
             course=course_access.course,
             detail=None,
             problems=[],
+            groups=await structure.groups(course_access.course.id),
+            levels=await structure.levels(course_access.course.id),
         )
 
     @get(
@@ -55,7 +61,7 @@ class AssessmentPages(Controller):
     ) -> Template:
         assessment = await assessments.visible(course_access, assessment_id)
         detail = await assessments.detail(course_access, assessment)
-        problems = await CourseStructure(assessments.session).problems(course_access.course.id, include_drafts=True)
+        structure = CourseStructure(assessments.session)
         return render_page(
             "assessments/edit.html.j2",
             user=course_access.user,
@@ -63,7 +69,9 @@ class AssessmentPages(Controller):
             title=f"Edit {assessment.title}",
             course=course_access.course,
             detail=detail,
-            problems=problems,
+            problems=await structure.problems(course_access.course.id, include_drafts=True),
+            groups=await structure.groups(course_access.course.id),
+            levels=await structure.levels(course_access.course.id),
         )
 
     @get(_BASE + "/{assessment_id:uuid}/results", name="page:assessment-results", guards=[requires_course_role(*STAFF)])
@@ -83,6 +91,9 @@ class AssessmentPages(Controller):
             assessment=assessment,
             rows=await assessments.results(course_access, assessment_id),
             instructor=course_access.is_instructor,
+            accommodations={
+                str(a.user_id): a for a in await accommodations.list_accommodations(assessments.session, assessment)
+            },
         )
 
     @get(_BASE + "/{assessment_id:uuid}", name="page:assessment", guards=[requires_course_role(*ANY_MEMBER)])

@@ -79,3 +79,10 @@ async def test_an_instructor_builds_an_exam_and_a_student_takes_it(
 
     await page.goto(page.url.replace("/edit", "/results"))
     await expect(page.get_by_role("cell", name="100.0")).to_be_visible()
+    assert await violations(page) == []
+    row = page.get_by_role("row").filter(has_text="student@example.com")
+    await row.get_by_label("Extra minutes").fill("10")
+    await row.get_by_role("button", name="Save").click()
+    await expect(row.locator("[data-form-status]")).to_have_text("Saved.")
+    await row.get_by_role("button", name=re.compile("^Reopen for")).click()
+    await expect(page.get_by_role("row").filter(has_text="student@example.com")).to_contain_text("in progress")

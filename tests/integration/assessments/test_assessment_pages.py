@@ -55,3 +55,7 @@ async def test_assessment_pages_for_students_and_staff(client: Client, cast: Cas
     assert cast.student.email in results.text
     assert "33.33" in results.text
     assert (await client.get(f"{page}/results", headers=cast.student.headers)).status_code == 403
+    staff_results = await client.get(f"{page}/results", headers=cast.instructor.headers)
+    assert f"Reopen for {cast.student.name.title()}" in staff_results.text
+    assert "data-accommodation" in staff_results.text
+    assert "data-accommodation" not in results.text  # TAs see results, only instructors change accommodations

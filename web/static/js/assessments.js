@@ -14,8 +14,12 @@ function toLocalInput(iso) {
 }
 
 function settingsOf(form) {
-  const data = {};
+  const data = { groupIds: [], levelIds: [] };
   for (const el of form.elements) {
+    if (el.dataset.audience) {
+      if (el.checked) data[el.dataset.audience].push(el.value);
+      continue;
+    }
     if (!el.name) continue;
     if ("time" in el.dataset) data[el.name] = el.value ? new Date(el.value).toISOString() : null;
     else if (el.dataset.json === "int") data[el.name] = el.value === "" ? null : Number.parseInt(el.value, 10);
@@ -212,3 +216,34 @@ if (root) {
     tick();
   }
 }
+
+// --- results: per-student accommodations ---------------------------------------------------------------------
+document.querySelectorAll("form[data-accommodation]").forEach((form) => {
+  form.querySelectorAll("[data-utc]").forEach((el) => {
+    if (el.dataset.utc) el.value = toLocalInput(el.dataset.utc);
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const value = (name) => form.elements.namedItem(name).value;
+    const json = {
+      extraMinutes: Number.parseInt(value("extraMinutes") || "0", 10),
+      extraPercent: Number.parseFloat(value("extraPercent") || "0"),
+      closesAt: value("closesAt") ? new Date(value("closesAt")).toISOString() : null,
+    };
+    try {
+      await api(form.dataset.accommodation, { method: "PUT", json });
+      const status = form.querySelector("[data-form-status]");
+      if (status) status.textContent = "Saved.";
+    } catch (error) {
+      showError(form, error);
+    }
+  });
+});
+
+document.querySelectorAll("[data-reopen]").forEach((button) => {
+  button.addEventListener("click", async () => {
+    await api(button.dataset.reopen, { method: "POST" });
+    window.location.reload();
+  });
+});
