@@ -120,6 +120,7 @@ def upgrade() -> None:
         sa.Column("choices", _json(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("auto_score", sa.Float(), nullable=True),
+        sa.Column("manual_score", sa.Float(), nullable=True),
         sa.Column("saved_at", advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
         sa.Column("sa_orm_sentinel", sa.Integer(), nullable=True),
         sa.Column("created_at", advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),

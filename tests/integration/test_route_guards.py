@@ -155,7 +155,7 @@ MATRIX: Final[tuple[tuple[frozenset[str], str, frozenset[str]], ...]] = (
     (frozenset({"GET"}), "/api/courses/{course_id:uuid}/assessments", COURSE_MEMBERS),
     (frozenset({"GET"}), "/api/courses/{course_id:uuid}/assessments/{assessment_id:uuid}", COURSE_MEMBERS),
     (ANY, "/api/courses/{course_id:uuid}/assessments/{assessment_id:uuid}/attempt*", COURSE_MEMBERS),
-    (ANY, "/api/courses/{course_id:uuid}/assessments/{assessment_id:uuid}/results", COURSE_STAFF),
+    (ANY, "/api/courses/{course_id:uuid}/assessments/{assessment_id:uuid}/results*", COURSE_STAFF),
     (frozenset({"GET"}), "/api/courses/{course_id:uuid}/assessments/{assessment_id:uuid}/accommodations", COURSE_STAFF),
     (ANY, "/api/courses/{course_id:uuid}/assessments*", COURSE_INSTRUCTORS),
     # accounts

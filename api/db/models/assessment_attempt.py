@@ -26,7 +26,8 @@ class AssessmentAttempt(UUIDAuditBase):
 
 
 class AssessmentAnswer(UUIDAuditBase):
-    """The saved answer to one question of an attempt (choices or text) and its automatic score (0..1)."""
+    """The saved answer to one question of an attempt (choices or text), its automatic score (0..1) and, for
+    questions graded by hand, the grader's score (0..1; None: waiting for a grader)."""
 
     __tablename__ = "assessment_answer"
     __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
@@ -36,6 +37,7 @@ class AssessmentAnswer(UUIDAuditBase):
     choices: Mapped[list[int]] = mapped_column(JsonB, default=list)
     text: Mapped[str] = mapped_column(Text, default="")
     auto_score: Mapped[float | None] = mapped_column(Float, default=None)
+    manual_score: Mapped[float | None] = mapped_column(Float, default=None)  # essays: set by a grader (0..1)
     saved_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
 
 

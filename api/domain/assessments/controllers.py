@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Final
 from uuid import UUID
 
+from advanced_alchemy.exceptions import NotFoundError
 from litestar import Controller, Request, delete, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
 from api.domain.assessments import accommodations, schemas
+from api.domain.assessments.grading import grade_answer
 from api.domain.assessments.taking import AttemptService
 from api.domain.courses.access import ANY_MEMBER, STAFF, CourseAccess, course_access_from, requires_course_role
 from api.lib.ratelimit import RateLimiter
@@ -303,4 +305,34 @@ class AssessmentController(Controller):
         attempt = await accommodations.reopen(
             assessments.session, course_access, assessment, user_id, assessments.clock()
         )
+        return await assessments.view(course_access, assessment, attempt)
+
+    @put(
+        _ONE + "/results/{user_id:uuid}/answers/{question_id:uuid}",
+        operation_id="GradeAssessmentAnswer",
+        guards=[_STAFF],
+    )
+    async def grade(
+        self,
+        *,
+        assessment_id: FromPath[UUID],
+        user_id: FromPath[UUID],
+        question_id: FromPath[UUID],
+        data: JSONBody[schemas.GradeSet],
+        course_access: NamedDependency[CourseAccess],
+        assessments: NamedDependency[AttemptService],
+    ) -> schemas.Attempt:
+        """Score an essay answer by hand (percent of the question); kept in the course's audit trail."""
+        assessment = await assessments.visible(course_access, assessment_id)
+        await grade_answer(
+            assessments.session,
+            course_access,
+            assessment,
+            user_id=user_id,
+            question_id=question_id,
+            percent=data.percent,
+        )
+        attempt = await assessments.attempt_of(user_id, assessment.id)
+        if attempt is None:  # pragma: no cover - grade_answer found an answer of this attempt
+            raise NotFoundError("this student has not started this assessment")
         return await assessments.view(course_access, assessment, attempt)

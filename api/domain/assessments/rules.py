@@ -69,6 +69,8 @@ def question_config(data: schemas.QuestionCreate) -> dict[str, Any]:
         if not data.multiple and len(set(data.correct)) != 1:
             raise _invalid("correct", "a single-answer question has exactly one correct option")
         return {"options": list(data.options), "correct": sorted(set(data.correct)), "multiple": data.multiple}
+    if data.type == "essay":
+        return {}
     if not data.accepted:
         raise _invalid("accepted", "give at least one accepted answer")
     for answer in data.accepted:

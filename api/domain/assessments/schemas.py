@@ -21,6 +21,7 @@ __all__ = [
     "AssessmentKind",
     "Attempt",
     "CodeSubmit",
+    "GradeSet",
     "LatePenaltyMode",
     "MatchMode",
     "PublishUpdate",
@@ -34,7 +35,7 @@ __all__ = [
 ]
 
 AssessmentKind = Literal["practice", "quiz", "assignment", "exam"]
-QuestionType = Literal["code", "multiple_choice", "short_answer"]
+QuestionType = Literal["code", "multiple_choice", "short_answer", "essay"]
 LatePenaltyMode = Literal["none", "per_day", "fixed"]
 ScoreVisibility = Literal["immediate", "after_due", "on_publish"]
 MatchMode = Literal["exact", "case_insensitive", "regex", "numeric"]
@@ -77,7 +78,7 @@ class QuestionCreate(CamelizedBaseStruct, forbid_unknown_fields=True):
     """A question. ``code``: ``problemId`` (a problem of the course), optional ``languages``, ``maxAttempts``,
     ``penalties`` (percent lost by the n-th try, e.g. ``[0, 5, 10, 20]``) and ``count`` (best or last).
     ``multiple_choice``: ``options``, ``correct`` (indexes) and ``multiple``. ``short_answer``: ``accepted``,
-    ``match`` and (numeric) ``tolerance``."""
+    ``match`` and (numeric) ``tolerance``. ``essay``: a text answer graded by hand."""
 
     type: QuestionType
     prompt_md: Markdown = ""
@@ -166,7 +167,14 @@ class Answer(CamelizedBaseStruct):
     choices: list[int]
     text: str
     saved_at: datetime
-    score: float | None = None  # 0..1, when scores are visible
+    score: float | None = None  # 0..1, when scores are visible (essays: once graded)
+    waiting_for_grader: bool = False
+
+
+class GradeSet(CamelizedBaseStruct, forbid_unknown_fields=True):
+    """A grader's score for one answer, in percent of the question (0..100)."""
+
+    percent: Annotated[float, msgspec.Meta(ge=0, le=100)]
 
 
 class SubmissionLink(CamelizedBaseStruct):
@@ -193,6 +201,7 @@ class Attempt(CamelizedBaseStruct):
     scores_visible: bool
     score: float | None = None  # out of 100, late penalty applied
     late_penalty: float | None = None
+    waiting_for_grader: int = 0  # answers not graded yet (they count 0 until they are)
 
 
 class ResultRow(CamelizedBaseStruct):
@@ -204,6 +213,7 @@ class ResultRow(CamelizedBaseStruct):
     submitted_at: datetime | None
     score: float | None
     late_penalty: float | None
+    waiting_for_grader: int = 0
 
 
 class AccommodationSet(CamelizedBaseStruct, forbid_unknown_fields=True):

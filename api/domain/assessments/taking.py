@@ -44,6 +44,13 @@ from api.settings import Settings
 __all__ = ["AttemptService"]
 
 
+def _answer_score(question: m.AssessmentQuestion, answer: m.AssessmentAnswer | None) -> float | None:
+    """An answer's fraction: the grader's for essays (None: not graded yet), the automatic one otherwise."""
+    if answer is None:
+        return None
+    return answer.manual_score if question.type == "essay" else answer.auto_score
+
+
 class AttemptService(AssessmentService):
     async def attempt_of(self, user_id: UUID, assessment_id: UUID, *, lock: bool = False) -> m.AssessmentAttempt | None:
         """The user's attempt (submitted first if its deadline has passed), or None. ``lock``: held until the
@@ -140,6 +147,12 @@ class AttemptService(AssessmentService):
             choices, text = [], data.text
             matched = short_answer_matches(c["accepted"], c["match"], text, tolerance=float(c.get("tolerance", 0)))
             score = 1.0 if matched else 0.0
+        elif question.type == "essay":
+            if data.text is None or data.choices is not None:
+                raise InvalidInputError(
+                    "text: answer an essay question with text", errors=[{"key": "text", "message": "required"}]
+                )
+            choices, text, score = [], data.text, None
         else:
             raise InvalidInputError(
                 "questionId: a code question is answered by submitting a program",
@@ -236,8 +249,9 @@ class AttemptService(AssessmentService):
 
     async def score_of(
         self, assessment: m.Assessment, attempt: m.AssessmentAttempt, questions: list[m.AssessmentQuestion]
-    ) -> tuple[float, float]:
-        """The attempt's score out of 100 and the late penalty (percent) it includes."""
+    ) -> tuple[float, float, int]:
+        """The attempt's score out of 100, the late penalty (percent) it includes, and how many answers wait for a
+        grader (they count 0 until graded)."""
         answers = {
             a.question_id: a
             for a in await self.session.scalars(
@@ -246,6 +260,7 @@ class AttemptService(AssessmentService):
         }
         links = await self._links(attempt.id)
         parts = []
+        waiting = 0
         for q in questions:
             if q.type == "code":
                 tries = [CodeTry(s.score) for link, s in links if link.question_id == q.id]
@@ -256,13 +271,15 @@ class AttemptService(AssessmentService):
                 )
             else:
                 answer = answers.get(q.id)
-                fraction = (answer.auto_score or 0.0) if answer is not None else 0.0
+                given = _answer_score(q, answer)
+                waiting += int(answer is not None and given is None and q.type == "essay")
+                fraction = given or 0.0
             parts.append(WeightedScore(q.weight, fraction))
         finished = attempt.submitted_at or self.clock()
         late = late_penalty_percent(
             finished, assessment.due_at, mode=assessment.late_penalty_mode, percent=assessment.late_penalty_percent
         )
-        return assessment_score(parts, late_penalty=late), late
+        return assessment_score(parts, late_penalty=late), late, waiting
 
     async def view(
         self, access: CourseAccess, assessment: m.Assessment, attempt: m.AssessmentAttempt
@@ -273,9 +290,12 @@ class AttemptService(AssessmentService):
             await self.session.scalars(select(m.AssessmentAnswer).where(m.AssessmentAnswer.attempt_id == attempt.id))
         ).all()
         links = await self._links(attempt.id)
+        questions = await self.questions(assessment.id)
+        by_id = {q.id: q for q in questions}
         score = late = None
+        waiting = 0
         if visible:
-            score, late = await self.score_of(assessment, attempt, await self.questions(assessment.id))
+            score, late, waiting = await self.score_of(assessment, attempt, questions)
         remaining = None
         if attempt.deadline is not None and attempt.submitted_at is None:
             remaining = max(0, int((attempt.deadline - now).total_seconds()))
@@ -293,7 +313,10 @@ class AttemptService(AssessmentService):
                     choices=list(a.choices),
                     text=a.text,
                     saved_at=a.saved_at,
-                    score=a.auto_score if visible else None,
+                    score=_answer_score(by_id[a.question_id], a) if visible and a.question_id in by_id else None,
+                    waiting_for_grader=a.question_id in by_id
+                    and by_id[a.question_id].type == "essay"
+                    and a.manual_score is None,
                 )
                 for a in answers
             ],
@@ -311,6 +334,7 @@ class AttemptService(AssessmentService):
             scores_visible=visible,
             score=score,
             late_penalty=late,
+            waiting_for_grader=waiting,
         )
 
     async def results(self, access: CourseAccess, assessment_id: UUID) -> list[schemas.ResultRow]:
@@ -333,10 +357,11 @@ class AttemptService(AssessmentService):
                 continue
             attempt = await self.attempt_of(user.id, assessment.id)
             score = late = None
+            waiting = 0
             started: datetime | None = None
             if attempt is not None:
                 started = attempt.started_at
-                score, late = await self.score_of(assessment, attempt, questions)
+                score, late, waiting = await self.score_of(assessment, attempt, questions)
             out.append(
                 schemas.ResultRow(
                     user_id=user.id,
@@ -347,6 +372,7 @@ class AttemptService(AssessmentService):
                     submitted_at=attempt.submitted_at if attempt else None,
                     score=score,
                     late_penalty=late,
+                    waiting_for_grader=waiting,
                 )
             )
         return out

@@ -78,7 +78,7 @@ function questionOf(form) {
     data.accepted = lines("accepted");
     data.match = value("match");
     data.tolerance = Number.parseFloat(value("tolerance") || "0");
-  } else {
+  } else if (type === "code") {
     if (value("problemId")) data.problemId = value("problemId");
     if (value("maxAttempts")) data.maxAttempts = Number.parseInt(value("maxAttempts"), 10);
     data.penalties = numbers("penalties");
