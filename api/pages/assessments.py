@@ -10,6 +10,7 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
+from sqlalchemy import select
 
 from api.db import models as m
 from api.domain.assessments import accommodations
@@ -82,8 +83,17 @@ class AssessmentPages(Controller):
         assessments: NamedDependency[AttemptService],
     ) -> Template:
         assessment = await assessments.visible(course_access, assessment_id)
+        essays = [q for q in await assessments.questions(assessment.id) if q.type == "essay"]
+        rows = await assessments.session.execute(
+            select(m.AssessmentAttempt.user_id, m.AssessmentAnswer)
+            .join(m.AssessmentAttempt, m.AssessmentAttempt.id == m.AssessmentAnswer.attempt_id)
+            .where(m.AssessmentAnswer.question_id.in_([q.id for q in essays]))
+        )
+        essay_answers = {(str(user_id), str(answer.question_id)): answer for user_id, answer in rows.tuples()}
         return render_page(
             "assessments/results.html.j2",
+            essays=essays,
+            essay_answers=essay_answers,
             user=course_access.user,
             nav="courses",
             title=f"Results of {assessment.title}",

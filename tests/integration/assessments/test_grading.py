@@ -24,7 +24,9 @@ async def test_an_essay_waits_for_a_grader_and_each_grade_is_audited(client: Cli
     wrong_shape = await client.put(f"{base}/{aid}/attempt/answers/{essay_id}", json={"choices": [1]}, headers=student)
     assert wrong_shape.status_code == 422
     saved = await client.put(
-        f"{base}/{aid}/attempt/answers/{essay_id}", json={"text": "A function that calls itself."}, headers=student
+        f"{base}/{aid}/attempt/answers/{essay_id}",
+        json={"text": "A function that calls itself. <script>alert(1)</script>"},
+        headers=student,
     )
     assert saved.status_code == 200
     done = (await client.post(f"{base}/{aid}/attempt/submit", headers=student)).json()
@@ -32,6 +34,11 @@ async def test_an_essay_waits_for_a_grader_and_each_grade_is_audited(client: Cli
     assert done["waitingForGrader"] == 1
     assert [a["waitingForGrader"] for a in done["answers"] if a["questionId"] == essay_id] == [True]
 
+    page = await client.get(f"/courses/{cast.course_id}/assessments/{aid}/results", headers=cast.ta.headers)
+    assert page.status_code == 200
+    assert "A function that calls itself. &lt;script&gt;" in page.text  # a student's text is never markup
+    assert "<script>alert(1)" not in page.text
+    assert f"/results/{cast.student.user_id}/answers/{essay_id}" in page.text  # the grading form
     grade = f"{base}/{aid}/results/{cast.student.user_id}/answers/{essay_id}"
     assert (await client.put(grade, json={"percent": 80}, headers=student)).status_code == 403
     assert (await client.put(grade, json={"percent": 101}, headers=cast.ta.headers)).status_code == 400

@@ -247,3 +247,17 @@ document.querySelectorAll("[data-reopen]").forEach((button) => {
     window.location.reload();
   });
 });
+
+document.querySelectorAll("form[data-grade]").forEach((form) => {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const percent = Number.parseFloat(form.elements.namedItem("percent").value);
+    try {
+      await api(form.dataset.grade, { method: "PUT", json: { percent } });
+      window.location.reload();
+    } catch (error) {
+      showError(form, error);
+    }
+  });
+});
