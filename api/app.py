@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.engine import create_engine, sqlalchemy_config
 from api.domain.accounts.plugin import AccountsPlugin
+from api.domain.assessments.controllers import AssessmentController
 from api.domain.courses.routes import COURSE_CONTROLLERS
 from api.domain.feedback.controllers import FeedbackController
 from api.domain.fleet.controllers import FleetController
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FeedbackController,
             *COURSE_CONTROLLERS,
             FleetController,
+            AssessmentController,
             submission_progress,
             *PAGE_CONTROLLERS,
             create_static_files_router(path="/static", directories=[static_dir], include_in_schema=False),

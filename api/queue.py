@@ -2,7 +2,8 @@
 
 Lanes: every judge job goes to the one ``judge`` queue (so the judge workers, the reaper and the fleet view need no
 change), and arq starts, whenever a worker has a free slot, the waiting job with the lowest score (its enqueue time
-in milliseconds). A lane enqueues with a head start taken off that score: students' submissions first; Run on
+in milliseconds). A lane enqueues with a head start taken off that score: exam submissions first (an hour ahead of
+other students' work); students' submissions next; Run on
 custom input after every submission enqueued up to 10 s after it (lower priority, never starved); rejudges and
 package validation only when no student work waits, so an instructor's rejudge of a whole problem never delays a
 student.
@@ -31,14 +32,17 @@ logger = logging.getLogger("verdict.queue")
 
 
 class Lane(enum.Enum):
+    EXAM = "exam"  # submissions inside an exam: ahead of every other submission enqueued up to EXAM_AHEAD later
     SUBMIT = "submit"  # students' submissions (and any other kind): first
     RUN = "run"  # Run on custom input and Judge0 runs: behind submissions enqueued up to RUN_DELAY later
     BACKGROUND = "background"  # rejudges, package validation: when no student work waits
 
 
 RUN_DELAY: Final = timedelta(seconds=10)
+EXAM_AHEAD: Final = timedelta(hours=1)
 _SUBMIT_HEAD_START: Final = timedelta(days=2)
 _HEAD_START: Final = {
+    Lane.EXAM: _SUBMIT_HEAD_START + EXAM_AHEAD,
     Lane.SUBMIT: _SUBMIT_HEAD_START,
     Lane.RUN: _SUBMIT_HEAD_START - RUN_DELAY,
     Lane.BACKGROUND: timedelta(0),

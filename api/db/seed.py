@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
+from api.db.seed_assessments import seed_demo_assessments
 from api.db.seed_course import seed_demo_course
 from api.domain.problems.testsets import manifest_of
 from api.lib.crypto import hash_password
@@ -137,6 +138,7 @@ async def seed_session(session: AsyncSession, *, demo: bool) -> list[str]:
     await session.flush()
     if demo:
         created += await seed_demo_course(session, tuple(p.slug for p in PRACTICE_PROBLEMS))
+        created += await seed_demo_assessments(session, PRACTICE_PROBLEMS[0].slug)
     return created
 
 

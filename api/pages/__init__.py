@@ -9,6 +9,7 @@ from litestar.types import ControllerRouterHandler
 
 from api.pages.accounts import AccountPages
 from api.pages.admin import AdminPages
+from api.pages.assessments import AssessmentPages
 from api.pages.course_staff import CourseStaffPages
 from api.pages.courses import CoursePages
 from api.pages.feedback import FeedbackPages
@@ -32,4 +33,5 @@ PAGE_CONTROLLERS: Final[tuple[ControllerRouterHandler, ...]] = (
     CourseStaffPages,
     FleetPages,
     AdminPages,
+    AssessmentPages,
 )

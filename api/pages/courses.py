@@ -14,6 +14,7 @@ from litestar.response import Template
 
 from api.db import models as m
 from api.domain.accounts.guards import requires_instructor
+from api.domain.assessments.services import AssessmentService
 from api.domain.courses.access import ANY_MEMBER, CourseAccess, requires_course_role
 from api.domain.courses.deps import COURSES_DEPENDENCIES
 from api.domain.courses.services import CourseService
@@ -79,8 +80,10 @@ class CoursePages(Controller):
         if staff:
             for member in await courses_service.members(course_id):
                 counts[member.role.value] += 1
+        assessments = await AssessmentService(course_structure.session).list_for(course_access)
         return render_page(
             "courses/show.html.j2",
+            assessments=assessments,
             user=course_access.user,
             nav="courses",
             title=course.title,

@@ -5,6 +5,13 @@ from advanced_alchemy.base import orm_registry
 from api.db.models._enums import ProblemVisibility, Role, SubmissionKind, SubmissionStatus
 from api.db.models.account_token import AccountToken, AccountTokenPurpose
 from api.db.models.api_token import ApiScope, ApiToken
+from api.db.models.assessment import Assessment, AssessmentQuestion
+from api.db.models.assessment_attempt import (
+    AssessmentAccommodation,
+    AssessmentAnswer,
+    AssessmentAttempt,
+    AssessmentSubmission,
+)
 from api.db.models.course import Course
 from api.db.models.course_audit import CourseAuditEntry
 from api.db.models.course_group import CourseGroup
@@ -28,6 +35,12 @@ __all__ = [
     "AccountTokenPurpose",
     "ApiScope",
     "ApiToken",
+    "Assessment",
+    "AssessmentAccommodation",
+    "AssessmentAnswer",
+    "AssessmentAttempt",
+    "AssessmentQuestion",
+    "AssessmentSubmission",
     "Course",
     "CourseAuditEntry",
     "CourseGroup",

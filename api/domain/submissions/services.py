@@ -226,6 +226,7 @@ class SubmissionService(service.SQLAlchemyAsyncRepositoryService[m.Submission]):
         limiter: RateLimiter,
         redis: Redis,
         settings: Settings,
+        lane: Lane | None = None,
     ) -> m.Submission:
         if kind is m.SubmissionKind.SUBMISSION:
             if problem is None:
@@ -254,7 +255,7 @@ class SubmissionService(service.SQLAlchemyAsyncRepositoryService[m.Submission]):
             ),
             auto_commit=True,
         )
-        await self._enqueue(queue, submission, problem, lane=None)
+        await self._enqueue(queue, submission, problem, lane=lane)
         return submission
 
     async def _enqueue(
