@@ -26,7 +26,15 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from api.logging import request_id_var, submission_context
 from judge_worker.contracts import API_TASKS_QUEUE, JUDGE_QUEUE, JUDGE_SUBMISSION, JudgeRequest
 
-__all__ = ["JudgeQueue", "Lane", "create_arq_pool", "lane_for", "redis_settings", "worker_redis_settings"]
+__all__ = [
+    "JudgeQueue",
+    "Lane",
+    "create_arq_pool",
+    "lane_for",
+    "lane_of_head_start",
+    "redis_settings",
+    "worker_redis_settings",
+]
 
 logger = logging.getLogger("verdict.queue")
 
@@ -48,6 +56,11 @@ _HEAD_START: Final = {
     Lane.BACKGROUND: timedelta(0),
 }
 _JOB_EXPIRES: Final = timedelta(days=1)  # arq's default; given explicitly because the score lies in the past
+
+
+def lane_of_head_start(head_start_s: float) -> Lane:
+    """The lane a queued job was enqueued in, from how far before its enqueue time its queue score lies."""
+    return min(_HEAD_START, key=lambda lane: abs(_HEAD_START[lane].total_seconds() - head_start_s))
 
 
 def lane_for(kind: str) -> Lane:

@@ -31,7 +31,7 @@ async def test_an_admin_drains_a_worker_from_the_fleet_page(
         await page.get_by_role("navigation", name="Admin").get_by_role("link", name="Judge fleet").click()
         await page.wait_for_url(lambda url: url.endswith("/admin/fleet"))
         await expect(page.get_by_role("heading", name="Judge fleet")).to_be_visible()
-        await expect(page.locator("#fleet-lanes tbody tr")).to_have_count(3)
+        await expect(page.locator("#fleet-lanes tbody tr")).to_have_count(4)
         row = page.locator(f'tr[data-worker="{extra_id}"]')
         await expect(row).to_contain_text("active")
         assert await violations(page) == [], theme

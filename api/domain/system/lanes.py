@@ -1,8 +1,8 @@
 """The judge queue seen per lane: how many jobs wait in each, how long the oldest has waited, the estimated wait.
 
-Every judge job sits in the one ``judge`` queue (see :mod:`api.queue`); its lane follows from the request's kind,
-which is read from the job's stored payload. A job arq is running stays in the queue until it ends, so jobs with an
-``arq:in-progress:<id>`` key count as running, not waiting.
+Every judge job sits in the one ``judge`` queue (see :mod:`api.queue`); its lane follows from how far its queue
+score lies before its enqueue time (each lane's head start, :func:`api.queue.lane_of_head_start`). A job arq is
+running stays in the queue until it ends, so jobs with an ``arq:in-progress:<id>`` key count as running, not waiting.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import msgspec
 from redis.asyncio import Redis
 
 from api.domain.system.services import estimate_wait_s
-from api.queue import Lane, lane_for
+from api.queue import Lane, lane_of_head_start
 from judge_worker.contracts import JUDGE_QUEUE, WorkerHeartbeat
 
 __all__ = ["MAX_SCANNED_JOBS", "LaneStats", "QueueStats", "queue_stats"]
@@ -23,9 +23,10 @@ MAX_SCANNED_JOBS: Final = 20_000  # a scrape reads at most this many job records
 _JOB_PREFIX: Final = "arq:job:"
 _IN_PROGRESS_PREFIX: Final = "arq:in-progress:"
 _LANES_AHEAD: Final = {  # which lanes' waiting jobs start before a job enqueued now in this lane
-    Lane.SUBMIT: (Lane.SUBMIT,),
-    Lane.RUN: (Lane.SUBMIT, Lane.RUN),
-    Lane.BACKGROUND: (Lane.SUBMIT, Lane.RUN, Lane.BACKGROUND),
+    Lane.EXAM: (Lane.EXAM,),
+    Lane.SUBMIT: (Lane.EXAM, Lane.SUBMIT),
+    Lane.RUN: (Lane.EXAM, Lane.SUBMIT, Lane.RUN),
+    Lane.BACKGROUND: (Lane.EXAM, Lane.SUBMIT, Lane.RUN, Lane.BACKGROUND),
 }
 
 
@@ -45,22 +46,20 @@ class QueueStats(msgspec.Struct, kw_only=True, rename="camel"):
         return next(stats for stats in self.lanes if stats.lane == lane.value)
 
 
-def _kind_and_enqueued(raw: bytes | None) -> tuple[str, float] | None:
+def _enqueued_s(raw: bytes | None) -> float | None:
     if raw is None:
         return None
     try:
         job: Any = msgspec.msgpack.decode(raw)
-        args = job.get("a") or ()
-        payload = args[0] if args and isinstance(args[0], dict) else {}
-        return str(payload.get("kind", "submission")), float(job.get("et", 0)) / 1000
-    except (msgspec.DecodeError, AttributeError, TypeError, ValueError):
+        return float(job["et"]) / 1000
+    except (msgspec.DecodeError, KeyError, TypeError, ValueError):
         return None
 
 
 async def queue_stats(redis: Redis, workers: list[WorkerHeartbeat], queue_name: str = JUDGE_QUEUE) -> QueueStats:
     depth = int(await redis.zcard(queue_name))
-    raw_ids: list[bytes] = await redis.zrange(queue_name, 0, MAX_SCANNED_JOBS - 1)
-    ids = [raw.decode() for raw in raw_ids]
+    scored: list[tuple[bytes, float]] = await redis.zrange(queue_name, 0, MAX_SCANNED_JOBS - 1, withscores=True)
+    ids = [raw.decode() for raw, _score in scored]
     waiting: dict[Lane, int] = dict.fromkeys(Lane, 0)
     oldest: dict[Lane, float] = {}
     running = 0
@@ -70,16 +69,16 @@ async def queue_stats(redis: Redis, workers: list[WorkerHeartbeat], queue_name: 
             pipe.mget([_JOB_PREFIX + job_id for job_id in ids])
             pipe.mget([_IN_PROGRESS_PREFIX + job_id for job_id in ids])
             jobs, in_progress = await pipe.execute()
-        for raw, busy in zip(jobs, in_progress, strict=True):
+        for (_id, score), raw, busy in zip(scored, jobs, in_progress, strict=True):
             if busy is not None:
                 running += 1
                 continue
-            facts = _kind_and_enqueued(raw)
-            if facts is None:
+            enqueued = _enqueued_s(raw)
+            if enqueued is None:
                 continue
-            lane = lane_for(facts[0])
+            lane = lane_of_head_start(enqueued - score / 1000)
             waiting[lane] += 1
-            oldest[lane] = min(oldest.get(lane, facts[1]), facts[1])
+            oldest[lane] = min(oldest.get(lane, enqueued), enqueued)
     lanes = [
         LaneStats(
             lane=lane.value,

@@ -99,7 +99,7 @@ async def test_metrics_and_logs_follow_a_submission_through_every_process(
         assert value(api, "verdict_judge_busy_slots_total") == 0
         assert value(api, "verdict_judge_reports_total", verdict="AC", language="python3") == 1
         assert value(api, "verdict_judge_reports_total", verdict="WA", language="python3") == 1
-        for lane in ("submit", "run", "background"):
+        for lane in ("exam", "submit", "run", "background"):
             assert value(api, "verdict_queue_waiting", lane=lane) == 0
             assert value(api, "verdict_queue_estimated_wait_seconds", lane=lane) == 0
         posts = total(
@@ -147,6 +147,7 @@ async def test_queue_metrics_count_waiting_jobs_per_lane_when_no_judge_runs(
         assert value(found, "verdict_queue_waiting", lane="submit") == 3
         assert value(found, "verdict_queue_waiting", lane="run") == 1
         assert value(found, "verdict_queue_waiting", lane="background") == 0
+        assert value(found, "verdict_queue_waiting", lane="exam") == 0
         assert 1.0 <= value(found, "verdict_queue_oldest_wait_seconds", lane="submit") <= time.monotonic() - started + 5
         assert value(found, "verdict_queue_depth_total") == 4
         assert value(found, "verdict_judge_workers", state="active") == 0

@@ -53,7 +53,7 @@ async def test_admins_see_the_fleet_and_drain_a_worker_from_the_page(
 
             status = (await client.get("/api/fleet")).json()
             assert [w["id"] for w in status["workers"]] == [worker_id]
-            assert {lane["lane"] for lane in status["queue"]["lanes"]} == {"submit", "run", "background"}
+            assert {lane["lane"] for lane in status["queue"]["lanes"]} == {"exam", "submit", "run", "background"}
 
             unknown = await client.post("/api/fleet/workers/no-such-worker/drain", headers=csrf)
             assert unknown.status_code == 404
