@@ -9,16 +9,10 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.db import models as m
-from api.db.seed import seed
 from api.settings import Settings
 
 Client = AsyncTestClient[Litestar]
 HTML = {"Accept": "text/html"}
-
-
-@pytest.fixture
-async def seeded(settings: Settings) -> None:
-    await seed(settings, demo=True)
 
 
 async def sign_in(client: Client, email: str) -> dict[str, Any]:

@@ -3,26 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
-from api.db.seed import seed
-from api.settings import Settings
-
-Client = AsyncTestClient[Litestar]
-HTML = {"Accept": "text/html"}
-
-
-@pytest.fixture
-async def seeded(settings: Settings) -> None:
-    await seed(settings, demo=True)
-
-
-async def sign_in(client: Client, email: str) -> str:
-    resp = await client.post("/api/auth/session", json={"email": email, "password": "verdict-demo"})
-    assert resp.status_code == 200, resp.text
-    csrf: str = resp.json()["csrfToken"]
-    return csrf
+from tests.integration.web.helpers import HTML, Client, sign_in
 
 
 @pytest.mark.usefixtures("seeded")
