@@ -1,7 +1,8 @@
-"""The admins' pages: an index, the accounts (search, change a role, deactivate) and the judge fleet.
+"""The admins' pages: an index and the accounts (search, change a role, deactivate).
 
 Changes go to the accounts API (``PATCH /api/users/{id}``) through ``web/static/js/forms.js``; these controllers only
-read and render. The feedback page (``api/pages/feedback.py``) is the third entry of the admin menu.
+read and render. The judge fleet (``api/pages/fleet.py``) and feedback (``api/pages/feedback.py``) pages complete
+the admin menu.
 """
 
 from __future__ import annotations
