@@ -33,8 +33,8 @@ metadata = orm_registry.metadata
 
 __all__ = [
     "AccountToken",
-    "AnswerGrade",
     "AccountTokenPurpose",
+    "AnswerGrade",
     "ApiScope",
     "ApiToken",
     "Assessment",

@@ -26,7 +26,7 @@ class RubricItem(UUIDAuditBase):
 
 
 class AnswerGrade(UUIDAuditBase):
-    """The grader's marks on one student's answer to one question (the attempt × the question, so code questions,
+    """The grader's marks on one student's answer to one question (the attempt and the question, so code questions,
         which have no saved answer row, are graded too): the overall comment and a manual override of the score
         (percent of the question, 0..100; None: the derived score stands). ``graded_at``: when a grader last marked it
     (None: it still needs a grader)."""
