@@ -39,7 +39,7 @@ function pct(value) {
 }
 
 function render() {
-  document.querySelector("[data-score]").textContent = pct(detail.score);
+  document.querySelector("[data-grade-score]").textContent = pct(detail.score);
   const base = document.querySelector("[data-base]");
   base.textContent = detail.overridePercent !== null ? `(overridden; derived ${pct(detail.baseScore)})` : `(derived ${pct(detail.baseScore)})`;
   const list = document.querySelector("[data-rubric]");
