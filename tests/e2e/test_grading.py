@@ -17,6 +17,7 @@ from api.domain.accounts.schemas import UserCreate
 from api.domain.accounts.services import UserService
 from api.settings import Settings
 from tests.e2e.helpers import DEMO_PASSWORD, SOLUTION_WA, sign_in
+from tests.e2e.test_accessibility import violations
 from tests.support.fleet import JudgeFleet
 
 TA_PASSWORD = "correct horse grading"
@@ -91,6 +92,7 @@ async def test_a_ta_grades_with_a_rubric_item_and_a_line_comment_and_the_student
 
     await sign_in(page, ta_email, TA_PASSWORD, next_path=f"/courses/{cid}/gradebook")
     await expect(page.get_by_role("heading", name="Gradebook")).to_be_visible()
+    assert await violations(page) == []
     await page.get_by_role("link", name=title, exact=True).click()
     await expect(page.get_by_text("1 of 1 answers need a grader")).to_be_visible()
     await page.get_by_role("link", name="Grade the next one").click()
@@ -98,6 +100,7 @@ async def test_a_ta_grades_with_a_rubric_item_and_a_line_comment_and_the_student
     await expect(page.locator("#source .view-lines")).to_contain_text("print(abs(a + b))")
     await expect(page.locator("#results [data-final-verdict]")).to_contain_text("WA", timeout=20_000)
     derived = await page.locator("[data-grade-score]").inner_text()
+    assert await violations(page) == []
 
     await page.get_by_text("Add a rubric item").click()
     await page.get_by_label("Title").fill("Forgets negative sums")
@@ -141,5 +144,6 @@ async def test_a_ta_grades_with_a_rubric_item_and_a_line_comment_and_the_student
         await expect(line_two).to_contain_text("print(abs(a + b))")
         await expect(line_two).to_have_class("source-line commented-line")
         await expect(feedback.get_by_role("button", name="Ask for a regrade")).to_be_visible()
+        assert await violations(student) == []
     finally:
         await student_context.close()
