@@ -273,6 +273,10 @@ class AnswerService(GradingBase):
                 raise InvalidInputError(
                     "reason: say why the score is overridden", errors=[{"key": "reason", "message": "required"}]
                 )
+        if value is None:
+            existing = await self.grade_of(answer, create=False)
+            if existing is None or existing.override_percent is None:
+                return await self.percent_of(answer)  # nothing to remove: no change, nothing to audit
         grade = await self.grade_of(answer, create=True)
         assert grade is not None
         old = await self.percent_of(answer)

@@ -4,6 +4,7 @@ released per assessment, regrades are refused before that, asked once, and resol
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,6 +105,18 @@ async def test_a_rubric_edit_changes_every_answer_and_a_stale_edit_is_refused(
     assert (await client.get(essay, headers=ta)).json()["score"] == 40.0
     assert (await client.delete(item, params={"version": 1}, headers=ta)).status_code == 409
 
+    other = f"/api/courses/{cast.course_id}/grading/rubric/{typo['id']}"  # two graders edit at the same moment
+    racing = await asyncio.gather(
+        client.put(other, json={"version": 1, "title": "Typos", "points": -5}, headers=ta),
+        client.put(other, json={"version": 1, "title": "Typos", "points": -15}, headers=staff),
+    )
+    assert sorted(r.status_code for r in racing) == [200, 409]
+    winner = next(r for r in racing if r.status_code == 200).json()
+    assert (await client.get(essay, headers=ta)).json()["score"] == 50.0 + winner["points"]
+    assert (
+        await client.put(other, json={"version": 2, "title": "Typos", "points": -10}, headers=ta)
+    ).status_code == 200
+
     mine = (await client.get(f"{s.base}/{s.aid}/attempt", headers=staff)).status_code
     assert mine == 404  # staff have no attempt of their own
     results = (await client.get(f"{s.base}/{s.aid}/results", headers=ta)).json()
@@ -112,7 +125,10 @@ async def test_a_rubric_edit_changes_every_answer_and_a_stale_edit_is_refused(
     unapplied = (await client.delete(f"{essay}/rubric/{typo['id']}", headers=ta)).json()
     assert unapplied["score"] == 50.0
     trail = [e["details"] for e in await _trail(client, cast) if e["details"].get("question_id") == s.essay]
-    assert [(t["old"], t["new"]) for t in trail] == [(None, 30.0), (30.0, 20.0), (20.0, 40.0), (40.0, 50.0)]
+    changes = [(t["old"], t["new"]) for t in trail]
+    assert changes[:3] == [(None, 30.0), (30.0, 20.0), (20.0, 40.0)]  # applied, applied, the item edited
+    assert changes[3] == (40.0, 50.0 + winner["points"])  # the race's winner
+    assert changes[4:] == [(50.0 + winner["points"], 40.0), (40.0, 50.0)]  # edited back, then removed
     assert all(t["why"] for t in trail)
 
 
