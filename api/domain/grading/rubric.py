@@ -139,6 +139,7 @@ class RubricService(GradingBase):
             raise _stale(item, version)
         affected = await self._affected(access, item)
         before = [await self.percent_of(a) for a in affected]
+        await self.session.execute(delete(m.RubricApplication).where(m.RubricApplication.item_id == item.id))
         result = await self.session.execute(
             delete(m.RubricItem)
             .where(m.RubricItem.id == item.id, m.RubricItem.version == version)

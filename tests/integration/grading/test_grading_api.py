@@ -131,6 +131,13 @@ async def test_a_rubric_edit_changes_every_answer_and_a_stale_edit_is_refused(
     assert changes[4:] == [(50.0 + winner["points"], 40.0), (40.0, 50.0)]  # edited back, then removed
     assert all(t["why"] for t in trail)
 
+    removed = await client.delete(item, params={"version": 2}, headers=ta)  # the item goes, and its points with it
+    assert removed.status_code == 204
+    after = (await client.get(essay, headers=ta)).json()
+    assert (after["score"], after["applied"], [i["title"] for i in after["rubric"]]) == (None, [], ["Typos"])
+    deleted = [e["details"] for e in await _trail(client, cast) if e["action"] == "rubric_item_deleted"]
+    assert [(d["old"], d["new"]) for d in deleted] == [(50.0, None)]
+
 
 async def test_overrides_stay_within_the_question_and_need_a_reason(
     client: Client, cast: Cast, settings: Settings
