@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from api.settings import Settings
@@ -24,7 +25,9 @@ class Sitting:
     attempt: str
 
 
-async def sit(client: Client, cast: Cast, settings: Settings, *, visibility: str = "on_publish") -> Sitting:
+async def sit(
+    client: Client, cast: Cast, settings: Settings, *, visibility: str = "on_publish", **settings_json: Any
+) -> Sitting:
     """An assignment with an essay and a code question; the student answers both and hands in."""
     staff = cast.instructor.headers
     course = f"/api/courses/{cast.course_id}"
@@ -35,7 +38,9 @@ async def sit(client: Client, cast: Cast, settings: Settings, *, visibility: str
     problem_id = problem.json()[0]["problemId"]
     base = f"{course}/assessments"
     created = await client.post(
-        base, json={"title": "Lab 1", "kind": "assignment", "scoreVisibility": visibility}, headers=staff
+        base,
+        json={"title": "Lab 1", "kind": "assignment", "scoreVisibility": visibility, **settings_json},
+        headers=staff,
     )
     aid = created.json()["assessment"]["id"]
     essay = await client.post(f"{base}/{aid}/questions", json={"type": "essay", "promptMd": "Explain."}, headers=staff)
@@ -264,3 +269,21 @@ async def test_students_and_outsiders_are_kept_out_of_grading(client: Client, ca
     assert (await client.get(mine, headers=cast.outsider.headers)).status_code == 403
     assert (await client.get(mine, headers=cast.ta.headers)).status_code == 404  # staff sat no attempt
     assert (await client.get(mine, headers=cast.student.headers)).status_code == 200
+
+
+async def test_released_grades_still_wait_for_the_due_time_when_the_rule_says_so(
+    client: Client, cast: Cast, settings: Settings
+) -> None:
+    due = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    s = await sit(client, cast, settings, visibility="after_due", dueAt=due)
+    course = f"/api/courses/{cast.course_id}"
+    released = (await client.post(f"{course}/grading/assessments/{s.aid}/release", headers=cast.ta.headers)).json()
+    assert (released["released"], released["visibleToStudents"]) == (True, False)
+    grades = f"{course}/grades/assessments/{s.aid}"
+    assert (await client.get(grades, headers=cast.student.headers)).json()["released"] is False
+    asked = await client.post(
+        f"{grades}/questions/{s.code}/regrade", json={"message": "?"}, headers=cast.student.headers
+    )
+    assert asked.status_code == 409
+    withdrawn = await client.delete(f"{course}/grading/assessments/{s.aid}/release", headers=cast.ta.headers)
+    assert withdrawn.json()["released"] is False
