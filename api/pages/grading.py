@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.courses.access import STAFF, CourseAccess, course_access_from, requires_course_role
 from api.domain.courses.structure import CourseStructure
+from api.domain.grading.answers import GRADED_TYPES
 from api.domain.grading.gradebook import GradebookService
 from api.domain.grading.release import ReleaseService
 from api.domain.problems.markdown import render_markdown
@@ -75,9 +76,12 @@ class GradingPages(Controller):
         assessment_id: FromPath[UUID],
         course_access: NamedDependency[CourseAccess],
         gradebook: NamedDependency[GradebookService],
+        question_id: Annotated[UUID | None, QueryParameter(name="questionId")] = None,
+        pending: Annotated[bool, QueryParameter()] = False,
     ) -> Template:
         grading = ReleaseService(gradebook.session)
         assessment = await grading.assessment(course_access, assessment_id)
+        questions = [q for q in await grading.attempts.questions(assessment.id) if q.type in GRADED_TYPES]
         return render_page(
             "grading/queue.html.j2",
             user=course_access.user,
@@ -85,7 +89,10 @@ class GradingPages(Controller):
             title=f"Grading · {assessment.title}",
             course=course_access.course,
             assessment=assessment,
-            entries=await grading.queue(course_access, assessment_id),
+            entries=await grading.queue(course_access, assessment_id, question_id=question_id, pending=pending),
+            questions=questions,
+            question_id=question_id,
+            pending=pending,
             release=await grading.release_view(assessment),
         )
 

@@ -4,6 +4,7 @@ the overall comment and the override of the derived score (with a reason; every 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 from uuid import UUID
 
 from advanced_alchemy.exceptions import NotFoundError
@@ -17,9 +18,9 @@ from api.domain.grading.common import Answer, GradingBase, check_percent
 from api.domain.grading.rubric import RubricService
 from api.domain.grading.scores import grades_released
 
-__all__ = ["AnswerService", "comment_view"]
+__all__ = ["GRADED_TYPES", "AnswerService", "comment_view"]
 
-GRADED_TYPES = ("code", "essay")  # the queue holds what a person must look at; any answer may be overridden
+GRADED_TYPES: Final = ("code", "essay")  # the queue holds what a person must look at; any answer may be overridden
 
 
 def comment_view(c: m.LineComment, names: dict[UUID, str]) -> schemas.LineComment:

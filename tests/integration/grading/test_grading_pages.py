@@ -30,6 +30,8 @@ async def test_the_grading_pages_render_and_keep_a_program_inert(
     assert queue.status_code == 200
     assert "2 of 2 answers need a grader" in queue.text
     assert "Release grades" in queue.text
+    one = await client.get(f"{pages}/grading/assessments/{s.aid}", params={"questionId": s.code}, headers=ta)
+    assert "1 of 1 answers need a grader" in one.text
     answer = await client.get(f"{pages}/grading/answers/{s.attempt}/{s.code}", headers=ta)
     assert answer.status_code == 200, answer.text
     assert "<script>alert(1)" not in answer.text
