@@ -23,6 +23,7 @@ from api.db.models.judge0 import Judge0Submission
 from api.db.models.problem import Problem
 from api.db.models.problem_package import ProblemPackage
 from api.db.models.refresh_token import RefreshToken
+from api.db.models.stored_file import FilePurpose, StoredFile
 from api.db.models.submission import Submission
 from api.db.models.submission_attempt import SubmissionAttempt
 from api.db.models.testset import TestSet
@@ -51,6 +52,7 @@ __all__ = [
     "Feedback",
     "FeedbackCategory",
     "FeedbackStatus",
+    "FilePurpose",
     "Judge0Submission",
     "Level",
     "Problem",
@@ -58,6 +60,7 @@ __all__ = [
     "ProblemVisibility",
     "RefreshToken",
     "Role",
+    "StoredFile",
     "Submission",
     "SubmissionAttempt",
     "SubmissionKind",

@@ -19,7 +19,7 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, runtime_checkable
 from urllib.parse import quote
 
 from api.settings import Settings
@@ -46,6 +46,7 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
+@runtime_checkable
 class Storage(Protocol):
     """Where file contents live; the database holds what they are."""
 
