@@ -13,6 +13,7 @@ from api.pages.assessments import AssessmentPages
 from api.pages.course_staff import CourseStaffPages
 from api.pages.courses import CoursePages
 from api.pages.feedback import FeedbackPages
+from api.pages.files import FilePages
 from api.pages.fleet import FleetPages
 from api.pages.help import HelpPages, help_images
 from api.pages.home import HomePage
@@ -34,4 +35,5 @@ PAGE_CONTROLLERS: Final[tuple[ControllerRouterHandler, ...]] = (
     FleetPages,
     AdminPages,
     AssessmentPages,
+    FilePages,
 )
