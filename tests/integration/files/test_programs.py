@@ -51,7 +51,7 @@ async def test_uploaded_multi_file_programs_are_compiled_and_judged_together(
 ) -> None:
     roomy = {"FILES_MAX_FILE_BYTES": "65536", "FILES_MAX_ANSWER_BYTES": "262144", "FILES_USER_QUOTA_BYTES": "1048576"}
     async with (
-        fleet_factory() as fleet,
+        fleet_factory(env={"SANDBOX_LANGUAGES": "python3,cpp17,java"}) as fleet,
         app_client(settings_env, REDIS_URL=fleet.redis_url, **roomy) as (client, _settings),
     ):
         people = await make_people(settings)

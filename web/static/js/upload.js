@@ -117,6 +117,7 @@ function storedRow(zone, list, file) {
 async function uploadAll(zone, files) {
   const list = zone.querySelector("[data-upload-list]");
   const stored = zone.querySelector("[data-stored-list]");
+  list.querySelectorAll(".upload-done").forEach((row) => row.remove()); // the last batch's finished bars
   const jobs = Array.from(files).map(async (file) => {
     const row = fileRow(list, file.name, file.size);
     try {
@@ -125,7 +126,6 @@ async function uploadAll(zone, files) {
       row.status.textContent = "uploaded";
       row.item.classList.add("upload-done");
       made.forEach((f) => storedRow(zone, stored, f));
-      setTimeout(() => row.item.remove(), 1500);
     } catch (error) {
       row.item.classList.add("upload-failed");
       row.status.textContent = error.message;
