@@ -9,8 +9,9 @@ from typing import Any
 import httpx
 from litestar import Litestar
 
+from api.db import models as m
 from api.settings import Settings
-from tests.integration.courses.conftest import Cast, Client
+from tests.integration.courses.conftest import Cast, Client, sign_in
 from tests.integration.files.support import assessment_with, download, remember_course, stored_nothing, upload
 
 
@@ -121,8 +122,12 @@ async def test_a_file_answer_takes_allowed_files_until_the_attempt_is_handed_in(
     saved = await client.put(f"{base}/attempt/answers/{qid}", json={"text": "report.txt"}, headers=cast.student.headers)
     assert saved.status_code == 200, saved.text
     assert saved.json()["answers"][0]["waitingForGrader"] is True
-    # Another student cannot fetch it; the TA can.
+    # Another student of the course cannot fetch it (not found); the TA can.
     fid = first.json()["files"][0]["id"]
+    other = await sign_in(client, settings, "classmate", m.Role.STUDENT)
+    joined = await client.post("/api/courses/join", json={"code": cast.join_code}, headers=other.headers)
+    assert joined.status_code == 200, joined.text
+    assert (await download(client, other, cast.course_id, fid)).status_code == 404
     assert (await download(client, cast.ta, cast.course_id, fid)).content == b"r" * 3500
     mine = (await client.get(f"/api/courses/{cast.course_id}/files?mine=true", headers=cast.student.headers)).json()
     assert [f["name"] for f in mine["files"]] == ["report.txt"]

@@ -14,7 +14,7 @@ function formatBytes(bytes) {
 function uploadUrl(zone, file) {
   const params = new URLSearchParams({ name: file.name, purpose: zone.dataset.purpose });
   if (zone.dataset.assessment) params.set("assessmentId", zone.dataset.assessment);
-  if (zone.dataset.question) params.set("questionId", zone.dataset.question);
+  if (zone.dataset.questionId) params.set("questionId", zone.dataset.questionId);
   if (zone.dataset.problem) params.set("problemId", zone.dataset.problem);
   if (file.name.toLowerCase().endsWith(".zip") && zone.dataset.purpose !== "attachment") params.set("unzip", "true");
   return `/api/courses/${zone.dataset.course}/files?${params}`;
@@ -153,7 +153,7 @@ async function loadStored(zone) {
   const params = new URLSearchParams({ purpose: zone.dataset.purpose });
   if (zone.dataset.purpose !== "attachment") params.set("mine", "true");
   if (zone.dataset.assessment) params.set("assessmentId", zone.dataset.assessment);
-  if (zone.dataset.question) params.set("questionId", zone.dataset.question);
+  if (zone.dataset.questionId) params.set("questionId", zone.dataset.questionId);
   try {
     const { files } = await api(`/api/courses/${zone.dataset.course}/files?${params}`);
     stored.replaceChildren();
@@ -205,9 +205,9 @@ function wireAttachTarget(select) {
 }
 
 function wireProgramSubmit(button) {
-  const question = button.closest("[data-question]");
-  const zone = question.querySelector("[data-file-drop][data-purpose=submission_source]");
-  const note = question.querySelector("[data-files-note]");
+  const zone = button.closest("[data-file-drop]");
+  const question = zone.closest("[data-question]") || zone;
+  const note = zone.querySelector("[data-files-note]");
   button.addEventListener("click", async () => {
     const ids = Array.from(zone.querySelectorAll("[data-stored-list] [data-file-id]")).map((li) => li.dataset.fileId);
     const language = question.querySelector("[data-language]")?.value || "python3";
@@ -220,7 +220,7 @@ function wireProgramSubmit(button) {
     try {
       const result = await api(`/api/courses/${zone.dataset.course}/files/submissions`, {
         method: "POST",
-        json: { language, fileIds: ids, assessmentId: zone.dataset.assessment, questionId: zone.dataset.question },
+        json: { language, fileIds: ids, assessmentId: zone.dataset.assessment, questionId: zone.dataset.questionId },
       });
       const item = document.createElement("li");
       const link = document.createElement("a");
