@@ -4,12 +4,14 @@ answers, the staff's overview, and how downloads are served (an attachment, neve
 from __future__ import annotations
 
 import hashlib
+import uuid
 from typing import Any
 
 import httpx
 from litestar import Litestar
 
 from api.db import models as m
+from api.db.engine import create_engine, session_factory
 from api.settings import Settings
 from tests.integration.courses.conftest import Cast, Client, sign_in
 from tests.integration.files.support import assessment_with, download, remember_course, stored_nothing, upload
@@ -173,3 +175,43 @@ async def test_staff_see_every_file_of_the_course_with_sizes_and_totals(client: 
     deleted = await client.delete(f"/api/courses/{cast.course_id}/files/{sid}", headers=cast.instructor.headers)
     assert deleted.status_code == 204
     assert (await download(client, cast.student, cast.course_id, sid)).status_code == 404
+
+
+async def _problem(settings: Settings, *, published: bool) -> str:
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            problem = m.Problem(
+                slug=f"files-{uuid.uuid4().hex[:8]}",
+                title="With starter code",
+                languages=["python3"],
+                visibility=m.ProblemVisibility.PUBLISHED if published else m.ProblemVisibility.DRAFT,
+            )
+            session.add(problem)
+            await session.commit()
+            return problem.slug
+    finally:
+        await engine.dispose()
+
+
+async def test_problem_attachments_follow_the_problem_into_the_course(
+    client: Client, cast: Cast, settings: Settings
+) -> None:
+    remember_course(cast)
+    staff = cast.instructor.headers
+    ids = {}
+    for published in (True, False):
+        slug = await _problem(settings, published=published)
+        attached = await client.post(f"/api/courses/{cast.course_id}/problems", json={"slug": slug}, headers=staff)
+        assert attached.status_code == 201, attached.text
+        problem_id = next(p["problemId"] for p in attached.json() if p["slug"] == slug)
+        made = await upload(
+            client, cast.ta, "starter.py", b"# start here\n", purpose="attachment", problemId=problem_id
+        )
+        assert made.status_code == 201, made.text
+        ids[published] = made.json()["files"][0]["id"]
+    assert (await download(client, cast.student, cast.course_id, ids[True])).content == b"# start here\n"
+    assert (await download(client, cast.student, cast.course_id, ids[False])).status_code == 404  # a draft's
+    assert (await download(client, cast.ta, cast.course_id, ids[False])).status_code == 200
+    foreign = await upload(client, cast.ta, "x.py", b"x", purpose="attachment", problemId=str(uuid.uuid4()))
+    assert foreign.status_code == 404  # not a problem of this course

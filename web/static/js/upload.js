@@ -154,6 +154,7 @@ async function loadStored(zone) {
   if (zone.dataset.purpose !== "attachment") params.set("mine", "true");
   if (zone.dataset.assessment) params.set("assessmentId", zone.dataset.assessment);
   if (zone.dataset.questionId) params.set("questionId", zone.dataset.questionId);
+  if (zone.dataset.problem) params.set("problemId", zone.dataset.problem);
   try {
     const { files } = await api(`/api/courses/${zone.dataset.course}/files?${params}`);
     stored.replaceChildren();
