@@ -193,17 +193,17 @@ class FileService(FileReader):
                 if target.question_id
                 else m.StoredFile.question_id.is_(None),
             ]
-        limits = [
-            (target.set_cap - await self._used(*in_set), f"the {target.set_cap}-byte limit for {target.set_label}"),
+        limits = [  # on a tie the first is named: the course's quota, then the person's, then the set's cap
+            (
+                s.files_course_quota_bytes - await self._used(m.StoredFile.course_id == course),
+                f"the course's quota of {s.files_course_quota_bytes} bytes",
+            ),
             (
                 s.files_user_quota_bytes
                 - await self._used(m.StoredFile.course_id == course, m.StoredFile.owner_id == access.user.id),
                 f"your quota of {s.files_user_quota_bytes} bytes in this course",
             ),
-            (
-                s.files_course_quota_bytes - await self._used(m.StoredFile.course_id == course),
-                f"the course's quota of {s.files_course_quota_bytes} bytes",
-            ),
+            (target.set_cap - await self._used(*in_set), f"the {target.set_cap}-byte limit for {target.set_label}"),
         ]
         room, label = min(limits, key=lambda item: item[0])
         room = max(room, 0)
