@@ -29,6 +29,7 @@ from api.domain.accounts.plugin import AccountsPlugin
 from api.domain.assessments.controllers import AssessmentController
 from api.domain.courses.routes import COURSE_CONTROLLERS
 from api.domain.feedback.controllers import FeedbackController
+from api.domain.files.controllers import FileController
 from api.domain.fleet.controllers import FleetController
 from api.domain.grading.controllers import GRADING_CONTROLLERS
 from api.domain.internal.controllers import InternalController
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FleetController,
             AssessmentController,
             *GRADING_CONTROLLERS,
+            FileController,
             submission_progress,
             *PAGE_CONTROLLERS,
             create_static_files_router(path="/static", directories=[static_dir], include_in_schema=False),

@@ -94,6 +94,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     judge0_max_stdin_bytes: int = _MIB  # stdin and expected_output, each
     cors_allowed_origins: tuple[str, ...] = ()  # origins (scheme://host[:port]) whose pages may call the API
     cors_allow_credentials: bool = False  # let those origins' requests carry cookies (see docs/api/05-cors.md)
+    files_storage: str = "local"  # FILES_STORAGE: local (under the data directory) | s3
+    files_s3_bucket: str = ""
+    files_s3_endpoint_url: str = ""  # empty: AWS itself; else any S3-compatible server (MinIO, Ceph, Garage, ...)
+    files_s3_region: str = "us-east-1"
+    files_s3_access_key_id: str = ""
+    files_s3_secret_access_key: str = ""
+    files_s3_prefix: str = ""  # keys are stored under this prefix inside the bucket
+    files_signed_url_ttl_s: int = 60  # a download redirected to object storage is valid this long
+    files_max_file_bytes: int = 20 * _MIB  # one uploaded file, refused with 413 while streaming beyond this
+    files_max_answer_bytes: int = 50 * _MIB  # all files of one answer (or one attachment set) together
+    files_max_zip_members: int = 200  # files in one uploaded zip
+    files_user_quota_bytes: int = 200 * _MIB  # everything one person has uploaded in one course
+    files_course_quota_bytes: int = 5 * 1024 * _MIB  # everything stored for one course
 
     @property
     def is_production(self) -> bool:
@@ -136,6 +149,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                 if len(value) < 32 or value.startswith(DEV_SECRET_PREFIX):
                     raise SettingsError(f"{name} is too weak for production: use at least 32 random characters")
         secret_key = secret_key or _dev_secret()
+        files_storage = env.choice("FILES_STORAGE", ("local", "s3"), "local")
+        files_s3_bucket = env.text("FILES_S3_BUCKET", "")
+        if files_storage == "s3" and not files_s3_bucket:
+            raise SettingsError("FILES_S3_BUCKET must be set when FILES_STORAGE=s3")
         judge_token = judge_token or _dev_secret()
         return cls(
             environment=environment,
@@ -203,6 +220,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             judge0_max_stdin_bytes=env.integer("JUDGE0_MAX_STDIN_BYTES", _MIB, minimum=1024, maximum=256 * _MIB),
             cors_allowed_origins=env.origins("CORS_ALLOWED_ORIGINS"),
             cors_allow_credentials=env.boolean("CORS_ALLOW_CREDENTIALS", default=False),
+            files_storage=files_storage,
+            files_s3_bucket=files_s3_bucket,
+            files_s3_endpoint_url=env.url("FILES_S3_ENDPOINT_URL", schemes=("http", "https")),
+            files_s3_region=env.text("FILES_S3_REGION", "us-east-1"),
+            files_s3_access_key_id=env.text("FILES_S3_ACCESS_KEY_ID", ""),
+            files_s3_secret_access_key=env.text("FILES_S3_SECRET_ACCESS_KEY", ""),
+            files_s3_prefix=env.text("FILES_S3_PREFIX", "").strip("/"),
+            files_signed_url_ttl_s=env.integer("FILES_SIGNED_URL_TTL", 60, minimum=5, maximum=3600),
+            files_max_file_bytes=env.integer("FILES_MAX_FILE_BYTES", 20 * _MIB, minimum=1024, maximum=4096 * _MIB),
+            files_max_answer_bytes=env.integer("FILES_MAX_ANSWER_BYTES", 50 * _MIB, minimum=1024, maximum=16384 * _MIB),
+            files_max_zip_members=env.integer("FILES_MAX_ZIP_MEMBERS", 200, minimum=1, maximum=10_000),
+            files_user_quota_bytes=env.integer("FILES_USER_QUOTA_BYTES", 200 * _MIB, minimum=1024, maximum=2**50),
+            files_course_quota_bytes=env.integer(
+                "FILES_COURSE_QUOTA_BYTES", 5 * 1024 * _MIB, minimum=1024, maximum=2**50
+            ),
         )
 
 

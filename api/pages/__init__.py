@@ -13,6 +13,7 @@ from api.pages.assessments import AssessmentPages
 from api.pages.course_staff import CourseStaffPages
 from api.pages.courses import CoursePages
 from api.pages.feedback import FeedbackPages
+from api.pages.files import FilePages
 from api.pages.fleet import FleetPages
 from api.pages.grading import GradingPages
 from api.pages.help import HelpPages, help_images
@@ -36,4 +37,5 @@ PAGE_CONTROLLERS: Final[tuple[ControllerRouterHandler, ...]] = (
     AdminPages,
     AssessmentPages,
     GradingPages,
+    FilePages,
 )

@@ -164,6 +164,10 @@ MATRIX: Final[tuple[tuple[frozenset[str], str, frozenset[str]], ...]] = (
     (ANY, "/api/courses/{course_id:uuid}/grades/*", COURSE_MEMBERS),
     (ANY, "/courses/{course_id:uuid}/gradebook*", COURSE_STAFF),
     (ANY, "/courses/{course_id:uuid}/grading*", COURSE_STAFF),
+    # files (api/domain/files/): members upload and download what they may (checked per file), staff see them all
+    (frozenset({"GET"}), "/api/courses/{course_id:uuid}/files/overview", COURSE_STAFF),
+    (ANY, "/api/courses/{course_id:uuid}/files*", COURSE_MEMBERS),
+    (ANY, "/courses/{course_id:uuid}/files", COURSE_STAFF),
     # accounts
     (ANY, "/api/auth/logout*", SIGNED_IN),
     (ANY, "/api/auth/password", SIGNED_IN),

@@ -24,6 +24,7 @@ from api.db.models.judge0 import Judge0Submission
 from api.db.models.problem import Problem
 from api.db.models.problem_package import ProblemPackage
 from api.db.models.refresh_token import RefreshToken
+from api.db.models.stored_file import FilePurpose, StoredFile
 from api.db.models.submission import Submission
 from api.db.models.submission_attempt import SubmissionAttempt
 from api.db.models.testset import TestSet
@@ -53,6 +54,7 @@ __all__ = [
     "Feedback",
     "FeedbackCategory",
     "FeedbackStatus",
+    "FilePurpose",
     "GradeRelease",
     "Judge0Submission",
     "Level",
@@ -65,6 +67,7 @@ __all__ = [
     "Role",
     "RubricApplication",
     "RubricItem",
+    "StoredFile",
     "Submission",
     "SubmissionAttempt",
     "SubmissionKind",

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
 from api.domain.assessments.rules import InvalidInputError
+from api.domain.assessments.schemas import HAND_GRADED
 from api.domain.courses.access import CourseAccess
 from api.domain.courses.audit import audit
 
@@ -29,7 +30,7 @@ async def grade_answer(
     question = await session.get(m.AssessmentQuestion, question_id)
     if question is None or question.assessment_id != assessment.id:
         raise NotFoundError("no such question in this assessment")
-    if question.type != "essay":
+    if question.type not in HAND_GRADED:
         raise InvalidInputError(
             "questionId: only essay answers are graded by hand",
             errors=[{"key": "questionId", "message": "scored automatically"}],

@@ -71,6 +71,12 @@ def question_config(data: schemas.QuestionCreate) -> dict[str, Any]:
         return {"options": list(data.options), "correct": sorted(set(data.correct)), "multiple": data.multiple}
     if data.type == "essay":
         return {}
+    if data.type == "file_answer":
+        return {
+            "allowedExtensions": sorted(
+                {e.strip().lower().lstrip(".") for e in data.allowed_extensions if e.strip(". ")}
+            )
+        }
     if not data.accepted:
         raise _invalid("accepted", "give at least one accepted answer")
     for answer in data.accepted:

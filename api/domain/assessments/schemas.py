@@ -35,7 +35,8 @@ __all__ = [
 ]
 
 AssessmentKind = Literal["practice", "quiz", "assignment", "exam"]
-QuestionType = Literal["code", "multiple_choice", "short_answer", "essay"]
+QuestionType = Literal["code", "multiple_choice", "short_answer", "essay", "file_answer"]
+HAND_GRADED = ("essay", "file_answer")  # answers a grader scores (file_answer: uploaded files, api/domain/files/)
 LatePenaltyMode = Literal["none", "per_day", "fixed"]
 ScoreVisibility = Literal["immediate", "after_due", "on_publish"]
 MatchMode = Literal["exact", "case_insensitive", "regex", "numeric"]
@@ -78,7 +79,8 @@ class QuestionCreate(CamelizedBaseStruct, forbid_unknown_fields=True):
     """A question. ``code``: ``problemId`` (a problem of the course), optional ``languages``, ``maxAttempts``,
     ``penalties`` (percent lost by the n-th try, e.g. ``[0, 5, 10, 20]``) and ``count`` (best or last).
     ``multiple_choice``: ``options``, ``correct`` (indexes) and ``multiple``. ``short_answer``: ``accepted``,
-    ``match`` and (numeric) ``tolerance``. ``essay``: a text answer graded by hand."""
+    ``match`` and (numeric) ``tolerance``. ``essay``: a text answer graded by hand. ``file_answer``: files uploaded
+    to /api/courses/<course>/files (``allowedExtensions``, e.g. ``["pdf", "py"]``; empty: any), graded by hand."""
 
     type: QuestionType
     prompt_md: Markdown = ""
@@ -97,6 +99,9 @@ class QuestionCreate(CamelizedBaseStruct, forbid_unknown_fields=True):
     accepted: Annotated[list[AcceptedText], msgspec.Meta(max_length=50)] = msgspec.field(default_factory=list)
     match: MatchMode = "exact"
     tolerance: Annotated[float, msgspec.Meta(ge=0)] = 0.0
+    allowed_extensions: Annotated[list[Annotated[str, msgspec.Meta(max_length=16)]], msgspec.Meta(max_length=50)] = (
+        msgspec.field(default_factory=list)
+    )
 
 
 class Question(CamelizedBaseStruct):
@@ -121,6 +126,7 @@ class Question(CamelizedBaseStruct):
     correct: list[int] | None = None  # staff only
     accepted: list[str] | None = None  # staff only
     tolerance: float | None = None  # staff only
+    allowed_extensions: list[str] = msgspec.field(default_factory=list)  # file_answer: empty is any
 
 
 class Assessment(CamelizedBaseStruct):

@@ -176,6 +176,7 @@ class AssessmentService:
             correct=list(c["correct"]) if staff and "correct" in c else None,
             accepted=list(c["accepted"]) if staff and "accepted" in c else None,
             tolerance=c.get("tolerance") if staff else None,
+            allowed_extensions=list(c.get("allowedExtensions", [])),
         )
 
     @staticmethod

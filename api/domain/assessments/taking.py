@@ -49,7 +49,7 @@ def _answer_score(question: m.AssessmentQuestion, answer: m.AssessmentAnswer | N
     """An answer's fraction: the grader's for essays (None: not graded yet), the automatic one otherwise."""
     if answer is None:
         return None
-    return answer.manual_score if question.type == "essay" else answer.auto_score
+    return answer.manual_score if question.type in schemas.HAND_GRADED else answer.auto_score
 
 
 class AttemptService(AssessmentService):
@@ -148,7 +148,7 @@ class AttemptService(AssessmentService):
             choices, text = [], data.text
             matched = short_answer_matches(c["accepted"], c["match"], text, tolerance=float(c.get("tolerance", 0)))
             score = 1.0 if matched else 0.0
-        elif question.type == "essay":
+        elif question.type in schemas.HAND_GRADED:  # file_answer: the text notes the uploaded files
             if data.text is None or data.choices is not None:
                 raise InvalidInputError(
                     "text: answer an essay question with text", errors=[{"key": "text", "message": "required"}]
@@ -183,6 +183,7 @@ class AttemptService(AssessmentService):
         limiter: RateLimiter,
         redis: Redis,
         settings: Settings,
+        program: dict[str, str] | None = None,
     ) -> m.Submission:
         """Hand a program for a code question to the ordinary judge pipeline, linked to the attempt. Should two race
         past the attempt limit, only the first ``maxAttempts`` count (see ``score_of``)."""
@@ -210,7 +211,9 @@ class AttemptService(AssessmentService):
         problem = await self.session.get(m.Problem, UUID(c["problemId"]))
         if problem is None:
             raise NotFoundError("the problem of this question is gone")
-        files = normalise_files(data.language, source=data.source, files=None, settings=settings)
+        files = normalise_files(  # ``program``: several uploaded files (api/domain/files/programs.py)
+            data.language, source=None if program else data.source, files=program or None, settings=settings
+        )
         submissions = SubmissionService(session=self.session)
         submission = await submissions.submit(
             user=access.user,
@@ -274,7 +277,7 @@ class AttemptService(AssessmentService):
             else:
                 answer = answers.get(q.id)
                 base = _answer_score(q, answer)
-                if base is None and not (answer is not None and q.type == "essay"):
+                if base is None and not (answer is not None and q.type in schemas.HAND_GRADED):
                     base = 0.0  # unanswered: nothing to wait for
             out[q.id] = graded_fraction(base, graded.get((attempt.id, q.id)))
         return out
@@ -333,7 +336,7 @@ class AttemptService(AssessmentService):
                     saved_at=a.saved_at,
                     score=_answer_score(by_id[a.question_id], a) if visible and a.question_id in by_id else None,
                     waiting_for_grader=a.question_id in by_id
-                    and by_id[a.question_id].type == "essay"
+                    and by_id[a.question_id].type in schemas.HAND_GRADED
                     and a.manual_score is None,
                 )
                 for a in answers

@@ -20,7 +20,8 @@ from api.domain.grading.scores import grades_released
 
 __all__ = ["GRADED_TYPES", "AnswerService", "comment_view"]
 
-GRADED_TYPES: Final = ("code", "essay")  # the queue holds what a person must look at; any answer may be overridden
+# The queue holds what a person must look at (file answers too); any answer may be overridden.
+GRADED_TYPES: Final = ("code", "essay", "file_answer")
 
 
 def comment_view(c: m.LineComment, names: dict[UUID, str]) -> schemas.LineComment:
