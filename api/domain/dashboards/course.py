@@ -1,0 +1,246 @@
+"""A course's dashboard for its staff: activity per day, per assessment the score distribution, mean, median,
+completion and per-question means, the per-test failure heatmap and the most common wrong outputs per test (staff
+see hidden tests too), and the students at risk with the reason. Every aggregate is one SQL query over the course's
+students' submissions to the course's problems within a bounded date range (or, for scores, four queries in all)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any, Final
+from uuid import UUID
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db import models as m
+from api.domain.assessments.rules import in_audience
+from api.domain.courses.access import course_problem_ids
+from api.domain.dashboards import schemas
+from api.domain.dashboards.scores import scores_of
+from api.domain.dashboards.sqlparts import DateRange, day_of, dialect_of, json_elements, pairs
+from api.domain.dashboards.stats import BANDS, histogram, mean, median, percent
+
+__all__ = ["LOW_SCORE", "WRONG_OUTPUTS_PER_TEST", "course_dashboard"]
+
+LOW_SCORE: Final = 50.0  # a mean assessment score below this puts a student at risk
+WRONG_OUTPUTS_PER_TEST: Final = 3
+_OUTPUT_CHARS: Final = 200
+_MAX_TESTS: Final = 2000  # heatmap cells (problem x test) kept, the most failed first
+
+
+def _students(course_id: UUID) -> Select[tuple[UUID]]:
+    return select(m.CourseMembership.user_id).where(
+        m.CourseMembership.course_id == course_id, m.CourseMembership.role == m.CourseRole.STUDENT
+    )
+
+
+def _in_course(course_id: UUID, span: DateRange) -> list[Any]:
+    """The course's work: its students' graded submissions to its problems, within ``span``."""
+    return [
+        m.Submission.user_id.in_(_students(course_id)),
+        m.Submission.problem_id.in_(course_problem_ids(course_id)),
+        m.Submission.kind == m.SubmissionKind.SUBMISSION,
+        m.Submission.created_at >= span.start,
+        m.Submission.created_at < span.end,
+    ]
+
+
+async def _activity(session: AsyncSession, course_id: UUID, span: DateRange) -> list[schemas.DailyCount]:
+    day = day_of(m.Submission.created_at, dialect_of(session)).label("day")
+    rows = await session.execute(
+        select(day, func.count(), func.count(func.distinct(m.Submission.user_id)))
+        .where(*_in_course(course_id, span))
+        .group_by(day)
+    )
+    found = {d: (int(n), int(u)) for d, n, u in rows.tuples()}
+    return [
+        schemas.DailyCount(day=d, submissions=found.get(d, (0, 0))[0], students=found.get(d, (0, 0))[1])
+        for d in span.days()
+    ]
+
+
+async def _tests(
+    session: AsyncSession, course_id: UUID, span: DateRange, titles: dict[UUID, str]
+) -> tuple[list[schemas.TestFailure], list[schemas.WrongOutput]]:
+    dialect = dialect_of(session)
+    elem = json_elements(m.Submission.results, dialect)
+    index, verdict = elem.number("index"), elem.text("verdict")
+    where = [*_in_course(course_id, span), m.Submission.status == m.SubmissionStatus.DONE, ~elem.flag("skipped")]
+    failed = case((verdict != "AC", 1), else_=0)
+    rows = await session.execute(
+        select(m.Submission.problem_id, index, func.count(), func.sum(failed))
+        .select_from(m.Submission, elem.source)
+        .where(*where)
+        .group_by(m.Submission.problem_id, index)
+        .order_by(func.sum(failed).desc())
+        .limit(_MAX_TESTS)
+    )
+    tests = [
+        schemas.TestFailure(
+            problem_id=pid,
+            problem_title=titles.get(pid, "?"),
+            test=int(i) + 1,
+            runs=int(n),
+            failures=int(f or 0),
+            fail_percent=percent(int(f or 0), int(n)),
+        )
+        for pid, i, n, f in rows.tuples()
+        if pid is not None
+    ]
+    tests.sort(key=lambda t: (t.problem_title, t.test))
+    output = func.coalesce(elem.text("stdout"), elem.text("message"), "")
+    wrong = await session.execute(
+        select(m.Submission.problem_id, index, verdict, output, func.count().label("n"))
+        .select_from(m.Submission, elem.source)
+        .where(*where, verdict != "AC")
+        .group_by(m.Submission.problem_id, index, verdict, output)
+        .order_by(func.count().desc())
+        .limit(_MAX_TESTS * WRONG_OUTPUTS_PER_TEST)
+    )
+    kept: dict[tuple[UUID, int], int] = defaultdict(int)
+    outputs: list[schemas.WrongOutput] = []
+    for pid, i, v, text, n in wrong.tuples():
+        if pid is None or kept[pid, int(i)] >= WRONG_OUTPUTS_PER_TEST:
+            continue
+        kept[pid, int(i)] += 1
+        outputs.append(
+            schemas.WrongOutput(
+                problem_id=pid,
+                problem_title=titles.get(pid, "?"),
+                test=int(i) + 1,
+                verdict=str(v),
+                output=str(text or "")[:_OUTPUT_CHARS],
+                count=int(n),
+            )
+        )
+    outputs.sort(key=lambda w: (w.problem_title, w.test, -w.count))
+    return tests, outputs
+
+
+async def course_dashboard(
+    session: AsyncSession, course: m.Course, *, now: datetime, span: DateRange, inactive_days: int
+) -> schemas.CourseDashboard:
+    members = (
+        await session.execute(
+            select(m.CourseMembership, m.User)
+            .join(m.User, m.User.id == m.CourseMembership.user_id)
+            .where(m.CourseMembership.course_id == course.id, m.CourseMembership.role == m.CourseRole.STUDENT)
+            .order_by(m.User.display_name, m.User.email)
+        )
+    ).tuples()
+    students = list(members)
+    assessments = list(
+        await session.scalars(
+            select(m.Assessment)
+            .where(m.Assessment.course_id == course.id)
+            .order_by(m.Assessment.due_at.is_(None), m.Assessment.due_at, m.Assessment.created_at)
+        )
+    )
+    scored = await scores_of(session, assessments, now=now)
+    questions: dict[UUID, list[m.AssessmentQuestion]] = defaultdict(list)
+    if assessments:
+        for q in await session.scalars(
+            select(m.AssessmentQuestion)
+            .where(m.AssessmentQuestion.assessment_id.in_([a.id for a in assessments]))
+            .order_by(m.AssessmentQuestion.position, m.AssessmentQuestion.created_at)
+        ):
+            questions[q.assessment_id].append(q)
+    stats: list[schemas.AssessmentStats] = []
+    score_by_student: dict[UUID, list[float]] = defaultdict(list)
+    missed: dict[UUID, int] = defaultdict(int)
+    for a in assessments:
+        audience = {ms.user_id for ms, _u in students if in_audience(a, ms)}
+        attempts = [s for s in scored.get(a.id, []) if s.attempt.user_id in audience]
+        done = [s for s in attempts if s.attempt.submitted_at is not None]
+        values = [s.score for s in done]
+        for s in done:
+            score_by_student[s.attempt.user_id].append(s.score)
+        deadline = a.due_at or a.closes_at
+        if a.published and deadline is not None and deadline <= now:
+            submitted = {s.attempt.user_id for s in done}
+            for uid in audience - submitted:
+                missed[uid] += 1
+        per_question = []
+        for position, q in enumerate(questions[a.id], start=1):
+            given = [f.fraction for s in done for f in s.questions if f.question_id == q.id and f.fraction is not None]
+            per_question.append(
+                schemas.QuestionStats(
+                    question_id=q.id,
+                    position=position,
+                    type=q.type,
+                    answered=len(given),
+                    mean_percent=mean([100 * g for g in given]),
+                )
+            )
+        stats.append(
+            schemas.AssessmentStats(
+                assessment_id=a.id,
+                title=a.title,
+                kind=a.kind,
+                audience=len(audience),
+                started=len(attempts),
+                submitted=len(done),
+                completion_percent=percent(len(done), len(audience)),
+                mean=mean(values),
+                median=median(values),
+                distribution=histogram(values),
+                questions=per_question,
+            )
+        )
+    last_active = pairs(
+        (
+            await session.execute(
+                select(m.Submission.user_id, func.max(m.Submission.created_at))
+                .where(m.Submission.user_id.in_(_students(course.id)))
+                .group_by(m.Submission.user_id)
+            )
+        ).tuples()
+    )
+    cutoff = now - timedelta(days=inactive_days)
+    at_risk: list[schemas.AtRiskStudent] = []
+    for _ms, user in students:
+        reasons: list[str] = []
+        if missed[user.id]:
+            reasons.append(f"missed {missed[user.id]} deadline{'s' if missed[user.id] != 1 else ''}")
+        avg = mean(score_by_student[user.id])
+        if avg is not None and avg < LOW_SCORE:
+            reasons.append(f"mean score {avg:g} (below {LOW_SCORE:g})")
+        seen = last_active.get(user.id)
+        if seen is None:
+            reasons.append("no submissions yet")
+        elif seen < cutoff:
+            reasons.append(f"inactive for {(now - seen).days} days")
+        if reasons:
+            at_risk.append(
+                schemas.AtRiskStudent(
+                    user_id=user.id,
+                    display_name=user.display_name,
+                    email=user.email,
+                    missed=missed[user.id],
+                    mean_score=avg,
+                    last_active=seen,
+                    reasons=reasons,
+                    drill_down=f"/courses/{course.id}/submissions?student={user.id}",
+                )
+            )
+    titles = pairs(
+        (
+            await session.execute(
+                select(m.Problem.id, m.Problem.title).where(m.Problem.id.in_(course_problem_ids(course.id)))
+            )
+        ).tuples()
+    )
+    tests, wrong = await _tests(session, course.id, span, titles)
+    return schemas.CourseDashboard(
+        course_id=course.id,
+        first_day=span.first.isoformat(),
+        last_day=span.last.isoformat(),
+        inactive_days=inactive_days,
+        bands=list(BANDS),
+        activity=await _activity(session, course.id, span),
+        assessments=stats,
+        tests=tests,
+        wrong_outputs=wrong,
+        at_risk=at_risk,
+    )
