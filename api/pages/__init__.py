@@ -12,6 +12,7 @@ from api.pages.admin import AdminPages
 from api.pages.assessments import AssessmentPages
 from api.pages.course_staff import CourseStaffPages
 from api.pages.courses import CoursePages
+from api.pages.dashboards import CourseDashboardPage, DashboardPages
 from api.pages.feedback import FeedbackPages
 from api.pages.fleet import FleetPages
 from api.pages.help import HelpPages, help_images
@@ -34,4 +35,6 @@ PAGE_CONTROLLERS: Final[tuple[ControllerRouterHandler, ...]] = (
     FleetPages,
     AdminPages,
     AssessmentPages,
+    DashboardPages,
+    CourseDashboardPage,
 )
