@@ -9,6 +9,7 @@ from sqlalchemy import update
 
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
+from api.domain.dashboards.scores import scores_of
 from api.settings import Settings
 from tests.integration.courses.conftest import Client
 from tests.integration.dashboards.known import Known
@@ -104,3 +105,21 @@ async def test_students_and_outsiders_may_not_read_a_course_dashboard(client: Cl
         assert (await client.get(base, headers=caller.headers)).status_code == 403
         assert (await client.get(f"{base}/tests.csv", headers=caller.headers)).status_code == 403
     assert (await client.get(base)).status_code == 401
+
+
+async def test_batch_scores_equal_the_assessments_own_scores(client: Client, known: Known, settings: Settings) -> None:
+    """The dashboards score many attempts at once; each must equal what the assessment's results page shows."""
+    resp = await client.get(
+        f"/api/courses/{known.cast.course_id}/assessments/{known.quiz_id}/results", headers=known.cast.instructor.headers
+    )
+    assert resp.status_code == 200, resp.text
+    own = sorted(r["score"] for r in resp.json() if r["score"] is not None)
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as s:
+            quiz = await s.get(m.Assessment, known.quiz_id)
+            assert quiz is not None
+            batch = await scores_of(s, [quiz], now=known.now)
+    finally:
+        await engine.dispose()
+    assert sorted(a.score for a in batch[known.quiz_id]) == own == [0.0, 50.0, 100.0]
