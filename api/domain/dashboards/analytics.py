@@ -110,21 +110,24 @@ async def _courses(session: AsyncSession, span: DateRange) -> list[schemas.Cours
             )
         ).tuples()
     )
+    # Each person's work per problem first (a few rows per person), then matched to the courses that have both.
+    per_problem = (
+        select(m.Submission.user_id, m.Submission.problem_id, func.count().label("n"))
+        .where(*_in(span), m.Submission.kind == m.SubmissionKind.SUBMISSION)
+        .group_by(m.Submission.user_id, m.Submission.problem_id)
+        .subquery()
+    )
     work = await session.execute(
         select(
-            m.CourseMembership.course_id, func.count(m.Submission.id), func.count(func.distinct(m.Submission.user_id))
+            m.CourseMembership.course_id, func.sum(per_problem.c.n), func.count(func.distinct(per_problem.c.user_id))
         )
-        .join(m.CourseMembership, m.CourseMembership.user_id == m.Submission.user_id)
+        .join(m.CourseMembership, m.CourseMembership.user_id == per_problem.c.user_id)
         .join(
             m.CourseProblem,
             (m.CourseProblem.course_id == m.CourseMembership.course_id)
-            & (m.CourseProblem.problem_id == m.Submission.problem_id),
+            & (m.CourseProblem.problem_id == per_problem.c.problem_id),
         )
-        .where(
-            *_in(span),
-            m.CourseMembership.role == m.CourseRole.STUDENT,
-            m.Submission.kind == m.SubmissionKind.SUBMISSION,
-        )
+        .where(m.CourseMembership.role == m.CourseRole.STUDENT)
         .group_by(m.CourseMembership.course_id)
     )
     used = {cid: (int(n), int(u)) for cid, n, u in work.tuples()}

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from uuid import UUID
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
@@ -18,7 +18,7 @@ from api.domain.assessments.rules import in_audience
 from api.domain.courses.access import course_problem_ids
 from api.domain.dashboards import schemas
 from api.domain.dashboards.scores import scores_of
-from api.domain.dashboards.sqlparts import DateRange, day_of, dialect_of, json_elements, pairs
+from api.domain.dashboards.sqlparts import DateRange, day_of, dialect_of, pairs, test_cases
 from api.domain.dashboards.stats import BANDS, histogram, mean, median, percent
 
 __all__ = ["LOW_SCORE", "WRONG_OUTPUTS_PER_TEST", "course_dashboard"]
@@ -63,58 +63,70 @@ async def _activity(session: AsyncSession, course_id: UUID, span: DateRange) -> 
 async def _tests(
     session: AsyncSession, course_id: UUID, span: DateRange, titles: dict[UUID, str]
 ) -> tuple[list[schemas.TestFailure], list[schemas.WrongOutput]]:
-    dialect = dialect_of(session)
-    elem = json_elements(m.Submission.results, dialect)
-    index, verdict = elem.number("index"), elem.text("verdict")
-    where = [*_in_course(course_id, span), m.Submission.status == m.SubmissionStatus.DONE, ~elem.flag("skipped")]
-    failed = case((verdict != "AC", 1), else_=0)
-    rows = await session.execute(
-        select(m.Submission.problem_id, index, func.count(), func.sum(failed))
-        .select_from(m.Submission, elem.source)
-        .where(*where)
-        .group_by(m.Submission.problem_id, index)
-        .order_by(func.sum(failed).desc())
-        .limit(_MAX_TESTS)
+    """One query over each student's latest judged submission per problem in the period (so the cost follows the
+    class, not its history, and a student who fixed a test no longer counts as failing it): the tests grouped by
+    problem, test, verdict and output; failure rates and the most common wrong outputs are sums over the groups."""
+    rank = (
+        func.row_number()
+        .over(partition_by=(m.Submission.user_id, m.Submission.problem_id), order_by=m.Submission.created_at.desc())
+        .label("rank")
     )
+    latest = (
+        select(m.Submission.id, rank)
+        .where(*_in_course(course_id, span), m.Submission.status == m.SubmissionStatus.DONE)
+        .subquery()
+    )
+    case = test_cases(m.Submission.results, dialect_of(session))
+    output = func.coalesce(case.stdout, case.message, "")
+    rows = await session.execute(
+        select(m.Submission.problem_id, case.index, case.verdict, output, func.count())
+        .select_from(m.Submission)
+        .join(latest, (latest.c.id == m.Submission.id) & (latest.c.rank == 1))
+        .join(case.source, true())
+        .where(~case.skipped)
+        .group_by(m.Submission.problem_id, case.index, case.verdict, output)
+    )
+    runs: dict[tuple[UUID, int], list[int]] = defaultdict(lambda: [0, 0])
+    wrong: list[tuple[UUID, int, str, str, int]] = []
+    for pid, i, verdict, text, n in rows.tuples():
+        if pid is None or i is None:
+            continue
+        cell = runs[pid, int(i)]
+        cell[0] += int(n)
+        if verdict != "AC":
+            cell[1] += int(n)
+            wrong.append((pid, int(i), str(verdict), str(text or ""), int(n)))
     tests = [
         schemas.TestFailure(
             problem_id=pid,
             problem_title=titles.get(pid, "?"),
-            test=int(i) + 1,
-            runs=int(n),
-            failures=int(f or 0),
-            fail_percent=percent(int(f or 0), int(n)),
+            test=i + 1,
+            runs=n,
+            failures=f,
+            fail_percent=percent(f, n),
         )
-        for pid, i, n, f in rows.tuples()
-        if pid is not None
+        for (pid, i), (n, f) in runs.items()
     ]
-    tests.sort(key=lambda t: (t.problem_title, t.test))
-    output = func.coalesce(elem.text("stdout"), elem.text("message"), "")
-    wrong = await session.execute(
-        select(m.Submission.problem_id, index, verdict, output, func.count().label("n"))
-        .select_from(m.Submission, elem.source)
-        .where(*where, verdict != "AC")
-        .group_by(m.Submission.problem_id, index, verdict, output)
-        .order_by(func.count().desc())
-        .limit(_MAX_TESTS * WRONG_OUTPUTS_PER_TEST)
-    )
+    tests.sort(key=lambda t: (-t.failures, t.problem_title, t.test))
+    tests = sorted(tests[:_MAX_TESTS], key=lambda t: (t.problem_title, t.test))
+    wrong.sort(key=lambda w: -w[4])
     kept: dict[tuple[UUID, int], int] = defaultdict(int)
     outputs: list[schemas.WrongOutput] = []
-    for pid, i, v, text, n in wrong.tuples():
-        if pid is None or kept[pid, int(i)] >= WRONG_OUTPUTS_PER_TEST:
+    for pid, i, verdict, text, n in wrong:
+        if kept[pid, i] >= WRONG_OUTPUTS_PER_TEST:
             continue
-        kept[pid, int(i)] += 1
+        kept[pid, i] += 1
         outputs.append(
             schemas.WrongOutput(
                 problem_id=pid,
                 problem_title=titles.get(pid, "?"),
-                test=int(i) + 1,
-                verdict=str(v),
-                output=str(text or "")[:_OUTPUT_CHARS],
-                count=int(n),
+                test=i + 1,
+                verdict=verdict,
+                output=text[:_OUTPUT_CHARS],
+                count=n,
             )
         )
-    outputs.sort(key=lambda w: (w.problem_title, w.test, -w.count))
+    outputs.sort(key=lambda w: (w.problem_title, w.test, -w.count, w.output))
     return tests, outputs
 
 

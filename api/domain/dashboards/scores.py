@@ -27,6 +27,12 @@ __all__ = ["AttemptScore", "QuestionFraction", "scores_of"]
 
 
 @dataclass(frozen=True)
+class _Answer:
+    auto_score: float | None
+    manual_score: float | None
+
+
+@dataclass(frozen=True)
 class QuestionFraction:
     question_id: UUID
     fraction: float | None  # None: not answered, or waiting for a grader
@@ -39,7 +45,7 @@ class AttemptScore:
     questions: list[QuestionFraction]
 
 
-def _fraction(q: m.AssessmentQuestion, answer: m.AssessmentAnswer | None, tries: list[CodeTry]) -> float | None:
+def _fraction(q: m.AssessmentQuestion, answer: _Answer | None, tries: list[CodeTry]) -> float | None:
     if q.type == "code":
         if q.config.get("maxAttempts"):
             tries = tries[: int(q.config["maxAttempts"])]  # racing submissions past the limit count not
@@ -72,12 +78,17 @@ async def scores_of(
     for attempt in attempts:  # past its deadline: submitted as of the deadline, as the assessment pages do
         auto_submit(attempt, now)
     attempt_ids = [a.id for a in attempts]
-    answers: dict[tuple[UUID, UUID], m.AssessmentAnswer] = {}
+    answers: dict[tuple[UUID, UUID], _Answer] = {}
     tries: dict[tuple[UUID, UUID], list[CodeTry]] = defaultdict(list)
     if attempt_ids:
-        answer_query = select(m.AssessmentAnswer).where(m.AssessmentAnswer.attempt_id.in_(attempt_ids))
-        for a in await session.scalars(answer_query):
-            answers[a.attempt_id, a.question_id] = a
+        answer_query = select(
+            m.AssessmentAnswer.attempt_id,
+            m.AssessmentAnswer.question_id,
+            m.AssessmentAnswer.auto_score,
+            m.AssessmentAnswer.manual_score,
+        ).where(m.AssessmentAnswer.attempt_id.in_(attempt_ids))
+        for attempt_id, question_id, auto, manual in (await session.execute(answer_query)).tuples():
+            answers[attempt_id, question_id] = _Answer(auto, manual)
         links = await session.execute(
             select(m.AssessmentSubmission.attempt_id, m.AssessmentSubmission.question_id, m.Submission.score)
             .join(m.Submission, m.Submission.id == m.AssessmentSubmission.submission_id)

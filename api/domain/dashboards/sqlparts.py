@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Integer, cast, func, literal_column
+from sqlalchemy import Boolean, ColumnElement, Integer, String, false, func, literal_column
+from sqlalchemy import column as sql_column
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.lib.exceptions import ApplicationClientError
 
-__all__ = ["MAX_DAYS", "DateRange", "JsonElements", "day_of", "dialect_of", "json_elements", "pairs", "week_of"]
+__all__ = ["MAX_DAYS", "DateRange", "TestCases", "day_of", "dialect_of", "pairs", "test_cases", "week_of"]
 
 MAX_DAYS: Final = 366
 
@@ -63,33 +64,43 @@ class DateRange:
 
 
 @dataclass(frozen=True)
-class JsonElements:
-    """The elements of a JSON array column as a FROM item (each row of the table beside it, one row per element),
-    and a way to read a text field of the element."""
+class TestCases:
+    """The per-test results of a submission's ``results`` JSON array as a FROM item beside the submission (one row
+    per test), with the fields the dashboards read. PostgreSQL reads them in one pass (``jsonb_to_recordset``);
+    SQLite through ``json_each``."""
 
     source: Any
-    dialect: str
-
-    def text(self, key: str) -> ColumnElement[Any]:
-        if self.dialect == "postgresql":
-            return func.jsonb_extract_path_text(self.source.c.value, key)
-        return func.json_extract(self.source.c.value, f"$.{key}")
-
-    def number(self, key: str) -> ColumnElement[Any]:
-        if self.dialect == "postgresql":
-            return cast(func.jsonb_extract_path_text(self.source.c.value, key), Integer)
-        return func.json_extract(self.source.c.value, f"$.{key}")
-
-    def flag(self, key: str) -> ColumnElement[Any]:
-        """True when the element's boolean field is true (missing: false)."""
-        if self.dialect == "postgresql":
-            return func.coalesce(func.jsonb_extract_path_text(self.source.c.value, key), "false") == "true"
-        return func.coalesce(func.json_extract(self.source.c.value, f"$.{key}"), 0) == 1
+    index: ColumnElement[Any]
+    verdict: ColumnElement[Any]
+    stdout: ColumnElement[Any]
+    message: ColumnElement[Any]
+    skipped: ColumnElement[Any]  # true for a test the judge did not run
 
 
-def json_elements(column: Any, dialect: str, name: str = "elem") -> JsonElements:
-    fn = func.jsonb_array_elements if dialect == "postgresql" else func.json_each
-    return JsonElements(fn(column).table_valued("value", joins_implicitly=True).alias(name), dialect)
+def test_cases(column: Any, dialect: str) -> TestCases:
+    if dialect == "postgresql":
+        record = (
+            func.jsonb_to_recordset(column)
+            .table_valued(
+                sql_column("index", Integer),
+                sql_column("verdict", String),
+                sql_column("stdout", String),
+                sql_column("message", String),
+                sql_column("skipped", Boolean),
+                joins_implicitly=True,
+            )
+            .render_derived(with_types=True)
+            .alias("tc")
+        )
+        c = record.c
+        return TestCases(record, c.index, c.verdict, c.stdout, c.message, func.coalesce(c.skipped, false()))
+    each = func.json_each(column).table_valued("value", joins_implicitly=True).alias("tc")
+
+    def field(key: str) -> ColumnElement[Any]:
+        return func.json_extract(each.c.value, f"$.{key}")
+
+    skipped = func.coalesce(field("skipped"), 0) == 1
+    return TestCases(each, field("index"), field("verdict"), field("stdout"), field("message"), skipped)
 
 
 def pairs(result: Any) -> dict[Any, Any]:

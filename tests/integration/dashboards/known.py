@@ -1,7 +1,7 @@
 """A small course with known numbers (the tests compute every aggregate by hand from what is written here).
 
 Students: A (the cast's student), B, C, D. Problem "Sum" (3 tests) in the course; submissions (today unless said):
-  A: [AC, WA "3", AC], [AC, AC, AC]            B: [AC, WA "3", TLE]            C: [AC, WA "4", skipped]
+  A: [AC, WA "3", AC], then [AC, AC, AC]       B: [AC, WA "3", TLE]            C: [AC, WA "4", skipped]
   D: one compile error 10 days ago (no tests)   A: one exam submission, still queued (linked to the exam)
   time to verdict of the four judged today: 1, 2, 3, 4 s.
 Assessment "Quiz 1" (published, due yesterday, scores shown on publication, not published yet), a short answer and a
@@ -42,7 +42,7 @@ def case(index: int, verdict: str, stdout: str | None = None, *, skipped: bool =
 
 async def build_known(settings: Settings, cast: Cast) -> Known:
     now = datetime.now(UTC).replace(microsecond=0)
-    today = max(now - timedelta(minutes=5), now.replace(hour=0, minute=0, second=1))
+    today = max(now - timedelta(minutes=5), now.replace(hour=0, minute=1, second=0))
     engine = create_engine(settings)
     try:
         async with session_factory(engine)() as s:
@@ -89,7 +89,8 @@ async def build_known(settings: Settings, cast: Cast) -> Known:
                 s.add(row)
                 return row
 
-            sub(a, [case(0, "AC"), case(1, "WA", "3"), case(2, "AC")], "WA", 1)
+            earlier = today - timedelta(seconds=30)
+            sub(a, [case(0, "AC"), case(1, "WA", "3"), case(2, "AC")], "WA", 1, created_at=earlier)
             sub(a, [case(0, "AC"), case(1, "AC"), case(2, "AC")], "AC", 2)
             sub(b, [case(0, "AC"), case(1, "WA", "3"), case(2, "TLE")], "WA", 3)
             sub(c, [case(0, "AC"), case(1, "WA", "4"), case(2, "AC", skipped=True)], "WA", 4)
