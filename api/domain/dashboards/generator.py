@@ -120,6 +120,7 @@ async def generate_course(
                 "difficulty": _DIFFICULTIES[i % 3],
                 "tags": list(_TAGS[i % len(_TAGS)]),
                 "visibility": m.ProblemVisibility.PUBLISHED,
+                "course_id": course_id,  # private to the course: the library stays as it was
             }
             for i, pid in enumerate(problem_ids)
         ],

@@ -33,6 +33,7 @@ function applyTheme(chart) {
     const colour = c.series[i % c.series.length];
     set.borderColor = colour;
     set.backgroundColor = chart.config.type === "line" ? colour : colour + "cc";
+    set.pointBackgroundColor = colour;
   });
 }
 
@@ -82,7 +83,8 @@ export function table(caption, header, rows, { numeric = [] } = {}) {
     body.append(tr);
   }
   t.append(body);
-  return el("div", { class: "table-wrap" }, t);
+  // a wide or long table scrolls: keyboard users reach it with Tab and scroll it with the arrow keys
+  return el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption || null }, t);
 }
 
 // A chart in `slot`, with its data table in a <details>. `series` is [{label, data}], one value per label.
