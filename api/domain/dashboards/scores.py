@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
@@ -71,28 +71,31 @@ async def scores_of(
         .order_by(m.AssessmentQuestion.position, m.AssessmentQuestion.created_at)
     ):
         questions[q.assessment_id].append(q)
-    attempt_query = select(m.AssessmentAttempt).where(m.AssessmentAttempt.assessment_id.in_(ids))
+    # the attempts' answers and submissions are selected by the same filter (a join, not thousands of ids)
+    attempt_filter: list[ColumnElement[bool]] = [m.AssessmentAttempt.assessment_id.in_(ids)]
     if user_id is not None:
-        attempt_query = attempt_query.where(m.AssessmentAttempt.user_id == user_id)
+        attempt_filter.append(m.AssessmentAttempt.user_id == user_id)
+    attempt_query = select(m.AssessmentAttempt).where(*attempt_filter)
     attempts = list(await session.scalars(attempt_query))
     for attempt in attempts:  # past its deadline: submitted as of the deadline, as the assessment pages do
         auto_submit(attempt, now)
-    attempt_ids = [a.id for a in attempts]
     answers: dict[tuple[UUID, UUID], _Answer] = {}
     tries: dict[tuple[UUID, UUID], list[CodeTry]] = defaultdict(list)
-    if attempt_ids:
+    if attempts:
         answer_query = select(
             m.AssessmentAnswer.attempt_id,
             m.AssessmentAnswer.question_id,
             m.AssessmentAnswer.auto_score,
             m.AssessmentAnswer.manual_score,
-        ).where(m.AssessmentAnswer.attempt_id.in_(attempt_ids))
+        ).join(m.AssessmentAttempt, m.AssessmentAttempt.id == m.AssessmentAnswer.attempt_id)
+        answer_query = answer_query.where(*attempt_filter)
         for attempt_id, question_id, auto, manual in (await session.execute(answer_query)).tuples():
             answers[attempt_id, question_id] = _Answer(auto, manual)
         links = await session.execute(
             select(m.AssessmentSubmission.attempt_id, m.AssessmentSubmission.question_id, m.Submission.score)
             .join(m.Submission, m.Submission.id == m.AssessmentSubmission.submission_id)
-            .where(m.AssessmentSubmission.attempt_id.in_(attempt_ids))
+            .join(m.AssessmentAttempt, m.AssessmentAttempt.id == m.AssessmentSubmission.attempt_id)
+            .where(*attempt_filter)
             .order_by(m.Submission.created_at, m.Submission.id)
         )
         for attempt_id, question_id, score in links.tuples():

@@ -18,6 +18,12 @@ function themeColours() {
   };
 }
 
+function paint(type, index) {
+  const c = themeColours();
+  const colour = c.series[index % c.series.length];
+  return { borderColor: colour, backgroundColor: type === "line" ? colour : colour + "cc", pointBackgroundColor: colour };
+}
+
 function applyTheme(chart) {
   const c = themeColours();
   const opts = chart.options;
@@ -29,12 +35,7 @@ function applyTheme(chart) {
     if (axis.title) axis.title.color = c.muted;
   }
   if (opts.plugins?.legend) opts.plugins.legend.labels = { ...(opts.plugins.legend.labels || {}), color: c.fg };
-  chart.data.datasets.forEach((set, i) => {
-    const colour = c.series[i % c.series.length];
-    set.borderColor = colour;
-    set.backgroundColor = chart.config.type === "line" ? colour : colour + "cc";
-    set.pointBackgroundColor = colour;
-  });
+  chart.data.datasets.forEach((set, i) => Object.assign(set, paint(chart.config.type, i)));
 }
 
 function retheme() {
@@ -106,12 +107,12 @@ export function chart(slot, { type = "bar", title, labels, series, stacked = fal
   }
   const instance = new window.Chart(canvas, {
     type,
-    data: { labels, datasets: series.map((s) => ({ label: s.label, data: s.data, tension: 0.25, pointRadius: 2 })) },
+    data: { labels, datasets: series.map((s, i) => ({ label: s.label, data: s.data, tension: 0.25, pointRadius: 2, ...paint(type, i) })) },
     options: {
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
-      plugins: { legend: { display: series.length > 1 } },
+      plugins: { legend: { display: series.length > 1 }, colors: { enabled: false } }, // the theme's colours only
       scales: {
         x: { stacked },
         y: { stacked, beginAtZero: true, title: yTitle ? { display: true, text: yTitle } : undefined },
