@@ -113,7 +113,7 @@ async def _tests(
     ]
     tests.sort(key=lambda t: (-t.failures, t.problem_title, t.test))
     tests = sorted(tests[:_MAX_TESTS], key=lambda t: (t.problem_title, t.test))
-    wrong.sort(key=lambda w: -w[4])
+    wrong.sort(key=lambda w: (-w[4], w[2], w[3]))  # ties broken the same way on every database
     kept: dict[tuple[UUID, int], int] = defaultdict(int)
     outputs: list[schemas.WrongOutput] = []
     for pid, i, verdict, text, n in wrong:
