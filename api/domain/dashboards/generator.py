@@ -11,14 +11,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
+from api.db.engine import create_engine, session_factory
+from api.settings import Settings
 
-__all__ = ["GeneratedCourse", "generate_course"]
+__all__ = ["DEMO_HISTORY_CODE", "GeneratedCourse", "generate_course", "seed_demo_history"]
 
 _BATCH: Final = 2000
+DEMO_HISTORY_CODE: Final = "DEMO-HIST"
 _LANGUAGES: Final = ("python3", "python3", "cpp17", "java")
 _WRONG: Final = ("0", "-1", "42", "", "1 2", "NaN")
 _DIFFICULTIES: Final = ("easy", "medium", "hard")
@@ -76,6 +79,7 @@ async def generate_course(
     days: int = 60,
     seed: int = 15,
     code: str | None = None,
+    title: str | None = None,
     course_id: uuid.UUID | None = None,
     now: datetime | None = None,
 ) -> GeneratedCourse:
@@ -87,7 +91,7 @@ async def generate_course(
     instructor.role = m.Role.INSTRUCTOR
     session.add(instructor)
     if course_id is None:
-        course = m.Course(title=f"Generated course {tag}", code=code or f"GEN-{tag}", term="generated")
+        course = m.Course(title=title or f"Generated course {tag}", code=code or f"GEN-{tag}", term="generated")
         session.add(course)
         await session.flush()
         course_id = course.id
@@ -175,6 +179,9 @@ async def _assessments(
             published=True,
             opens_at=due - timedelta(days=7),
             due_at=due,
+            closes_at=due + timedelta(days=2),  # two days of late hand-ins
+            late_penalty_mode="per_day",
+            late_penalty_percent=10.0,
             score_visibility="on_publish",
             scores_published=due_days < 0,
         )
@@ -222,3 +229,29 @@ async def _assessments(
     await _bulk(session, m.AssessmentAttempt, attempts)
     await _bulk(session, m.AssessmentAnswer, answers)
     return ids
+
+
+async def seed_demo_history(settings: Settings) -> list[str]:
+    """For ``make dev``: a second demo course with two months of history (60 students, 3,000 submissions, four
+    quizzes), taught by the demo instructor, with the demo student enrolled, so every dashboard has something to
+    show. Once: nothing happens when the course exists."""
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            if await session.scalar(select(m.Course.id).where(m.Course.code == DEMO_HISTORY_CODE)) is not None:
+                return []
+            generated = await generate_course(
+                session, students=60, submissions=3000, code=DEMO_HISTORY_CODE, title="Algorithms (demo history)"
+            )
+            for email, role in (("instructor@example.com", m.CourseRole.INSTRUCTOR), ("student@example.com", None)):
+                user = await session.scalar(select(m.User).where(m.User.email == email))
+                if user is not None:
+                    session.add(
+                        m.CourseMembership(
+                            course_id=generated.course_id, user_id=user.id, role=role or m.CourseRole.STUDENT
+                        )
+                    )
+            await session.commit()
+            return [f"course {DEMO_HISTORY_CODE} (60 students, 3000 submissions of history)"]
+    finally:
+        await engine.dispose()
