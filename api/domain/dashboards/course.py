@@ -204,15 +204,21 @@ async def course_dashboard(
                 questions=per_question,
             )
         )
-    last_active = pairs(
-        (
-            await session.execute(
-                select(m.Submission.user_id, func.max(m.Submission.created_at))
-                .where(m.Submission.user_id.in_(_students(course.id)))
-                .group_by(m.Submission.user_id)
-            )
-        ).tuples()
+    # one index probe per student (ix_submission_user_created), not a scan of the course's whole history
+    latest_at = (
+        select(func.max(m.Submission.created_at))
+        .where(m.Submission.user_id == m.CourseMembership.user_id)
+        .correlate(m.CourseMembership)
+        .scalar_subquery()
     )
+    last_active = pairs(
+        await session.execute(
+            select(m.CourseMembership.user_id, latest_at).where(
+                m.CourseMembership.course_id == course.id, m.CourseMembership.role == m.CourseRole.STUDENT
+            )
+        )
+    )
+    last_active = {uid: seen for uid, seen in last_active.items() if seen is not None}
     cutoff = now - timedelta(days=inactive_days)
     at_risk: list[schemas.AtRiskStudent] = []
     for _ms, user in students:
