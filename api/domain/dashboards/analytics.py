@@ -41,15 +41,27 @@ async def _active(session: AsyncSession, span: DateRange, dialect: str) -> tuple
     return out[0], out[1]
 
 
-async def _by(session: AsyncSession, span: DateRange, dialect: str, key: Any) -> list[schemas.SubmissionsByKey]:
+async def _by_language_and_verdict(
+    session: AsyncSession, span: DateRange, dialect: str
+) -> tuple[list[schemas.SubmissionsByKey], list[schemas.SubmissionsByKey]]:
+    """One scan grouped by day, language and verdict; each chart sums its own key."""
     day = day_of(m.Submission.created_at, dialect).label("day")
+    verdict = func.coalesce(m.Submission.verdict, "pending")
     rows = await session.execute(
-        select(day, key, func.count())
+        select(day, m.Submission.language, verdict, func.count())
         .where(*_in(span), m.Submission.kind == m.SubmissionKind.SUBMISSION)
-        .group_by(day, key)
-        .order_by(day, key)
+        .group_by(day, m.Submission.language, verdict)
     )
-    return [schemas.SubmissionsByKey(day=d, key=str(k), submissions=int(n)) for d, k, n in rows.tuples()]
+    languages: dict[tuple[str, str], int] = defaultdict(int)
+    verdicts: dict[tuple[str, str], int] = defaultdict(int)
+    for d, language, v, n in rows.tuples():
+        languages[d, str(language)] += int(n)
+        verdicts[d, str(v)] += int(n)
+
+    def listed(counts: dict[tuple[str, str], int]) -> list[schemas.SubmissionsByKey]:
+        return [schemas.SubmissionsByKey(day=d, key=k, submissions=n) for (d, k), n in sorted(counts.items())]
+
+    return listed(languages), listed(verdicts)
 
 
 async def _waits(session: AsyncSession, span: DateRange, dialect: str) -> list[schemas.QueueWait]:
@@ -150,6 +162,7 @@ async def _courses(session: AsyncSession, span: DateRange) -> list[schemas.Cours
 async def analytics_dashboard(session: AsyncSession, redis: Redis, span: DateRange) -> schemas.AnalyticsDashboard:
     dialect = dialect_of(session)
     per_day, per_week = await _active(session, span, dialect)
+    by_language, by_verdict = await _by_language_and_verdict(session, span, dialect)
     try:
         workers = await list_workers(redis)
     except (RedisError, OSError):  # the charts from the database still answer
@@ -159,8 +172,8 @@ async def analytics_dashboard(session: AsyncSession, redis: Redis, span: DateRan
         last_day=span.last.isoformat(),
         active_per_day=per_day,
         active_per_week=per_week,
-        by_language=await _by(session, span, dialect, m.Submission.language),
-        by_verdict=await _by(session, span, dialect, func.coalesce(m.Submission.verdict, "pending")),
+        by_language=by_language,
+        by_verdict=by_verdict,
         queue_wait=await _waits(session, span, dialect),
         judge_use=await _judge_use(session, span, dialect),
         slots=sum(w.slots for w in workers),
