@@ -28,6 +28,7 @@ from api.db.engine import create_engine, sqlalchemy_config
 from api.domain.accounts.plugin import AccountsPlugin
 from api.domain.assessments.controllers import AssessmentController
 from api.domain.courses.routes import COURSE_CONTROLLERS
+from api.domain.dashboards import DASHBOARD_CONTROLLERS
 from api.domain.feedback.controllers import FeedbackController
 from api.domain.files.controllers import FileController
 from api.domain.fleet.controllers import FleetController
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AssessmentController,
             *GRADING_CONTROLLERS,
             FileController,
+            *DASHBOARD_CONTROLLERS,
             submission_progress,
             *PAGE_CONTROLLERS,
             create_static_files_router(path="/static", directories=[static_dir], include_in_schema=False),

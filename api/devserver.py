@@ -57,6 +57,7 @@ def run_dev(*, with_judge: bool = True) -> int:
     import asyncio
 
     from api.db.seed import DEMO_PASSWORD, seed
+    from api.domain.dashboards.generator import seed_demo_history
 
     base = load_settings()
     data_dir = base.data_dir.resolve()
@@ -79,6 +80,7 @@ def run_dev(*, with_judge: bool = True) -> int:
     try:
         _prepare(settings)
         created = asyncio.run(seed(settings, demo=True))
+        created += asyncio.run(seed_demo_history(settings))  # the dashboards' demo course (api/domain/dashboards)
         if created:
             print("Seeded: " + ", ".join(created), flush=True)
         cli = [sys.executable, "-m", "api.cli"]

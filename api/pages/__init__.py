@@ -12,6 +12,7 @@ from api.pages.admin import AdminPages
 from api.pages.assessments import AssessmentPages
 from api.pages.course_staff import CourseStaffPages
 from api.pages.courses import CoursePages
+from api.pages.dashboards import CourseDashboardPage, DashboardPages
 from api.pages.feedback import FeedbackPages
 from api.pages.files import FilePages
 from api.pages.fleet import FleetPages
@@ -38,4 +39,6 @@ PAGE_CONTROLLERS: Final[tuple[ControllerRouterHandler, ...]] = (
     AssessmentPages,
     GradingPages,
     FilePages,
+    DashboardPages,
+    CourseDashboardPage,
 )

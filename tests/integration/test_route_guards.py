@@ -134,6 +134,13 @@ COURSE_INSTRUCTORS: Final = frozenset({"instructor", "admin"})
 NOBODY: Final = frozenset[str]()  # a credential none of the callers holds (the judge token)
 
 MATRIX: Final[tuple[tuple[frozenset[str], str, frozenset[str]], ...]] = (
+    # dashboards and analytics (api/domain/dashboards/, api/pages/dashboards.py)
+    (ANY, "/api/dashboard", SIGNED_IN),
+    (ANY, "/dashboard", SIGNED_IN),
+    (ANY, "/api/courses/{course_id:uuid}/dashboard*", COURSE_STAFF),
+    (ANY, "/courses/{course_id:uuid}/dashboard", COURSE_STAFF),
+    (ANY, "/api/analytics*", ADMIN_ONLY),
+    (ANY, "/admin/analytics", ADMIN_ONLY),
     # courses (course roles, resolved by api/domain/courses/access.py)
     (frozenset({"GET"}), "/api/courses", SIGNED_IN),
     (frozenset({"POST"}), "/api/courses", PLATFORM_STAFF),

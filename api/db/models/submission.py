@@ -22,7 +22,10 @@ class Submission(UUIDAuditBase):
     """One program handed to the judge, and what the judge said about it (latest attempt)."""
 
     __tablename__ = "submission"
-    __table_args__ = (Index("ix_submission_status_updated", "status", "updated_at"),)
+    __table_args__ = (
+        Index("ix_submission_status_updated", "status", "updated_at"),
+        Index("ix_submission_user_created", "user_id", "created_at"),  # dashboards: last activity per person
+    )
 
     user_id: Mapped[UUID | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     problem_id: Mapped[UUID | None] = mapped_column(ForeignKey("problem.id", ondelete="CASCADE"), index=True)
