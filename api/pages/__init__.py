@@ -10,6 +10,7 @@ from litestar.types import ControllerRouterHandler
 from api.pages.accounts import AccountPages
 from api.pages.admin import AdminPages
 from api.pages.assessments import AssessmentPages
+from api.pages.community import CommunityPages
 from api.pages.course_staff import CourseStaffPages
 from api.pages.courses import CoursePages
 from api.pages.feedback import FeedbackPages
@@ -34,4 +35,5 @@ PAGE_CONTROLLERS: Final[tuple[ControllerRouterHandler, ...]] = (
     FleetPages,
     AdminPages,
     AssessmentPages,
+    CommunityPages,
 )

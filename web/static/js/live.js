@@ -180,3 +180,98 @@ export function showLive(view, id, { testCount = 0, onFinal } = {}) {
     },
   });
 }
+
+// The one live connection of the page (WS /api/live, api/domain/live/socket.py), multiplexed by channel:
+// `live.subscribe("room:<id>", onEvent)` follows a channel; every event carries an id that increases by one per
+// channel, and after a dropped connection the socket is reopened (back-off 0.5 s doubling to 15 s) and each channel
+// resubscribed with the last id seen, so the server replays what was missed from the database. Events seen twice
+// are dropped by id. `live.onStatus(fn)` reports "open" / "closed".
+class LiveConnection {
+  constructor() {
+    this.channels = new Map(); // channel -> { handlers: Set, lastId: number | null }
+    this.socket = null;
+    this.delay = 500;
+    this.statusHandlers = new Set();
+    this.timer = null;
+  }
+
+  subscribe(channel, handler) {
+    let entry = this.channels.get(channel);
+    if (!entry) {
+      entry = { handlers: new Set(), lastId: null };
+      this.channels.set(channel, entry);
+      this.#send({ type: "subscribe", channel });
+    }
+    entry.handlers.add(handler);
+    this.#open();
+    return () => {
+      entry.handlers.delete(handler);
+      if (entry.handlers.size === 0) {
+        this.channels.delete(channel);
+        this.#send({ type: "unsubscribe", channel });
+      }
+    };
+  }
+
+  onStatus(handler) {
+    this.statusHandlers.add(handler);
+  }
+
+  #status(state) {
+    for (const handler of this.statusHandlers) handler(state);
+  }
+
+  #send(frame) {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(frame));
+  }
+
+  #open() {
+    if (this.socket || this.timer) return;
+    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+    const socket = new WebSocket(`${scheme}//${window.location.host}/api/live`);
+    this.socket = socket;
+    socket.addEventListener("open", () => {
+      this.delay = 500;
+      this.#status("open");
+      for (const [channel, entry] of this.channels) {
+        const frame = { type: "subscribe", channel };
+        if (entry.lastId !== null) frame.after = entry.lastId;
+        socket.send(JSON.stringify(frame));
+      }
+    });
+    socket.addEventListener("message", (event) => this.#deliver(event.data));
+    socket.addEventListener("close", (event) => {
+      this.socket = null;
+      this.#status("closed");
+      if (event.code === 4401 || event.code === 4403) return; // signed out: nothing to resume
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        if (this.channels.size) this.#open();
+      }, this.delay);
+      this.delay = Math.min(15000, this.delay * 2);
+    });
+  }
+
+  #deliver(raw) {
+    let message;
+    try {
+      message = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    const entry = this.channels.get(message.channel);
+    if (!entry) return;
+    if (message.type === "subscribed") {
+      if (entry.lastId === null || message.lastId > entry.lastId) entry.lastId = message.lastId;
+      return;
+    }
+    if (message.type !== "event") return;
+    if (typeof message.id === "number") {
+      if (entry.lastId !== null && message.id <= entry.lastId) return;
+      entry.lastId = message.id;
+    }
+    for (const handler of entry.handlers) handler(message);
+  }
+}
+
+export const live = new LiveConnection();
