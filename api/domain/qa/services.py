@@ -26,7 +26,7 @@ from api.domain.qa.schemas import Answer, AnswerCreate, Question, QuestionCreate
 from api.domain.submissions.views import Audience, case_views
 from api.lib.exceptions import ApplicationClientError, PermissionDeniedError
 
-__all__ = ["QaService"]
+__all__ = ["QaService", "course_to_ask"]
 
 TITLE_MAX: Final = 200
 BODY_MAX: Final = 10_000
@@ -339,3 +339,21 @@ class QaService:
             groups.setdefault((row.problem_id, row.test_name or ""), []).append(views[row.id])
         ordered = sorted(groups.items(), key=lambda item: -len(item[1]))
         return [TestGroup(problem_id=p, test_name=t, questions=qs) for (p, t), qs in ordered]
+
+
+async def course_to_ask(session: AsyncSession, user: m.User, submission: m.Submission) -> UUID | None:
+    """A course of the submission's author with its problem, where "Ask about this" opens a question (None: none,
+    or the viewer is not the author)."""
+    if submission.user_id != user.id or submission.problem_id is None:
+        return None
+    found: UUID | None = await session.scalar(
+        select(m.CourseMembership.course_id)
+        .join(
+            m.CourseProblem,
+            (m.CourseProblem.course_id == m.CourseMembership.course_id)
+            & (m.CourseProblem.problem_id == submission.problem_id),
+        )
+        .where(m.CourseMembership.user_id == user.id)
+        .limit(1)
+    )
+    return found

@@ -63,6 +63,11 @@ async def test_a_question_from_a_submission_names_only_a_visible_test(
     client: Client, cast: Cast, settings: Settings
 ) -> None:
     submission_id, problem_id = await _failed_submission(settings, cast)
+    shown = await client.get(f"/submissions/{submission_id}", headers=cast.student.headers)
+    assert shown.status_code == 200
+    ask_link = f"/courses/{cast.course_id}/questions?submission={submission_id}&amp;test="
+    assert ask_link + "0" in shown.text
+    assert ask_link + "1" not in shown.text  # the hidden test has no "Ask about this"
     hidden = await _ask(
         client, cast, cast.student, title="Why?", submissionId=str(submission_id), testIndex=1, anonymous=True
     )
