@@ -4,13 +4,14 @@ search; the asker is notified of answers; staff see open questions grouped by te
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
 from api.settings import Settings
-from tests.integration.community.support import Caller, Cast, Client
+from tests.integration.community.support import Caller, Cast, Client, connect, subscribe, until
 
 
 async def _failed_submission(settings: Settings, cast: Cast) -> tuple[uuid.UUID, uuid.UUID]:
@@ -63,11 +64,24 @@ async def test_a_question_from_a_submission_names_only_a_visible_test(
     client: Client, cast: Cast, settings: Settings
 ) -> None:
     submission_id, problem_id = await _failed_submission(settings, cast)
-    shown = await client.get(f"/submissions/{submission_id}", headers=cast.student.headers)
-    assert shown.status_code == 200
-    ask_link = f"/courses/{cast.course_id}/questions?submission={submission_id}&amp;test="
-    assert ask_link + "0" in shown.text
-    assert ask_link + "1" not in shown.text  # the hidden test has no "Ask about this"
+    ws = await connect(client, cast.student.headers)
+    try:
+        channel = f"submission:{submission_id}"
+        await asyncio.to_thread(ws.send_json, {"type": "subscribe", "channel": channel})
+        snapshot = await until(ws, lambda msg: msg.get("event") == "judge")
+        assert snapshot["data"]["type"] == "snapshot"
+        assert snapshot["data"]["submission"]["verdict"] == "WA"
+        cases = {c["index"]: c for c in snapshot["data"]["submission"]["results"]}
+        assert cases[1]["hidden"] is True  # the hidden test's data never reaches the student
+        assert cases[1]["input"] is None
+    finally:
+        await asyncio.to_thread(ws.close)
+    for caller, expected in ((cast.ta, "subscribed"), (cast.outsider, "refused")):  # the rules of /ws/submissions
+        ws = await connect(client, caller.headers)
+        try:
+            assert (await subscribe(ws, f"submission:{submission_id}"))["type"] == expected
+        finally:
+            await asyncio.to_thread(ws.close)
     hidden = await _ask(
         client, cast, cast.student, title="Why?", submissionId=str(submission_id), testIndex=1, anonymous=True
     )

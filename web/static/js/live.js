@@ -1,6 +1,7 @@
-// Live results of one submission over WS /ws/submissions/{id} (api/domain/submissions/websocket.py): a snapshot,
-// then the judge's events, ending with the authoritative "finished". Duplicates are dropped by (attempt, seq);
-// a dropped connection is reopened (the new snapshot catches up), and after repeated failures the page polls.
+// Live results of one submission, on the page's one live connection (channel submission:<id> of WS /api/live,
+// which relays what WS /ws/submissions/{id} sends: api/domain/submissions/websocket.py): a snapshot, then the
+// judge's events, ending with the authoritative "finished". Duplicates are dropped by (attempt, seq); a dropped
+// connection is reopened (the new snapshot catches up), and after repeated failures the page polls.
 import { api } from "./api.js";
 
 export function watchSubmission(id, handlers) {
@@ -8,7 +9,7 @@ export function watchSubmission(id, handlers) {
   let attempt = 0;
   let closed = false;
   let failures = 0;
-  let socket = null;
+  let stop = null;
   let finalSent = false;
 
   async function deliverFinal() {
@@ -75,41 +76,32 @@ export function watchSubmission(id, handlers) {
     }
   }
 
+  // On the page's one live connection (below): the channel's messages are those of WS /ws/submissions/{id}. After
+  // a reconnect the server sends a new snapshot; after repeated failures to connect the page polls.
   function connect() {
-    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-    socket = new WebSocket(`${scheme}//${window.location.host}/ws/submissions/${id}`);
-    socket.addEventListener("open", () => {
-      failures = 0;
-    });
-    socket.addEventListener("message", (event) => {
-      try {
-        handle(JSON.parse(event.data));
-      } catch (error) {
-        handlers.onError?.(error);
+    live.onStatus((state) => {
+      if (closed) return;
+      if (state === "open") failures = 0;
+      else if (++failures > 3) {
+        closed = true;
+        stop?.();
+        poll();
       }
     });
-    socket.addEventListener("close", async (event) => {
+    stop = live.subscribe(`submission:${id}`, (message) => {
       if (closed) return;
-      if (event.code === 4404) {
+      if (message.type === "refused") {
         closed = true;
         handlers.onError?.(new Error("This submission cannot be found, or it is not yours."));
         return;
       }
-      // Closed before the final result: did it finish meanwhile? Otherwise reconnect, then fall back to polling.
+      if (message.event !== "judge") return;
       try {
-        const sub = await api(`/api/submissions/${id}`);
-        if (sub.status === "done") {
-          finalSent = true;
-          closed = true;
-          handlers.onFinal(sub);
-          return;
-        }
-      } catch {
-        // the next attempt will tell
+        handle(message.data);
+      } catch (error) {
+        handlers.onError?.(error);
       }
-      failures += 1;
-      if (failures > 3) poll();
-      else setTimeout(connect, 500 * failures);
+      if (closed) stop?.();
     });
   }
 
@@ -117,7 +109,7 @@ export function watchSubmission(id, handlers) {
   return {
     close() {
       closed = true;
-      socket?.close();
+      stop?.();
     },
   };
 }
@@ -261,6 +253,10 @@ class LiveConnection {
     }
     const entry = this.channels.get(message.channel);
     if (!entry) return;
+    if (message.type === "refused") {
+      for (const handler of entry.handlers) handler(message);
+      return;
+    }
     if (message.type === "subscribed") {
       if (entry.lastId === null || message.lastId > entry.lastId) entry.lastId = message.lastId;
       return;
