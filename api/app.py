@@ -112,7 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             yield
         finally:
-            uninstall_bus(redis)
+            await uninstall_bus(redis)
             await state.close()
 
     def provide_settings() -> Settings:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Sequence
 from typing import Any, Final
 
 import msgspec
-from redis.asyncio import Redis
+from redis.asyncio import ConnectionPool, Redis
 from redis.exceptions import RedisError
 from sqlalchemy import event, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -74,18 +75,34 @@ def redis_channel(channel: str) -> str:
 
 
 class _Bus:
+    """Publishes through its own connection pool per event loop (built from the installed client's settings), so it
+    never shares a connection with the app's client, nor one between loops (tests run apps in other threads)."""
+
     def __init__(self) -> None:
         self.redis: Redis | None = None
+        self.clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Redis] = weakref.WeakKeyDictionary()
         self.tasks: set[asyncio.Task[None]] = set()
 
+    def client(self, loop: asyncio.AbstractEventLoop) -> Redis | None:
+        if self.redis is None:
+            return None
+        found = self.clients.get(loop)
+        if found is None:
+            pool = self.redis.connection_pool
+            found = Redis(
+                connection_pool=ConnectionPool(connection_class=pool.connection_class, **pool.connection_kwargs)
+            )
+            self.clients[loop] = found
+        return found
+
     def schedule(self, pending: Sequence[tuple[str, bytes]]) -> None:
-        redis = self.redis
-        if redis is None:
-            return  # no publisher in this process (a script): clients still get the events from the database
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
+        redis = self.client(loop)
+        if redis is None:
+            return  # no publisher in this process (a script): clients still get the events from the database
         task = loop.create_task(_publish(redis, list(pending)))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
@@ -105,13 +122,24 @@ async def _publish(redis: Redis, pending: list[tuple[str, bytes]]) -> None:
 
 
 def install_bus(redis: Redis) -> None:
-    """Publish this process's committed events through ``redis``."""
+    """Publish this process's committed events to the Redis server ``redis`` talks to."""
     _BUS.redis = redis
+    _BUS.clients = weakref.WeakKeyDictionary()
 
 
-def uninstall_bus(redis: Redis) -> None:
-    if _BUS.redis is redis:
-        _BUS.redis = None
+async def uninstall_bus(redis: Redis) -> None:
+    """Stop publishing through ``redis``; close this loop's connections (other loops' go with their loop)."""
+    if _BUS.redis is not redis:
+        return
+    _BUS.redis = None
+    clients, _BUS.clients = _BUS.clients, weakref.WeakKeyDictionary()
+    loop = asyncio.get_running_loop()
+    mine = [task for task in _BUS.tasks if task.get_loop() is loop]
+    if mine:
+        await asyncio.gather(*mine, return_exceptions=True)  # publishing what was committed before closing
+    client = clients.get(loop)
+    if client is not None:
+        await client.aclose()
 
 
 @event.listens_for(Session, "after_commit")

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
-from api.domain.notifications.hooks import notify_deadlines, send_digests
+from api.domain.notifications.hooks import notify_deadlines, send_digests, submission_judged
 from api.lib.mail import Mailer
 from api.lib.timeutil import utcnow
 from api.settings import Settings
@@ -93,3 +94,59 @@ async def test_the_digest_mails_the_chosen_kinds_once(
     assert "Room change" in content
     assert "Office hours" in content
     assert mailbox.to(cast.ta.email or "") == []
+
+
+async def test_a_judged_submission_notifies_its_author_without_the_verdict_inside_an_assessment(
+    client: Client, cast: Cast, settings: Settings
+) -> None:
+    engine = create_engine(settings)
+    try:
+        sessions = session_factory(engine)
+        async with sessions() as session:
+            problem = m.Problem(slug=f"judged-{uuid.uuid4().hex[:8]}", title="Echo")
+            session.add(problem)
+            await session.flush()
+            practice = m.Submission(
+                user_id=cast.student.user_id,
+                problem_id=problem.id,
+                language="python3",
+                verdict="AC",
+                status=m.SubmissionStatus.DONE,
+            )
+            run = m.Submission(
+                user_id=cast.student.user_id,
+                problem_id=problem.id,
+                language="python3",
+                verdict="AC",
+                status=m.SubmissionStatus.DONE,
+                kind=m.SubmissionKind.RUN,
+            )
+            exam_work = m.Submission(
+                user_id=cast.student.user_id,
+                problem_id=problem.id,
+                language="python3",
+                verdict="WA",
+                status=m.SubmissionStatus.DONE,
+            )
+            exam = m.Assessment(course_id=cast.course_id, kind="exam", title="Final", published=True)
+            session.add_all([practice, run, exam_work, exam])
+            await session.flush()
+            attempt = m.AssessmentAttempt(assessment_id=exam.id, user_id=cast.student.user_id, started_at=utcnow())
+            session.add(attempt)
+            await session.flush()
+            question = m.AssessmentQuestion(assessment_id=exam.id, type="code", config={})
+            session.add(question)
+            await session.flush()
+            session.add(
+                m.AssessmentSubmission(attempt_id=attempt.id, question_id=question.id, submission_id=exam_work.id)
+            )
+            await session.commit()
+        for submission in (practice, run, exam_work, practice):  # the same report twice: one notification
+            await submission_judged(sessions, submission)
+    finally:
+        await engine.dispose()
+    items = (await client.get("/api/notifications", headers=cast.student.headers)).json()["items"]
+    titles = sorted(item["title"] for item in items)
+    assert titles == ["Echo: AC", "Echo: judged"]
+    assert {item["kind"] for item in items} == {"submission_judged"}
+    assert all(item["link"].startswith("/submissions/") for item in items)
