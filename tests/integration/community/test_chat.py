@@ -7,6 +7,8 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
 from api.lib.timeutil import utcnow
@@ -216,3 +218,45 @@ async def test_a_mention_notifies(client: Client, cast: Cast, classmate: Caller)
     notes = (await client.get("/api/notifications", headers=classmate.headers)).json()["items"]
     assert [n["kind"] for n in notes] == ["mention"]
     assert (await client.get("/api/notifications", headers=cast.ta.headers)).json()["total"] == 0
+
+
+async def test_a_group_room_is_for_its_group_and_the_staff(
+    client: Client, cast: Cast, classmate: Caller, settings: Settings
+) -> None:
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            group = m.CourseGroup(course_id=cast.course_id, name="Lab A")
+            session.add(group)
+            await session.flush()
+            membership = await session.scalar(
+                select(m.CourseMembership).where(
+                    m.CourseMembership.course_id == cast.course_id, m.CourseMembership.user_id == cast.student.user_id
+                )
+            )
+            assert membership is not None
+            membership.group_id = group.id
+            await session.commit()
+            group_id = group.id
+    finally:
+        await engine.dispose()
+    refused = await client.post(
+        f"/api/courses/{cast.course_id}/chat/rooms", json={"name": "Lab A"}, headers=cast.student.headers
+    )
+    assert refused.status_code == 403
+    created = await client.post(
+        f"/api/courses/{cast.course_id}/chat/rooms",
+        json={"name": "Lab A", "kind": "group", "groupId": str(group_id)},
+        headers=cast.ta.headers,
+    )
+    assert created.status_code == 201, created.text
+    room = created.json()
+    in_group = await client.post(_messages(cast, room), json={"body": "lab time"}, headers=cast.student.headers)
+    assert in_group.status_code == 201
+    assert (await client.get(_messages(cast, room), headers=classmate.headers)).status_code == 404
+    names = {
+        r["name"]
+        for r in (await client.get(f"/api/courses/{cast.course_id}/chat/rooms", headers=classmate.headers)).json()
+    }
+    assert "Lab A" not in names
+    assert (await client.get(_messages(cast, room), headers=cast.instructor.headers)).status_code == 200
