@@ -35,6 +35,8 @@ from api.domain.fleet.controllers import FleetController
 from api.domain.grading.controllers import GRADING_CONTROLLERS
 from api.domain.internal.controllers import InternalController
 from api.domain.judge0.controllers import judge0_router
+from api.domain.live.events import install_bus, uninstall_bus
+from api.domain.live.routes import COMMUNITY_ROUTES
 from api.domain.problems.controllers import ProblemController
 from api.domain.submissions.controllers import RunController, SubmissionController
 from api.domain.submissions.websocket import submission_progress
@@ -106,12 +108,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     engine = create_engine(settings)
     redis: Redis = Redis.from_url(settings.redis_url)
     state = AppState(settings, engine, redis)
+    install_bus(redis)  # live events committed by this process are published through it
 
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
         try:
             yield
         finally:
+            await uninstall_bus(redis)
             await state.close()
 
     def provide_settings() -> Settings:
@@ -144,6 +148,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FileController,
             *DASHBOARD_CONTROLLERS,
             submission_progress,
+            *COMMUNITY_ROUTES,
             *PAGE_CONTROLLERS,
             create_static_files_router(path="/static", directories=[static_dir], include_in_schema=False),
         ],

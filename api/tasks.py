@@ -25,6 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
 from api.domain.judge0.tasks import enqueue_judge0_callback, judge0_cron_jobs, judge0_functions
+from api.domain.live.events import install_bus
+from api.domain.notifications.hooks import submission_judged
+from api.domain.notifications.tasks import notification_cron_jobs
 from api.domain.submissions.judging import (
     finalize_internal_error,
     publish_final,
@@ -88,6 +91,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["engine"] = create_engine(settings)
     ctx["sessions"] = session_factory(ctx["engine"])
     ctx["judge_queue"] = JudgeQueue(await create_arq_pool(settings.redis_url))
+    install_bus(ctx["redis"])  # live events committed here (notifications) reach the API replicas' sockets
     await release_report_jobs(ctx["redis"])
     logger.info("api-tasks worker started")
 
@@ -125,6 +129,7 @@ async def _record(ctx: dict[str, Any], report: JudgeReport) -> bool:
     with contextlib.suppress(RedisError, OSError):
         await count_verdict(ctx["redis"], report.verdict.value, report.language or submission.language)
     await publish_final(ctx["redis"], submission, seq=report.last_seq + 1)
+    await submission_judged(ctx["sessions"], submission)  # the author's notification (live toast, bell)
     await enqueue_judge0_callback(ctx["redis"], submission)  # a Judge0 submission's callback_url, if it has one
     return True
 
@@ -309,6 +314,7 @@ class WorkerSettings:
     cron_jobs = [
         cron(reap_stale_submissions, second={0, 30}, run_at_startup=True, unique=True, timeout=60),
         *judge0_cron_jobs(),
+        *notification_cron_jobs(),
     ]
     queue_name = API_TASKS_QUEUE
     on_startup = startup
@@ -340,7 +346,7 @@ def run_worker() -> int:
     )
     worker = ResilientWorker(
         functions=WorkerSettings.functions,
-        cron_jobs=[reaper, *judge0_cron_jobs()],
+        cron_jobs=[reaper, *judge0_cron_jobs(), *notification_cron_jobs()],
         queue_name=WorkerSettings.queue_name,
         on_startup=startup,
         on_shutdown=shutdown,

@@ -10,6 +10,7 @@ from litestar.types import ControllerRouterHandler
 from api.pages.accounts import AccountPages
 from api.pages.admin import AdminPages
 from api.pages.assessments import AssessmentPages
+from api.pages.community import CommunityPages
 from api.pages.course_staff import CourseStaffPages
 from api.pages.courses import CoursePages
 from api.pages.dashboards import CourseDashboardPage, DashboardPages
@@ -41,4 +42,5 @@ PAGE_CONTROLLERS: Final[tuple[ControllerRouterHandler, ...]] = (
     FilePages,
     DashboardPages,
     CourseDashboardPage,
+    CommunityPages,
 )

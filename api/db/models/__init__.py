@@ -4,6 +4,7 @@ from advanced_alchemy.base import orm_registry
 
 from api.db.models._enums import ProblemVisibility, Role, SubmissionKind, SubmissionStatus
 from api.db.models.account_token import AccountToken, AccountTokenPurpose
+from api.db.models.announcement import Announcement
 from api.db.models.api_token import ApiScope, ApiToken
 from api.db.models.assessment import Assessment, AssessmentQuestion
 from api.db.models.assessment_attempt import (
@@ -12,6 +13,7 @@ from api.db.models.assessment_attempt import (
     AssessmentAttempt,
     AssessmentSubmission,
 )
+from api.db.models.chat import ChatMember, ChatMessage, ChatMute, ChatReport, ChatRoom, ChatRoomKind
 from api.db.models.course import Course
 from api.db.models.course_audit import CourseAuditEntry
 from api.db.models.course_group import CourseGroup
@@ -21,8 +23,11 @@ from api.db.models.course_problem import CourseProblem
 from api.db.models.feedback import Feedback, FeedbackCategory, FeedbackStatus
 from api.db.models.grading import AnswerGrade, GradeRelease, LineComment, RegradeRequest, RubricApplication, RubricItem
 from api.db.models.judge0 import Judge0Submission
+from api.db.models.live_event import LiveChannel, LiveEvent
+from api.db.models.notification import Notification, NotificationKind, NotificationPreference
 from api.db.models.problem import Problem
 from api.db.models.problem_package import ProblemPackage
+from api.db.models.qa import QaAnswer, QaQuestion, QaVote
 from api.db.models.refresh_token import RefreshToken
 from api.db.models.stored_file import FilePurpose, StoredFile
 from api.db.models.submission import Submission
@@ -35,6 +40,7 @@ metadata = orm_registry.metadata
 __all__ = [
     "AccountToken",
     "AccountTokenPurpose",
+    "Announcement",
     "AnswerGrade",
     "ApiScope",
     "ApiToken",
@@ -44,6 +50,12 @@ __all__ = [
     "AssessmentAttempt",
     "AssessmentQuestion",
     "AssessmentSubmission",
+    "ChatMember",
+    "ChatMessage",
+    "ChatMute",
+    "ChatReport",
+    "ChatRoom",
+    "ChatRoomKind",
     "Course",
     "CourseAuditEntry",
     "CourseGroup",
@@ -59,9 +71,17 @@ __all__ = [
     "Judge0Submission",
     "Level",
     "LineComment",
+    "LiveChannel",
+    "LiveEvent",
+    "Notification",
+    "NotificationKind",
+    "NotificationPreference",
     "Problem",
     "ProblemPackage",
     "ProblemVisibility",
+    "QaAnswer",
+    "QaQuestion",
+    "QaVote",
     "RefreshToken",
     "RegradeRequest",
     "Role",

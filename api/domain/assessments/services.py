@@ -25,6 +25,7 @@ from api.domain.assessments.rules import (
 )
 from api.domain.courses.access import CourseAccess, course_problem_ids
 from api.domain.courses.audit import audit
+from api.domain.notifications.hooks import assessment_published
 
 __all__ = ["AssessmentService", "Clock", "utcnow"]
 
@@ -264,6 +265,7 @@ class AssessmentService:
 
     async def publish(self, access: CourseAccess, assessment_id: UUID, data: schemas.PublishUpdate) -> m.Assessment:
         assessment = await self.visible(access, assessment_id)
+        was = (assessment.published, assessment.scores_published)
         if data.published is not None:
             assessment.published = data.published
         if data.scores_published is not None:
@@ -278,6 +280,7 @@ class AssessmentService:
             scores_published=assessment.scores_published,
         )
         await self.session.flush()
+        await assessment_published(self.session, assessment, was_published=was[0], scores_were_published=was[1])
         return assessment
 
     # --- staff: questions -----------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from api.domain.grading.answers import AnswerService, comment_view
 from api.domain.grading.common import Answer
 from api.domain.grading.rubric import item_view
 from api.domain.grading.scores import grades_released
+from api.domain.notifications.hooks import grades_released_notice, regrade_resolved_notice
 from api.lib.exceptions import ConflictError
 
 __all__ = ["ReleaseService"]
@@ -48,6 +49,7 @@ class ReleaseService(AnswerService):
                 assessment.scores_published = True
             audit(self.session, access.course.id, access.user, "grades_released", assessment_id=assessment.id)
             await self.session.flush()
+            await grades_released_notice(self.session, assessment, self.clock())
         return await self.release_view(assessment)
 
     async def withdraw_release(self, access: CourseAccess, assessment_id: UUID) -> schemas.Release:
@@ -231,4 +233,5 @@ class ReleaseService(AnswerService):
         request.resolver_id = access.user.id
         request.resolved_at = self.clock()
         await self.session.flush()
+        await regrade_resolved_notice(self.session, request, await self.assessment(access, found[0].assessment_id))
         return (await self.regrades(access, request_id=request.id))[0]

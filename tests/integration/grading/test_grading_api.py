@@ -216,6 +216,9 @@ async def test_grades_are_released_then_the_student_sees_the_marks_and_may_ask_o
     assert [(c["line"], c["text"]) for c in code_grade["comments"]] == [(3, "map is neat")]
     assert (code_grade["overallComment"], code_grade["score"], code_grade["source"]) == ("Good work.", 80.0, SOURCE)
     assert (await client.get(f"{s.base}/{s.aid}/attempt", headers=student)).json()["score"] == 40.0
+    assert [n["title"] for n in await _notes(client, student, "grade_released")] == ["Grades released: Lab 1"]
+    await client.post(f"{course}/grading/assessments/{s.aid}/release", headers=ta)  # again: nothing new
+    assert len(await _notes(client, student, "grade_released")) == 1
 
     asked = await client.post(
         f"{grades}/questions/{s.code}/regrade", json={"message": "Line 3 handles n = 0 too"}, headers=student
@@ -247,6 +250,13 @@ async def test_grades_are_released_then_the_student_sees_the_marks_and_may_ask_o
     assert regrades["overrideReason"] == "Right: full marks."
     trail = [e for e in await _trail(client, cast) if e["action"] == "regrade_resolved"]
     assert [(e["details"]["old"], e["details"]["new"]) for e in trail] == [(80.0, 100.0)]
+    (told,) = await _notes(client, student, "regrade_resolved")
+    assert (told["title"], told["body"]) == ("Regrade resolved: Lab 1", "Right: full marks. Score 80 → 100.")
+
+
+async def _notes(client: Client, who: dict[str, str], kind: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = (await client.get("/api/notifications", headers=who)).json()["items"]
+    return [n for n in items if n["kind"] == kind]
 
 
 async def test_students_and_outsiders_are_kept_out_of_grading(client: Client, cast: Cast, settings: Settings) -> None:
@@ -279,6 +289,7 @@ async def test_released_grades_still_wait_for_the_due_time_when_the_rule_says_so
     course = f"/api/courses/{cast.course_id}"
     released = (await client.post(f"{course}/grading/assessments/{s.aid}/release", headers=cast.ta.headers)).json()
     assert (released["released"], released["visibleToStudents"]) == (True, False)
+    assert await _notes(client, cast.student.headers, "grade_released") == []  # nothing to see before the due time
     grades = f"{course}/grades/assessments/{s.aid}"
     assert (await client.get(grades, headers=cast.student.headers)).json()["released"] is False
     asked = await client.post(

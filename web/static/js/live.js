@@ -1,6 +1,7 @@
-// Live results of one submission over WS /ws/submissions/{id} (api/domain/submissions/websocket.py): a snapshot,
-// then the judge's events, ending with the authoritative "finished". Duplicates are dropped by (attempt, seq);
-// a dropped connection is reopened (the new snapshot catches up), and after repeated failures the page polls.
+// Live results of one submission, on the page's one live connection (channel submission:<id> of WS /api/live,
+// which relays what WS /ws/submissions/{id} sends: api/domain/submissions/websocket.py): a snapshot, then the
+// judge's events, ending with the authoritative "finished". Duplicates are dropped by (attempt, seq); a dropped
+// connection is reopened (the new snapshot catches up), and after repeated failures the page polls.
 import { api } from "./api.js";
 
 export function watchSubmission(id, handlers) {
@@ -8,7 +9,7 @@ export function watchSubmission(id, handlers) {
   let attempt = 0;
   let closed = false;
   let failures = 0;
-  let socket = null;
+  let stop = null;
   let finalSent = false;
 
   async function deliverFinal() {
@@ -75,41 +76,32 @@ export function watchSubmission(id, handlers) {
     }
   }
 
+  // On the page's one live connection (below): the channel's messages are those of WS /ws/submissions/{id}. After
+  // a reconnect the server sends a new snapshot; after repeated failures to connect the page polls.
   function connect() {
-    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-    socket = new WebSocket(`${scheme}//${window.location.host}/ws/submissions/${id}`);
-    socket.addEventListener("open", () => {
-      failures = 0;
-    });
-    socket.addEventListener("message", (event) => {
-      try {
-        handle(JSON.parse(event.data));
-      } catch (error) {
-        handlers.onError?.(error);
+    live.onStatus((state) => {
+      if (closed) return;
+      if (state === "open") failures = 0;
+      else if (++failures > 3) {
+        closed = true;
+        stop?.();
+        poll();
       }
     });
-    socket.addEventListener("close", async (event) => {
+    stop = live.subscribe(`submission:${id}`, (message) => {
       if (closed) return;
-      if (event.code === 4404) {
+      if (message.type === "refused") {
         closed = true;
         handlers.onError?.(new Error("This submission cannot be found, or it is not yours."));
         return;
       }
-      // Closed before the final result: did it finish meanwhile? Otherwise reconnect, then fall back to polling.
+      if (message.event !== "judge") return;
       try {
-        const sub = await api(`/api/submissions/${id}`);
-        if (sub.status === "done") {
-          finalSent = true;
-          closed = true;
-          handlers.onFinal(sub);
-          return;
-        }
-      } catch {
-        // the next attempt will tell
+        handle(message.data);
+      } catch (error) {
+        handlers.onError?.(error);
       }
-      failures += 1;
-      if (failures > 3) poll();
-      else setTimeout(connect, 500 * failures);
+      if (closed) stop?.();
     });
   }
 
@@ -117,7 +109,7 @@ export function watchSubmission(id, handlers) {
   return {
     close() {
       closed = true;
-      socket?.close();
+      stop?.();
     },
   };
 }
@@ -180,3 +172,102 @@ export function showLive(view, id, { testCount = 0, onFinal } = {}) {
     },
   });
 }
+
+// The one live connection of the page (WS /api/live, api/domain/live/socket.py), multiplexed by channel:
+// `live.subscribe("room:<id>", onEvent)` follows a channel; every event carries an id that increases by one per
+// channel, and after a dropped connection the socket is reopened (back-off 0.5 s doubling to 15 s) and each channel
+// resubscribed with the last id seen, so the server replays what was missed from the database. Events seen twice
+// are dropped by id. `live.onStatus(fn)` reports "open" / "closed".
+class LiveConnection {
+  constructor() {
+    this.channels = new Map(); // channel -> { handlers: Set, lastId: number | null }
+    this.socket = null;
+    this.delay = 500;
+    this.statusHandlers = new Set();
+    this.timer = null;
+  }
+
+  subscribe(channel, handler) {
+    let entry = this.channels.get(channel);
+    if (!entry) {
+      entry = { handlers: new Set(), lastId: null };
+      this.channels.set(channel, entry);
+      this.#send({ type: "subscribe", channel });
+    }
+    entry.handlers.add(handler);
+    this.#open();
+    return () => {
+      entry.handlers.delete(handler);
+      if (entry.handlers.size === 0) {
+        this.channels.delete(channel);
+        this.#send({ type: "unsubscribe", channel });
+      }
+    };
+  }
+
+  onStatus(handler) {
+    this.statusHandlers.add(handler);
+  }
+
+  #status(state) {
+    for (const handler of this.statusHandlers) handler(state);
+  }
+
+  #send(frame) {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(frame));
+  }
+
+  #open() {
+    if (this.socket || this.timer) return;
+    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+    const socket = new WebSocket(`${scheme}//${window.location.host}/api/live`);
+    this.socket = socket;
+    socket.addEventListener("open", () => {
+      this.delay = 500;
+      this.#status("open");
+      for (const [channel, entry] of this.channels) {
+        const frame = { type: "subscribe", channel };
+        if (entry.lastId !== null) frame.after = entry.lastId;
+        socket.send(JSON.stringify(frame));
+      }
+    });
+    socket.addEventListener("message", (event) => this.#deliver(event.data));
+    socket.addEventListener("close", (event) => {
+      this.socket = null;
+      this.#status("closed");
+      if (event.code === 4401 || event.code === 4403) return; // signed out: nothing to resume
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        if (this.channels.size) this.#open();
+      }, this.delay);
+      this.delay = Math.min(15000, this.delay * 2);
+    });
+  }
+
+  #deliver(raw) {
+    let message;
+    try {
+      message = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    const entry = this.channels.get(message.channel);
+    if (!entry) return;
+    if (message.type === "refused") {
+      for (const handler of entry.handlers) handler(message);
+      return;
+    }
+    if (message.type === "subscribed") {
+      if (entry.lastId === null || message.lastId > entry.lastId) entry.lastId = message.lastId;
+      return;
+    }
+    if (message.type !== "event") return;
+    if (typeof message.id === "number") {
+      if (entry.lastId !== null && message.id <= entry.lastId) return;
+      entry.lastId = message.id;
+    }
+    for (const handler of entry.handlers) handler(message);
+  }
+}
+
+export const live = new LiveConnection();

@@ -1,0 +1,1 @@
+"""Announcements by a course's staff to its members, with a notification each."""

@@ -1,0 +1,1 @@
+"""Questions and answers of a course: tags, answers, votes, accepted answers, staff endorsement, anonymity."""
