@@ -12,7 +12,7 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import MappingProxyType, TracebackType
@@ -22,6 +22,7 @@ import msgspec
 from sandbox._execution import RunRequest, Slot, execute_in_slot
 from sandbox._streams import close_quietly
 from sandbox._sys import kill_pids, mount_points_under, pids_of_uids, umount
+from sandbox._warm_build import WARM_INIT_PATH, ZYGOTE_PATH, ZYGOTE_PYTHON, install_warm_binaries
 from sandbox.cgroups import CgroupLayout, SlotCgroup, detect_layout, make_slot_cgroup, sweep_tree
 from sandbox.config import SandboxConfig
 from sandbox.errors import SandboxError
@@ -30,6 +31,7 @@ from sandbox.limits import Limits
 from sandbox.nsjail import JailSpec, Mount, Tmpfs
 from sandbox.policies.filesystem import BASE_ENV, INIT_PATH, INIT_STATUS_FD, JAIL_TMP, JailRoot
 from sandbox.result import CompileOutcome, LanguageStatus, RunResult, RunStatus
+from sandbox.warm import SESSION_LIMIT_S, WARM_SECCOMP_POLICY, ColdRunner, TestRunner, WarmJail, WarmPlan
 from sandbox.workspace import SlotBox, acquire_run_dir, valid_name
 
 __all__ = ["Sandbox"]
@@ -68,6 +70,8 @@ class Sandbox:
         self._started = False
         self._closing = False
         self.init_problem = ""  # why programs run as their jail's PID 1 (no init could be built), or ""
+        self.warm_problem = "not started"  # why Sandbox.warm runs cold, or ""
+        self.zygote_problem = "not started"  # why Python tests of a warm jail start their own interpreter, or ""
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -104,12 +108,30 @@ class Sandbox:
             self.init_problem = await asyncio.get_running_loop().run_in_executor(None, self._root.install_init)
             if self.init_problem:
                 logger.warning("programs will run as PID 1 of their jail: %s", self.init_problem)
+            await self._install_warm()
             self._devnull = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
             await self._create_slots()
         except BaseException:
             await self._teardown()
             raise
         self._started = True
+
+    async def _install_warm(self) -> None:
+        assert self.layout is not None
+        if not self.config.warm:
+            self.warm_problem = self.zygote_problem = "off (SANDBOX_WARM=0)"
+        elif self.layout.version != 1:
+            self.warm_problem = self.zygote_problem = "needs cgroup v1 (a v2 memory.peak cannot be reset per test)"
+        elif self.init_problem:
+            self.warm_problem = self.zygote_problem = self.init_problem
+        else:
+            loop = asyncio.get_running_loop()
+            built = await loop.run_in_executor(None, install_warm_binaries, self._root.path)
+            self.warm_problem, self.zygote_problem = built
+            self.zygote_problem = self.zygote_problem or self.warm_problem
+        for problem, what in ((self.warm_problem, "warm jails"), (self.zygote_problem, "the Python zygote")):
+            if problem and self.config.warm:
+                logger.warning("%s are not offered: %s", what, problem)
 
     async def _create_slots(self) -> None:
         assert self.layout is not None
@@ -381,6 +403,67 @@ class Sandbox:
             stdout_fd=stdout_fd,
             collect=collect,
         )
+
+    @contextlib.asynccontextmanager
+    async def warm(
+        self, spec: LanguageSpec, artifacts: Mapping[str, bytes], limits: Limits
+    ) -> AsyncIterator[TestRunner]:
+        """The tests of one submission in one warm jail, holding one slot while the block runs (see ``sandbox.warm``;
+        cold, a fresh jail per test, when ``warm_problem`` says why not). ``limits`` as for ``execute``."""
+        self._require_started()
+        assert self._free is not None
+        if self.warm_problem:
+
+            async def cold(files: Mapping[str, bytes], stdin: bytes | None, collect: Sequence[str]) -> RunResult:
+                return await self.execute(spec, {**files, **artifacts}, stdin, limits, collect=collect)
+
+            yield ColdRunner(cold)
+            return
+        command = render_command(spec.run, limits)
+        run_limits = spec.run_limits(limits)
+        mounts = self._mounts_or_raise(spec)
+        for extra in mounts:
+            self._root.ensure_mount_point(extra)
+        env = tuple({**dict(BASE_ENV), **dict(spec.env)}.items())
+        zygote = not self.zygote_problem and command[0] == ZYGOTE_PYTHON
+        slot = await self._free.get()
+        if slot is None:
+            self._free.put_nowait(None)
+            raise SandboxError("no usable slot: every slot was taken out of service (see the log)")
+        try:
+            jail_spec = JailSpec(
+                command=command,
+                root=str(self._root.path),
+                uid=slot.uid,
+                gid=slot.gid,
+                limits=run_limits,
+                mounts=(*self._base_mounts, *mounts, Mount(str(slot.box.path), "/box", writable=True)),
+                tmpfs=(Tmpfs(JAIL_TMP, run_limits.tmp_bytes, run_limits.inodes),),
+                env=env,
+                nice=self.config.nice,
+                init=ZYGOTE_PATH if zygote else WARM_INIT_PATH,
+                init_fd=INIT_STATUS_FD,
+                seccomp=WARM_SECCOMP_POLICY,
+                time_limit_s=SESSION_LIMIT_S,
+            )
+            plan = WarmPlan(
+                command=command, spec=jail_spec, limits=run_limits, artifacts=artifacts, env=env, devnull=self._devnull
+            )
+            jail = WarmJail(slot, self.config.nsjail, plan)
+            try:
+                await jail.start()
+                yield jail
+            finally:
+                await jail.close()
+                slot.runs += jail.tests
+                if slot.cgroup.jailed_pids():
+                    slot.dirty = True
+                    await self._check_slot(slot, RunResult(status=RunStatus.OK))
+        finally:
+            if not slot.broken:
+                self._free.put_nowait(slot)
+            elif all(s.broken for s in self._slots):
+                self._free.put_nowait(None)
 
     async def self_test(self, spec: LanguageSpec) -> LanguageStatus:
         """Compile and run the language's self-test; unavailable (with the reason) unless it prints the answer."""
