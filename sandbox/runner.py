@@ -14,6 +14,7 @@ import os
 import threading
 from collections.abc import AsyncIterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 
@@ -37,6 +38,7 @@ from sandbox.workspace import SlotBox, acquire_run_dir, valid_name
 __all__ = ["Sandbox"]
 
 logger = logging.getLogger("verdict.sandbox")
+WarmBlock = AbstractAsyncContextManager[TestRunner]
 _EMPTY: Mapping[str, bytes] = MappingProxyType({})
 
 
@@ -404,42 +406,60 @@ class Sandbox:
             collect=collect,
         )
 
+    def warm(self, spec: LanguageSpec, artifacts: Mapping[str, bytes], limits: Limits) -> WarmBlock:
+        """The tests of one submission in one warm jail (``async with sandbox.warm(...) as jail: await jail.run(...)``),
+        holding one slot while the block runs; cold, a fresh jail per test, when ``warm_problem`` says why not.
+        ``limits`` as for ``execute`` (scaled by the language's multipliers here)."""
+        return self.warm_command(
+            render_command(spec.run, limits),
+            artifacts=artifacts,
+            limits=spec.run_limits(limits),
+            env=spec.env,
+            mounts=self._mounts_or_raise(spec),
+        )
+
     @contextlib.asynccontextmanager
-    async def warm(
-        self, spec: LanguageSpec, artifacts: Mapping[str, bytes], limits: Limits
+    async def warm_command(
+        self,
+        command: Sequence[str],
+        *,
+        artifacts: Mapping[str, bytes],
+        limits: Limits,
+        env: Sequence[tuple[str, str]] = (),
+        mounts: Sequence[Mount] = (),
     ) -> AsyncIterator[TestRunner]:
-        """The tests of one submission in one warm jail, holding one slot while the block runs (see ``sandbox.warm``;
-        cold, a fresh jail per test, when ``warm_problem`` says why not). ``limits`` as for ``execute``."""
+        """``warm`` for a raw command, like ``run``: ``artifacts`` are in the box of every test."""
         self._require_started()
         assert self._free is not None
+        argv = tuple(command)
         if self.warm_problem:
 
             async def cold(files: Mapping[str, bytes], stdin: bytes | None, collect: Sequence[str]) -> RunResult:
-                return await self.execute(spec, {**files, **artifacts}, stdin, limits, collect=collect)
+                box = {**files, **artifacts}
+                return await self.run(
+                    argv, files=box, stdin=stdin, limits=limits, env=env, collect=collect, mounts=mounts
+                )
 
             yield ColdRunner(cold)
             return
-        command = render_command(spec.run, limits)
-        run_limits = spec.run_limits(limits)
-        mounts = self._mounts_or_raise(spec)
         for extra in mounts:
             self._root.ensure_mount_point(extra)
-        env = tuple({**dict(BASE_ENV), **dict(spec.env)}.items())
-        zygote = not self.zygote_problem and command[0] == ZYGOTE_PYTHON
+        merged = tuple({**dict(BASE_ENV), **dict(env)}.items())
+        zygote = not self.zygote_problem and argv[0] == ZYGOTE_PYTHON
         slot = await self._free.get()
         if slot is None:
             self._free.put_nowait(None)
             raise SandboxError("no usable slot: every slot was taken out of service (see the log)")
         try:
             jail_spec = JailSpec(
-                command=command,
+                command=argv,
                 root=str(self._root.path),
                 uid=slot.uid,
                 gid=slot.gid,
-                limits=run_limits,
+                limits=limits,
                 mounts=(*self._base_mounts, *mounts, Mount(str(slot.box.path), "/box", writable=True)),
-                tmpfs=(Tmpfs(JAIL_TMP, run_limits.tmp_bytes, run_limits.inodes),),
-                env=env,
+                tmpfs=(Tmpfs(JAIL_TMP, limits.tmp_bytes, limits.inodes),),
+                env=merged,
                 nice=self.config.nice,
                 init=ZYGOTE_PATH if zygote else WARM_INIT_PATH,
                 init_fd=INIT_STATUS_FD,
@@ -447,7 +467,7 @@ class Sandbox:
                 time_limit_s=SESSION_LIMIT_S,
             )
             plan = WarmPlan(
-                command=command, spec=jail_spec, limits=run_limits, artifacts=artifacts, env=env, devnull=self._devnull
+                command=argv, spec=jail_spec, limits=limits, artifacts=artifacts, env=merged, devnull=self._devnull
             )
             jail = WarmJail(slot, self.config.nsjail, plan)
             try:
