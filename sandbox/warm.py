@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from sandbox._execution import Slot, _high_fd, _pipe, _release_box
+from sandbox._execution import _RESET_SIGNALS, Slot, _high_fd, _pipe, _release_box
 from sandbox._streams import Capture, ExitWatcher, Feeder, close_quietly
 from sandbox._sys import read_small
 from sandbox.limits import Limits
@@ -168,7 +168,9 @@ class WarmJail(TestRunner):
         slot.cgroup.prepare(limits)
         argv = build_argv(self._nsjail, self._plan.spec)
         actions = [(os.POSIX_SPAWN_DUP2, fd, target) for target, fd in enumerate(fds)]
-        return os.posix_spawn(argv[0], argv, {}, file_actions=actions, setsid=True, setsigmask=())
+        return os.posix_spawn(
+            argv[0], argv, {}, file_actions=actions, setsid=True, setsigmask=(), setsigdef=_RESET_SIGNALS
+        )
 
     async def close(self) -> None:
         """End the jail (the init exits at EOF on its socket; whatever is left is killed) and release the box."""

@@ -173,6 +173,7 @@ int main(int argc, char **argv) {
             sigprocmask(SIG_SETMASK, &old, NULL);
 #ifdef VERDICT_PYTHON
             PyOS_AfterFork_Child();
+            prctl(PR_SET_DUMPABLE, 1, 0, 0, 0); /* as after an exec: the program may read its own /proc */
             close_from(3);
             return Py_RunMain();
 #else
