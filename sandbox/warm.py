@@ -34,6 +34,7 @@ from typing import Final
 from sandbox._execution import _RESET_SIGNALS, Slot, _high_fd, _pipe, _release_box
 from sandbox._streams import Capture, ExitWatcher, Feeder, close_quietly
 from sandbox._sys import read_small
+from sandbox._warm_build import ZYGOTE_PATH
 from sandbox.limits import Limits
 from sandbox.nsjail import JailSpec, NsjailLog, build_argv, parse_init_report
 from sandbox.outcome import classify
@@ -68,6 +69,7 @@ class TestRunner:
     """What ``Sandbox.warm`` yields: ``run`` one test of the submission (a warm jail or, as a fallback, cold)."""
 
     warm: bool = False
+    zygote: bool = False  # Python tests are forks of an initialised interpreter
 
     async def run(self, *, files: Mapping[str, bytes], stdin: bytes | None, collect: Sequence[str] = ()) -> RunResult:
         raise NotImplementedError
@@ -106,6 +108,7 @@ class WarmJail(TestRunner):
         self._tmp_mode = 0o1777
         self.restarts = 0
         self.tests = 0
+        self.zygote = plan.spec.init == ZYGOTE_PATH
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
 

@@ -104,6 +104,7 @@ import json
 open("/tmp/x", "w").write("x")
 """
     async with sandbox.warm(LANGUAGES["python3"], {"main.py": source}, LIMITS) as jail:
+        assert jail.zygote
         for _ in range(3):
             result = await jail.run(files={}, stdin=None)
             assert result.status is RunStatus.OK, result
