@@ -36,7 +36,8 @@ CASES: dict[str, tuple[str, bytes | None]] = {
         b"hello\nworld\n" * 100,
     ),
     "input_until_eof": (
-        "total = 0\nwhile True:\n    try:\n        total += int(input())\n    except EOFError:\n        break\nprint(total)\n",
+        "total = 0\nwhile True:\n    try:\n        total += int(input())\n"
+        "    except EOFError:\n        break\nprint(total)\n",
         b"1\n2\n3\n",
     ),
     "uncaught_exception": ("def f():\n    raise ValueError('boom')\nprint('start')\nf()\n", None),
