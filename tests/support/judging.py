@@ -8,7 +8,6 @@ root. ``judge``: a :class:`Judge` that grades requests with it, events going to 
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import os
 import shutil
