@@ -23,7 +23,8 @@ import msgspec
 from sandbox._execution import RunRequest, Slot, execute_in_slot
 from sandbox._streams import close_quietly
 from sandbox._sys import kill_pids, mount_points_under, pids_of_uids, umount
-from sandbox._warm_build import WARM_INIT_PATH, ZYGOTE_PATH, ZYGOTE_PYTHON, install_warm_binaries
+from sandbox._warm_build import install_warm_binaries
+from sandbox._warm_open import open_warm
 from sandbox.cgroups import CgroupLayout, SlotCgroup, detect_layout, make_slot_cgroup, sweep_tree
 from sandbox.config import SandboxConfig
 from sandbox.errors import SandboxError
@@ -32,7 +33,7 @@ from sandbox.limits import Limits
 from sandbox.nsjail import JailSpec, Mount, Tmpfs
 from sandbox.policies.filesystem import BASE_ENV, INIT_PATH, INIT_STATUS_FD, JAIL_TMP, JailRoot
 from sandbox.result import CompileOutcome, LanguageStatus, RunResult, RunStatus
-from sandbox.warm import SESSION_LIMIT_S, WARM_SECCOMP_POLICY, ColdRunner, TestRunner, WarmJail, WarmPlan
+from sandbox.warm import TestRunner
 from sandbox.workspace import SlotBox, acquire_run_dir, valid_name
 
 __all__ = ["Sandbox"]
@@ -430,60 +431,8 @@ class Sandbox:
     ) -> AsyncIterator[TestRunner]:
         """``warm`` for a raw command, like ``run``: ``artifacts`` are in the box of every test."""
         self._require_started()
-        assert self._free is not None
-        argv = tuple(command)
-        if self.warm_problem:
-
-            async def cold(files: Mapping[str, bytes], stdin: bytes | None, collect: Sequence[str]) -> RunResult:
-                box = {**files, **artifacts}
-                return await self.run(
-                    argv, files=box, stdin=stdin, limits=limits, env=env, collect=collect, mounts=mounts
-                )
-
-            yield ColdRunner(cold)
-            return
-        for extra in mounts:
-            self._root.ensure_mount_point(extra)
-        merged = tuple({**dict(BASE_ENV), **dict(env)}.items())
-        zygote = not self.zygote_problem and argv[0] == ZYGOTE_PYTHON
-        slot = await self._free.get()
-        if slot is None:
-            self._free.put_nowait(None)
-            raise SandboxError("no usable slot: every slot was taken out of service (see the log)")
-        try:
-            jail_spec = JailSpec(
-                command=argv,
-                root=str(self._root.path),
-                uid=slot.uid,
-                gid=slot.gid,
-                limits=limits,
-                mounts=(*self._base_mounts, *mounts, Mount(str(slot.box.path), "/box", writable=True)),
-                tmpfs=(Tmpfs(JAIL_TMP, limits.tmp_bytes, limits.inodes),),
-                env=merged,
-                nice=self.config.nice,
-                init=ZYGOTE_PATH if zygote else WARM_INIT_PATH,
-                init_fd=INIT_STATUS_FD,
-                seccomp=WARM_SECCOMP_POLICY,
-                time_limit_s=SESSION_LIMIT_S,
-            )
-            plan = WarmPlan(
-                command=argv, spec=jail_spec, limits=limits, artifacts=artifacts, env=merged, devnull=self._devnull
-            )
-            jail = WarmJail(slot, self.config.nsjail, plan)
-            try:
-                await jail.start()
-                yield jail
-            finally:
-                await jail.close()
-                slot.runs += jail.tests
-                if slot.cgroup.jailed_pids():
-                    slot.dirty = True
-                    await self._check_slot(slot, RunResult(status=RunStatus.OK))
-        finally:
-            if not slot.broken:
-                self._free.put_nowait(slot)
-            elif all(s.broken for s in self._slots):
-                self._free.put_nowait(None)
+        async with open_warm(self, tuple(command), artifacts, limits, tuple(env), tuple(mounts)) as jail:
+            yield jail
 
     async def self_test(self, spec: LanguageSpec) -> LanguageStatus:
         """Compile and run the language's self-test; unavailable (with the reason) unless it prints the answer."""

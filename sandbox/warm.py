@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import shutil
@@ -32,14 +33,15 @@ from pathlib import Path
 from typing import Final
 
 from sandbox._execution import _RESET_SIGNALS, Slot, _high_fd, _pipe, _release_box
-from sandbox._streams import Capture, ExitWatcher, Feeder, close_quietly
+from sandbox._streams import Capture, ExitWatcher, close_quietly
 from sandbox._sys import read_small
 from sandbox._warm_build import ZYGOTE_PATH
+from sandbox._warm_request import DeadJailError as _DeadJailError
+from sandbox._warm_request import WarmRequest
 from sandbox.limits import Limits
-from sandbox.nsjail import JailSpec, NsjailLog, build_argv, parse_init_report
-from sandbox.outcome import classify
+from sandbox.nsjail import JailSpec, build_argv
 from sandbox.policies.seccomp import SECCOMP_POLICY
-from sandbox.result import LimitKind, RunResult, RunStatus
+from sandbox.result import RunResult, RunStatus
 
 __all__ = ["SESSION_LIMIT_S", "WARM_SECCOMP_POLICY", "ColdRunner", "TestRunner", "WarmJail", "WarmPlan"]
 
@@ -83,10 +85,6 @@ class ColdRunner(TestRunner):
 
     async def run(self, *, files: Mapping[str, bytes], stdin: bytes | None, collect: Sequence[str] = ()) -> RunResult:
         return await self._execute(files, stdin, collect)
-
-
-class _DeadJailError(Exception):
-    """The jail or its init went away under a request."""
 
 
 class WarmJail(TestRunner):
@@ -247,6 +245,11 @@ class WarmJail(TestRunner):
         tmp.chmod(self._tmp_mode)
         box.write_files({**files, **self._plan.artifacts})
 
+    def adopt(self, artifacts: Mapping[str, bytes]) -> None:
+        """Serve another submission of the same language and limits (``SANDBOX_WARM_SCOPE=slot``): its program is
+        in the box from its first test on; the reset before each test is what keeps the two apart."""
+        self._plan = dataclasses.replace(self._plan, artifacts=artifacts)
+
     # -- running -----------------------------------------------------------------------------------------------
 
     async def run(self, *, files: Mapping[str, bytes], stdin: bytes | None, collect: Sequence[str] = ()) -> RunResult:
@@ -301,158 +304,8 @@ class WarmJail(TestRunner):
         finally:
             for fd in theirs:
                 close_quietly(fd)
-        test = _Test(loop, self, in_parent, stdin, out_parent, err_parent, started)
+        test = WarmRequest(loop, self, in_parent, stdin, out_parent, err_parent, started)
         return await test.supervise(collect)
-
-
-class _Test:
-    """One request to the warm init, from send to its answer, with the run's limits enforced."""
-
-    def __init__(  # noqa: PLR0917
-        self,
-        loop: asyncio.AbstractEventLoop,
-        jail: WarmJail,
-        in_parent: int | None,
-        stdin: bytes | None,
-        out_parent: int,
-        err_parent: int,
-        started: float,
-    ) -> None:
-        self._loop = loop
-        self._jail = jail
-        limits = jail._plan.limits
-        self._limits = limits
-        self._started = started
-        self.kill_reason: LimitKind | None = None
-        self._feeder = Feeder(loop, in_parent, stdin or b"") if in_parent is not None else None
-        self._out = Capture(loop, out_parent, limits.output_bytes, lambda: self._kill(LimitKind.STDOUT))
-        self._err = Capture(loop, err_parent, limits.stderr_bytes, lambda: self._kill(LimitKind.STDERR))
-        self._answer: asyncio.Future[bytes] = loop.create_future()
-
-    def _kill(self, reason: LimitKind) -> None:
-        if self.kill_reason is None:
-            self.kill_reason = reason
-            self._loop.create_task(self._keep_killing())
-
-    async def _keep_killing(self) -> None:
-        while not self._answer.done():
-            self._jail._kill_jail(keep_init=True)
-            await asyncio.sleep(0.005)
-
-    async def _watch_cpu(self) -> None:
-        cgroup = self._jail._slot.cgroup
-        budget = self._limits.cpu_time_ms * 1_000_000 + _CPU_SLACK_NS
-        parallelism = self._jail._slot.parallelism
-        while not self._answer.done():
-            try:
-                used = cgroup.cpu_usage_ns()
-            except OSError:
-                used = 0
-            if used > budget:
-                self._kill(LimitKind.CPU_TIME)
-                return
-            await asyncio.sleep(max(_MIN_POLL_S, (budget - used) / parallelism / 1e9))
-
-    def _readable(self) -> None:
-        control = self._jail._control
-        try:
-            data = control.recv(256) if control is not None else b""
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        if not data:
-            self._answer.set_exception(_DeadJailError("the jail's init closed its socket"))
-        elif data.startswith(b"S "):
-            self._answer.set_result(self._errors + data)
-        else:
-            self._errors += data + b"\n"
-
-    async def supervise(self, collect: Sequence[str]) -> RunResult:
-        jail = self._jail
-        control = jail._control
-        assert control is not None
-        assert jail._exited is not None
-        self._errors = b""
-        self._loop.add_reader(control.fileno(), self._readable)
-        died = jail._exited.done
-
-        def on_death(_: object) -> None:
-            if not self._answer.done():
-                self._answer.set_exception(_DeadJailError("nsjail ended"))
-
-        died.add_done_callback(on_death)
-        wall = self._loop.call_at(self._started + self._limits.wall_time_ms / 1000, self._kill, LimitKind.WALL_TIME)
-        cpu_watch = self._loop.create_task(self._watch_cpu())
-        try:
-            answer = await self._answer
-            ended = time.monotonic()
-        except BaseException:
-            jail._kill_jail(keep_init=False)
-            self._close()
-            raise
-        finally:
-            self._loop.remove_reader(control.fileno())
-            died.remove_done_callback(on_death)
-            wall.cancel()
-            cpu_watch.cancel()
-        try:
-            await jail._settle()
-            pending = {c.done for c in (self._out, self._err) if not c.done.done()}
-            if pending:
-                await asyncio.wait(pending, timeout=_DRAIN_S)
-        except _DeadJailError:
-            self._close()
-            raise
-        self._close()
-        return self._finish(answer.decode("ascii", errors="replace"), round((ended - self._started) * 1000), collect)
-
-    def _close(self) -> None:
-        self._out.close()
-        self._err.close()
-        if self._feeder is not None:
-            self._feeder.close()
-
-    def _finish(self, answer: str, wall_ms: int, collect: Sequence[str]) -> RunResult:
-        slot = self._jail._slot
-        limits = self._limits
-        message = ""
-        try:
-            stats = slot.cgroup.stats()
-        except OSError as exc:
-            stats, message = None, f"reading the cgroup failed: {exc}"
-        report = parse_init_report(answer)
-        cpu_ns = (stats.cpu_ns if stats is not None else 0) - (report.self_ns if report is not None else 0)
-        log = NsjailLog()
-        if report is not None and report.error:
-            log = NsjailLog(errors=(f"{self._jail._plan.command[0]!r}: {report.error}",))
-        elif report is not None:
-            log = NsjailLog(exit_code=report.exit_code, signal=report.signal)
-        cpu_ms = max(0, round(cpu_ns / 1e6))
-        status, limit, detail = classify(
-            log=log, kill_reason=self.kill_reason, cpu_ms=cpu_ms, limits=limits, stats=stats
-        )
-        files: dict[str, bytes] = {}
-        if collect:
-            try:
-                files = slot.box.collect(collect, limits.collect_bytes)
-            except OSError as exc:
-                message = message or f"collecting files failed: {exc}"
-        return RunResult(
-            status=status,
-            exit_code=log.exit_code,
-            signal=log.signal,
-            cpu_ms=cpu_ms,
-            wall_ms=wall_ms,
-            memory_kib=(stats.peak_bytes // 1024) if stats is not None else 0,
-            stdout=self._out.data,
-            stderr=self._err.data,
-            stdout_truncated=self._out.truncated,
-            stderr_truncated=self._err.truncated,
-            limit=str(limit) if limit is not None else None,
-            message="; ".join(m for m in (detail, message) if m),
-            files=files,
-        )
 
 
 def _empty(directory: Path) -> None:

@@ -4,6 +4,9 @@
 artifacts *object* the caller holds for the submission (the grader's compiled program), the language and the
 limits, so two submissions never share one even when their sources are equal. A jail whose submission has not
 asked for a test for ``linger_s`` is closed and its slot given back; tests that run at the same time get a jail each.
+
+With the sandbox's ``warm_scope`` "slot" the key leaves the submission out: an idle jail of the same language and
+limits takes the next submission's program (``WarmJail.adopt``), reset before each test as between any two tests.
 """
 
 from __future__ import annotations
@@ -13,13 +16,13 @@ import contextlib
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Literal
 
 from sandbox.languages import LanguageSpec
 from sandbox.limits import Limits
 from sandbox.result import RunResult
 from sandbox.runner import Sandbox
-from sandbox.warm import TestRunner
+from sandbox.warm import TestRunner, WarmJail
 
 __all__ = ["DEFAULT_LINGER_S", "WarmPool"]
 
@@ -40,8 +43,12 @@ class _Held:
 class WarmPool:
     """Idle warm jails by submission; at most one test at a time in each."""
 
-    def __init__(self, *, linger_s: float = DEFAULT_LINGER_S) -> None:
+    def __init__(
+        self, *, linger_s: float = DEFAULT_LINGER_S, scope: Literal["submission", "slot"] | None = None
+    ) -> None:
         self._linger_s = linger_s
+        self._scope = scope  # None: the sandbox's ``warm_scope``
+        self.opened = 0  # warm jails opened so far
         self._idle: dict[_Key, list[_Held]] = {}
         self._closing: set[asyncio.Task[None]] = set()
 
@@ -56,11 +63,17 @@ class WarmPool:
         limits: Limits,
         collect: Sequence[str] = (),
     ) -> RunResult:
-        key = (spec.id, id(artifacts), id(sandbox), limits)
+        per_slot = (self._scope or sandbox.config.warm_scope) == "slot"
+        key = (spec.id, 0 if per_slot else id(artifacts), id(sandbox), limits)
         held = self._take(key)
+        if held is not None and per_slot and held.artifacts is not artifacts:
+            if isinstance(held.jail, WarmJail):
+                held.jail.adopt(artifacts)
+            held.artifacts = artifacts
         if held is None:
             block = sandbox.warm(spec, artifacts, limits)
             held = _Held(block=block, jail=await block.__aenter__(), artifacts=artifacts)
+            self.opened += 1
         try:
             result = await held.jail.run(files=files, stdin=stdin, collect=collect)
         except BaseException:
