@@ -26,7 +26,8 @@ judge request is enqueued as the API does (``JudgeQueue.enqueue_judge``). Figure
 Warm jails (issue 20): the jailed pipeline runs as configured by default (warm jails and the Python zygote), and a
 third pipeline runs the same worker with ``SANDBOX_WARM=0`` ("cold": how every test ran before). Both are measured
 side by side: ``warm_final_ms_p50`` (a 10-test Python submission, target <= 60 ms on an idle worker) and
-``one_test_tests_per_s_per_core`` for one-test Python submissions, new against old (target >= 3x). The 1-minute
+``one_test_tests_per_s_per_core`` for one-test Python submissions, new against old (target >= 3x). A fourth
+pipeline runs with ``SANDBOX_WARM_SCOPE=slot`` (a warm jail serves submission after submission). The 1-minute
 load average is recorded next to each phase.
 """
 
@@ -75,6 +76,7 @@ TARGETS: dict[str, tuple[str, float | None]] = {
     "tests_per_s_per_core": (">=", None),
     "warm_final_ms_p50": ("<=", 60.0),
     "one_test_warm_vs_cold_ratio": (">=", 3.0),
+    "one_test_slot_scope_vs_cold_ratio": (">=", 3.0),
 }
 
 
@@ -204,6 +206,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         # A database each: each pipeline's api-tasks reaper must only see its own submissions.
         jailed_db, bare_db = await database(server.url, "bench_jailed"), await database(server.url, "bench_bare")
         cold_db = await database(server.url, "bench_cold")
+        slot_db = await database(server.url, "bench_slot")
         print(f"starting the jailed (warm), cold and bare pipelines ({slots} slots each)...", flush=True)
         pipes: list[Pipeline] = []
         try:
@@ -213,6 +216,9 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             pipes.append(cold)
             bare_pipe = await pipeline("bare", bare_db, work, slots, bare=True)
             pipes.append(bare_pipe)
+            slot_env = {"SANDBOX_WARM_SCOPE": "slot"}
+            per_slot = await pipeline("slot", slot_db, work, slots, bare=False, extra_env=slot_env)
+            pipes.append(per_slot)
         except BaseException:
             for pipe in pipes:
                 await pipe.fleet.close()
@@ -235,7 +241,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                 print(f"{pipe.name}: {args.burst} submissions x {TESTS} tests at once...", flush=True)
                 throughput[pipe.name] = await pipe.throughput(args.burst)
                 loads[f"burst_{pipe.name}"] = load()
-            for pipe in (jailed, cold):
+            for pipe in (jailed, cold, per_slot):
                 print(f"{pipe.name}: {args.burst * 2} one-test submissions at once...", flush=True)
                 single[pipe.name] = await pipe.throughput(args.burst * 2, pipe.single, 1)
                 loads[f"one_test_{pipe.name}"] = load()
@@ -250,7 +256,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                 flush=True,
             )
         cores = os.cpu_count() or 1
-        for pipe in (jailed, cold):
+        for pipe in (jailed, cold, per_slot):
             print(f"{pipe.name}: one-test submissions {single[pipe.name]:.1f} tests/s", flush=True)
         return {
             "warm_final_ms_p50": round(percentile(jailed.final, 0.5), 1),
@@ -260,6 +266,9 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             "one_test_tests_per_s_per_core": round(single["jailed"] / cores, 1),
             "one_test_cold_tests_per_s_per_core": round(single["cold"] / cores, 1),
             "one_test_warm_vs_cold_ratio": round(single["jailed"] / single["cold"], 2),
+            "slot_scope_final_ms_p50": round(percentile(per_slot.final, 0.5), 1),
+            "one_test_slot_scope_tests_per_s_per_core": round(single["slot"] / cores, 1),
+            "one_test_slot_scope_vs_cold_ratio": round(single["slot"] / single["cold"], 2),
             "cold_tests_per_s_per_core": round(throughput["cold"] / cores, 1),
             "load": loads,
             "pickup_ms_p50": round(percentile(jailed.pickup, 0.5), 1),

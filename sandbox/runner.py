@@ -91,6 +91,11 @@ class Sandbox:
     def slots(self) -> int:
         return len(self._slots)
 
+    @property
+    def free_slots(self) -> int:
+        """Slots no run or warm jail holds right now."""
+        return self._free.qsize() if self._free is not None else 0
+
     async def start(self) -> None:
         """Check the host, sweep leftovers, create the slots. Raises SandboxError with the fix when it cannot."""
         if self._started:

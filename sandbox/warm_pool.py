@@ -3,7 +3,8 @@
 ``WarmPool.execute`` runs a test of a program in a warm jail of that very submission: the jail is keyed by the
 artifacts *object* the caller holds for the submission (the grader's compiled program), the language and the
 limits, so two submissions never share one even when their sources are equal. A jail whose submission has not
-asked for a test for ``linger_s`` is closed and its slot given back; tests that run at the same time get a jail each.
+asked for a test for ``linger_s`` is closed and its slot given back, at once when a new jail needs a slot and none
+is free; tests that run at the same time get a jail each.
 
 With the sandbox's ``warm_scope`` "slot" the key leaves the submission out: an idle jail of the same language and
 limits takes the next submission's program (``WarmJail.adopt``), reset before each test as between any two tests.
@@ -26,7 +27,7 @@ from sandbox.warm import TestRunner, WarmJail
 
 __all__ = ["DEFAULT_LINGER_S", "WarmPool"]
 
-DEFAULT_LINGER_S: Final = 0.25
+DEFAULT_LINGER_S: Final = 0.05
 
 _Key = tuple[str, int, int, Limits]
 
@@ -37,6 +38,7 @@ class _Held:
     jail: TestRunner
     artifacts: Mapping[str, bytes]  # kept so that the id in the key cannot be reused while the jail lives
     closer: asyncio.TimerHandle | None = None
+    parked: float = 0.0
     closing: asyncio.Task[None] | None = field(default=None)
 
 
@@ -71,6 +73,8 @@ class WarmPool:
                 held.jail.adopt(artifacts)
             held.artifacts = artifacts
         if held is None:
+            if sandbox.free_slots == 0:
+                await self._evict_one()
             block = sandbox.warm(spec, artifacts, limits)
             held = _Held(block=block, jail=await block.__aenter__(), artifacts=artifacts)
             self.opened += 1
@@ -96,6 +100,7 @@ class WarmPool:
     def _park(self, key: _Key, held: _Held) -> None:
         self._idle.setdefault(key, []).append(held)
         loop = asyncio.get_running_loop()
+        held.parked = loop.time()
         held.closer = loop.call_later(self._linger_s, self._expire, key, held)
 
     def _expire(self, key: _Key, held: _Held) -> None:
@@ -107,6 +112,24 @@ class WarmPool:
             task = asyncio.get_running_loop().create_task(self._close(held))
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
+
+    async def _evict_one(self) -> None:
+        """Close the idle jail parked longest (its submission has most likely ended) to free its slot."""
+        oldest: tuple[float, _Key, _Held] | None = None
+        for key, group in self._idle.items():
+            for held in group:
+                if oldest is None or held.parked < oldest[0]:
+                    oldest = (held.parked, key, held)
+        if oldest is None:
+            return
+        _, key, held = oldest
+        if held.closer is not None:
+            held.closer.cancel()
+        group = self._idle[key]
+        group.remove(held)
+        if not group:
+            del self._idle[key]
+        await self._close(held)
 
     async def _close(self, held: _Held) -> None:
         with contextlib.suppress(Exception):

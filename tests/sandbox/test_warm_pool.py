@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from sandbox import LANGUAGES, Limits, RunStatus, Sandbox
@@ -44,3 +46,18 @@ async def test_a_slot_scoped_jail_serves_the_next_submission_and_shows_it_nothin
     outputs = await _two_submissions(sandbox, pool)
     assert pool.opened == 1  # the second submission was served by the first one's jail
     assert set(outputs) == {b"[] ['main.py', 'name']\n"}
+
+
+async def test_an_idle_jail_gives_its_slot_to_a_new_submission_at_once(sandbox: Sandbox) -> None:
+    pool = WarmPool(scope="submission", linger_s=30)  # idle jails would hold their slots for 30 s
+    spec = LANGUAGES["python3"]
+    submissions = [{"main.py": b"print('hi')\n", "name": str(i).encode()} for i in range(sandbox.slots + 1)]
+    try:
+        for artifacts in submissions:  # one more submission than there are slots
+            result = await asyncio.wait_for(
+                pool.execute(sandbox, spec, artifacts, files={}, stdin=None, limits=LIMITS), timeout=10
+            )
+            assert result.stdout == b"hi\n"
+    finally:
+        await pool.close()
+    assert pool.opened == sandbox.slots + 1
