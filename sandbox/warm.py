@@ -160,6 +160,8 @@ class WarmJail(TestRunner):
             if (jail_root.st_dev, jail_root.st_ino) == (skeleton.st_dev, skeleton.st_ino):  # never the host's /tmp
                 self._tmp_mode = Path(f"/proc/{init}/root/tmp").stat().st_mode & 0o7777
                 self._init_pid = init
+                # a memory bomb must not take the init (or zygote) with it: the OOM killer picks the program
+                Path(f"/proc/{init}/oom_score_adj").write_text("-1000")
 
     def _spawn(self, fds: tuple[int, ...]) -> int:
         """Slot thread: a fresh box, the session's limits, nsjail born in the slot's cgroups."""

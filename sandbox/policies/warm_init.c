@@ -119,6 +119,16 @@ static int receive(int fds[3]) {
     return n;
 }
 
+/* The sandbox makes this init the OOM killer's last choice; its children start as choosable as any program. */
+static void ordinary_oom_score(void) {
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (write(fd, "0", 1) < 0) { /* best effort */
+        }
+        close(fd);
+    }
+}
+
 static void close_from(int lowest) {
     if (syscall(SYS_close_range, lowest, ~0U, 0) != 0) {
         for (int fd = lowest; fd < 1024; fd++) close(fd);
@@ -170,6 +180,7 @@ int main(int argc, char **argv) {
                 if (dup2(fds[i], i) < 0) _exit(126);
             }
             setsid();
+            ordinary_oom_score();
             sigprocmask(SIG_SETMASK, &old, NULL);
 #ifdef VERDICT_PYTHON
             PyOS_AfterFork_Child();

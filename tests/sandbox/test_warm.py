@@ -185,3 +185,18 @@ async def test_a_dying_zygote_is_restarted_and_the_test_not_charged(sandbox: San
         assert third.stdout == b"done\n"
         assert third.cpu_ms < 100
         assert getattr(jail, "restarts", 0) == 2
+
+
+async def test_a_memory_bomb_is_killed_and_the_zygote_survives_it(sandbox: Sandbox) -> None:
+    source = (
+        b"import sys\nx = []\nif sys.stdin.read() == 'bomb':\n"
+        b"    while True:\n        x.append(bytearray(1 << 20))\nprint('ok')\n"
+    )
+    limits = Limits(cpu_time_ms=2000, wall_time_ms=5000, memory_bytes=48 * MIB)
+    async with sandbox.warm(LANGUAGES["python3"], {"main.py": source}, limits) as jail:
+        bombed = await jail.run(files={}, stdin=b"bomb")
+        calm = await jail.run(files={}, stdin=b"")
+        assert getattr(jail, "restarts", None) == 0
+    assert bombed.status is RunStatus.MEMORY_LIMIT, bombed
+    assert calm.status is RunStatus.OK, calm
+    assert calm.stdout == b"ok\n"
