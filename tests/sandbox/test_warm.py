@@ -200,3 +200,15 @@ async def test_a_memory_bomb_is_killed_and_the_zygote_survives_it(sandbox: Sandb
     assert bombed.status is RunStatus.MEMORY_LIMIT, bombed
     assert calm.status is RunStatus.OK, calm
     assert calm.stdout == b"ok\n"
+
+
+async def test_without_warm_jails_each_test_runs_cold(sandbox: Sandbox) -> None:
+    saved = sandbox.warm_problem
+    sandbox.warm_problem = "off (SANDBOX_WARM=0)"  # as a sandbox started with warm=False, or on cgroup v2
+    try:
+        async with sandbox.warm(LANGUAGES["python3"], {"main.py": b"print(input())\n"}, LIMITS) as jail:
+            assert not jail.warm
+            results = [await jail.run(files={}, stdin=f"{i}\n".encode()) for i in range(2)]
+    finally:
+        sandbox.warm_problem = saved
+    assert [r.stdout for r in results] == [b"0\n", b"1\n"]
