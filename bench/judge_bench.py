@@ -22,6 +22,13 @@ judge request is enqueued as the API does (``JudgeQueue.enqueue_judge``). Figure
 - ``final_ms_p50`` / ``final_ms_p90``: accepted -> the authoritative final event (recorded in the database);
 - ``final_vs_bare_ratio``: jailed / bare ``final_ms_p50``;
 - ``tests_per_s`` (and per core): judged test cases per second with all slots busy (a burst of submissions).
+
+Warm jails (issue 20): the jailed pipeline runs as configured by default (warm jails and the Python zygote), and a
+third pipeline runs the same worker with ``SANDBOX_WARM=0`` ("cold": how every test ran before). Both are measured
+side by side: ``warm_final_ms_p50`` (a 10-test Python submission, target <= 60 ms on an idle worker) and
+``one_test_tests_per_s_per_core`` for one-test Python submissions, new against old (target >= 3x). A fourth
+pipeline runs with ``SANDBOX_WARM_SCOPE=slot`` (a warm jail serves submission after submission). The 1-minute
+load average is recorded next to each phase.
 """
 
 from __future__ import annotations
@@ -67,6 +74,9 @@ TARGETS: dict[str, tuple[str, float | None]] = {
     "final_vs_bare_ratio": ("<=", 2.2),
     "tests_per_s": (">=", None),
     "tests_per_s_per_core": (">=", None),
+    "warm_final_ms_p50": ("<=", 60.0),
+    "one_test_warm_vs_cold_ratio": (">=", 3.0),
+    "one_test_slot_scope_vs_cold_ratio": (">=", 3.0),
 }
 
 
@@ -79,13 +89,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def testset() -> TestSetData:
+def testset(count: int) -> TestSetData:
     return TestSetData(
         tests=tuple(
             TestCaseData(name=f"t{i}", input=f"{i} {i * 7}\n".encode(), expected=f"{i * 8}\n".encode())
-            for i in range(TESTS)
+            for i in range(count)
         )
     )
+
+
+def load() -> float:
+    return round(os.getloadavg()[0], 2)
 
 
 class Pipeline:
@@ -99,6 +113,7 @@ class Pipeline:
         self.first: list[float] = []
         self.final: list[float] = []
         self.judged: list[float] = []  # accepted -> the worker's own (non-authoritative) Finished event
+        self.single: uuid.UUID = problem  # a one-test problem (set by ``pipeline``)
 
     async def one(self, *, record: bool) -> None:
         fleet = self.fleet
@@ -137,16 +152,19 @@ class Pipeline:
             self.judged.append((judged_at - accepted) * 1000)
             self.pickup.append((info.start_time - info.enqueue_time).total_seconds() * 1000)
 
-    async def throughput(self, submissions: int) -> float:
+    async def throughput(self, submissions: int, problem: uuid.UUID | None = None, tests: int = TESTS) -> float:
+        target = problem or self.problem
         started = time.monotonic()
-        ids = await asyncio.gather(*(self.fleet.submit(self.problem, "python3", SUM_PY) for _ in range(submissions)))
+        ids = await asyncio.gather(*(self.fleet.submit(target, "python3", SUM_PY) for _ in range(submissions)))
         rows = await self.fleet.wait_all_final(list(ids), within=600)
         elapsed = time.monotonic() - started
         assert {r["verdict"] for r in rows} == {"AC"}
-        return submissions * TESTS / elapsed
+        return submissions * tests / elapsed
 
 
-async def pipeline(name: str, database_url: str, work: Path, slots: int, *, bare: bool) -> Pipeline:
+async def pipeline(
+    name: str, database_url: str, work: Path, slots: int, *, bare: bool, extra_env: dict[str, str] | None = None
+) -> Pipeline:
     fleet = JudgeFleet(
         database_url=database_url,
         workdir=work / name,
@@ -156,12 +174,15 @@ async def pipeline(name: str, database_url: str, work: Path, slots: int, *, bare
         await fleet.open()
         await fleet.start(judges=0)
         command = [sys.executable, str(THIS_SCRIPT), "--bare-worker", ACK_FLAG] if bare else None
-        await fleet.start_judge(slots=slots, command=command)
-        problem = await fleet.create_problem(testset=testset(), languages=("python3",))
+        await fleet.start_judge(slots=slots, command=command, extra_env=extra_env)
+        problem = await fleet.create_problem(testset=testset(TESTS), languages=("python3",))
+        single = await fleet.create_problem(testset=testset(1), languages=("python3",))
     except BaseException:
         await fleet.close()
         raise
-    return Pipeline(name, fleet, problem)
+    pipe = Pipeline(name, fleet, problem)
+    pipe.single = single
+    return pipe
 
 
 async def database(server_url: str, name: str) -> str:
@@ -184,30 +205,50 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     try:
         # A database each: each pipeline's api-tasks reaper must only see its own submissions.
         jailed_db, bare_db = await database(server.url, "bench_jailed"), await database(server.url, "bench_bare")
-        print(f"starting the jailed and the bare pipelines ({slots} slots each)...", flush=True)
-        jailed = await pipeline("jailed", jailed_db, work, slots, bare=False)
+        cold_db = await database(server.url, "bench_cold")
+        slot_db = await database(server.url, "bench_slot")
+        print(f"starting the jailed (warm), cold and bare pipelines ({slots} slots each)...", flush=True)
+        pipes: list[Pipeline] = []
         try:
+            jailed = await pipeline("jailed", jailed_db, work, slots, bare=False)
+            pipes.append(jailed)
+            cold = await pipeline("cold", cold_db, work, slots, bare=False, extra_env={"SANDBOX_WARM": "0"})
+            pipes.append(cold)
             bare_pipe = await pipeline("bare", bare_db, work, slots, bare=True)
+            pipes.append(bare_pipe)
+            slot_env = {"SANDBOX_WARM_SCOPE": "slot"}
+            per_slot = await pipeline("slot", slot_db, work, slots, bare=False, extra_env=slot_env)
+            pipes.append(per_slot)
         except BaseException:
-            await jailed.fleet.close()
+            for pipe in pipes:
+                await pipe.fleet.close()
             raise
         throughput: dict[str, float] = {}
+        single: dict[str, float] = {}
+        loads: dict[str, float] = {}
         try:
-            for pipe in (jailed, bare_pipe):
+            for pipe in pipes:
                 for _ in range(args.warmup):
                     await pipe.one(record=False)
-            # Interleaved, so both see the same load on a shared machine; each worker is idle when it gets its job.
+            # Interleaved, so all see the same load on a shared machine; each worker is idle when it gets its job.
+            loads["latency_start"] = load()
             for _ in range(args.samples):
-                for pipe in (jailed, bare_pipe):
+                for pipe in pipes:
                     await pipe.one(record=True)
                     await asyncio.sleep(0.05)
-            for pipe in (jailed, bare_pipe):
+            loads["latency_end"] = load()
+            for pipe in pipes:
                 print(f"{pipe.name}: {args.burst} submissions x {TESTS} tests at once...", flush=True)
                 throughput[pipe.name] = await pipe.throughput(args.burst)
+                loads[f"burst_{pipe.name}"] = load()
+            for pipe in (jailed, cold, per_slot):
+                print(f"{pipe.name}: {args.burst * 2} one-test submissions at once...", flush=True)
+                single[pipe.name] = await pipe.throughput(args.burst * 2, pipe.single, 1)
+                loads[f"one_test_{pipe.name}"] = load()
         finally:
-            await jailed.fleet.close()
-            await bare_pipe.fleet.close()
-        for pipe in (jailed, bare_pipe):
+            for pipe in pipes:
+                await pipe.fleet.close()
+        for pipe in pipes:
             print(
                 f"{pipe.name}: pickup p50 {percentile(pipe.pickup, 0.5):.1f} ms, first result p50 "
                 f"{percentile(pipe.first, 0.5):.1f} ms, final p50 {percentile(pipe.final, 0.5):.1f} ms, "
@@ -215,7 +256,21 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                 flush=True,
             )
         cores = os.cpu_count() or 1
+        for pipe in (jailed, cold, per_slot):
+            print(f"{pipe.name}: one-test submissions {single[pipe.name]:.1f} tests/s", flush=True)
         return {
+            "warm_final_ms_p50": round(percentile(jailed.final, 0.5), 1),
+            "warm_final_ms_p90": round(percentile(jailed.final, 0.9), 1),
+            "cold_final_ms_p50": round(percentile(cold.final, 0.5), 1),
+            "cold_final_ms_p90": round(percentile(cold.final, 0.9), 1),
+            "one_test_tests_per_s_per_core": round(single["jailed"] / cores, 1),
+            "one_test_cold_tests_per_s_per_core": round(single["cold"] / cores, 1),
+            "one_test_warm_vs_cold_ratio": round(single["jailed"] / single["cold"], 2),
+            "slot_scope_final_ms_p50": round(percentile(per_slot.final, 0.5), 1),
+            "one_test_slot_scope_tests_per_s_per_core": round(single["slot"] / cores, 1),
+            "one_test_slot_scope_vs_cold_ratio": round(single["slot"] / single["cold"], 2),
+            "cold_tests_per_s_per_core": round(throughput["cold"] / cores, 1),
+            "load": loads,
             "pickup_ms_p50": round(percentile(jailed.pickup, 0.5), 1),
             "first_result_ms_p50": round(percentile(jailed.first, 0.5), 1),
             "final_ms_p50": round(percentile(jailed.final, 0.5), 1),

@@ -13,6 +13,7 @@ from typing import Final, Protocol
 import msgspec
 
 from sandbox import LANGUAGES, CompileOutcome, LanguageSpec, Limits, RunResult, Sandbox
+from sandbox.warm_pool import WarmPool
 
 __all__ = ["BOX_DIR", "Executor", "SandboxExecutor", "UnknownLanguageError"]
 
@@ -49,13 +50,17 @@ class Executor(Protocol):
 
 
 class SandboxExecutor:
-    """Every run goes through nsjail: fresh box, empty environment, no network, kernel-accounted limits."""
+    """Every run goes through nsjail: fresh box, empty environment, no network, kernel-accounted limits.
+
+    A submission's tests (its program, no extra arguments, no pipes) run in warm jails of that submission
+    (``sandbox.warm_pool``; Python in the zygote) unless the sandbox runs cold (``SANDBOX_WARM=0``)."""
 
     box_dir = BOX_DIR
 
     def __init__(self, sandbox: Sandbox, *, languages: Mapping[str, LanguageSpec] = LANGUAGES) -> None:
         self.sandbox = sandbox
         self._languages = languages
+        self.warm = WarmPool()
 
     def language(self, language_id: str) -> LanguageSpec:
         try:
@@ -82,6 +87,10 @@ class SandboxExecutor:
         if args:
             # The same language (same id, so the same toolchain mounts) with arguments after its run command.
             spec = msgspec.structs.replace(spec, run=(*spec.run, *(_literal(a) for a in args)))
+        if not args and stdin_fd is None and stdout_fd is None and not self.sandbox.warm_problem:
+            return await self.warm.execute(
+                self.sandbox, spec, artifacts, files=files, stdin=stdin, limits=limits, collect=collect
+            )
         box = {**files, **artifacts} if files else artifacts
         return await self.sandbox.execute(
             spec, box, stdin, limits, stdin_fd=stdin_fd, stdout_fd=stdout_fd, collect=collect

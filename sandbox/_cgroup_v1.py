@@ -105,6 +105,23 @@ class V1SlotCgroup:
         self._cpu.write("cpuacct.usage", 0)  # last: from here on the slot thread's own work is measured apart
         return []
 
+    def reset_counters(self, limits: Limits) -> None:
+        """Before each test of a warm jail: the test's limits, and the counters reset while the jail's init (and the
+        Python zygote) stay resident. Their pages are the baseline; nothing is forced out of the cgroup."""
+        limit = limits.memory_bytes + NSJAIL_ALLOWANCE_BYTES
+        if limit != self._limit_bytes:
+            self._set_memory_limit(limit)
+        mem = self._mem
+        memsw = self._layout.has_memsw
+        mem.write("memory.max_usage_in_bytes", 0)
+        mem.write("memory.failcnt", 0)
+        if memsw:
+            mem.write("memory.memsw.max_usage_in_bytes", 0)
+            mem.write("memory.memsw.failcnt", 0)
+        self._baseline_bytes = mem.read_int("memory.memsw.usage_in_bytes" if memsw else "memory.usage_in_bytes")
+        self._oom_baseline = mem.keyed("memory.oom_control").get("oom_kill", 0)
+        self._cpu.write("cpuacct.usage", 0)
+
     def cpu_usage_ns(self) -> int:
         return self._cpu.read_int("cpuacct.usage")
 

@@ -161,6 +161,14 @@ async def _jail_checks(sandbox: Sandbox) -> list[CheckItem]:
         )
     else:
         items.append(CheckItem(name="jail init", severity="ok", detail="programs run under the jail's own init"))
+    for name, problem, fix in (
+        ("warm jails", sandbox.warm_problem, "SANDBOX_WARM=1 on a cgroup v1 host with gcc (libc6-dev)"),
+        ("python zygote", sandbox.zygote_problem, "install python3-dev (python3-config and libpython)"),
+    ):
+        if problem and sandbox.config.warm:
+            items.append(CheckItem(name=name, severity="warning", detail=f"{problem}; tests start cold", fix=fix))
+        elif not problem:
+            items.append(CheckItem(name=name, severity="ok", detail="a submission's tests share one reset jail"))
     limits = Limits(cpu_time_ms=2000, wall_time_ms=5000, memory_bytes=64 * MIB)
     result = await sandbox.run(["/usr/bin/id", "-u"], limits=limits)
     if result.status is RunStatus.OK and result.stdout.strip() == b"65534":

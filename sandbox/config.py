@@ -46,6 +46,9 @@ class SandboxConfig(msgspec.Struct, frozen=True, kw_only=True):
     - ``pin_cpus``: pin slot ``i`` to CPU ``i mod ncpu`` (steadier CPU times when slots = reserved cores).
     - ``nice``: nice level of jailed programs.
     - ``languages``: language ids to offer (empty: every language whose toolchain is present).
+    - ``warm``: run the tests of one submission in one warm jail (and Python in a zygote); off: a fresh jail per test.
+    - ``warm_scope``: ``submission`` (a warm jail serves one submission) or ``slot`` (it serves the submissions of
+      one language and limits in turn, reset between tests as always, so one-test submissions start warm too).
     """
 
     nsjail: str = msgspec.field(default_factory=bundled_nsjail)
@@ -59,6 +62,8 @@ class SandboxConfig(msgspec.Struct, frozen=True, kw_only=True):
     pin_cpus: bool = False
     nice: int = 0
     languages: tuple[str, ...] = ()
+    warm: bool = True
+    warm_scope: Literal["submission", "slot"] = "submission"
 
     def __post_init__(self) -> None:
         if not 1 <= self.slots <= 256:
@@ -93,6 +98,8 @@ class SandboxConfig(msgspec.Struct, frozen=True, kw_only=True):
         - ``SANDBOX_PIN_CPUS``: ``1``/``true`` pins slot i to CPU i (default off).
         - ``SANDBOX_NICE``: nice level of jailed programs, -20..19 (default 0).
         - ``SANDBOX_LANGUAGES``: comma-separated language ids to offer (default: all available).
+        - ``SANDBOX_WARM``: ``1``/``0``: warm jails and the Python zygote on (default) or a fresh jail per test.
+        - ``SANDBOX_WARM_SCOPE``: ``submission`` (default) or ``slot``: what one warm jail serves.
         """
 
         def text(name: str) -> str:
@@ -140,6 +147,12 @@ class SandboxConfig(msgspec.Struct, frozen=True, kw_only=True):
             fields["run_dir"] = Path(run_dir)
         if (pin := boolean("SANDBOX_PIN_CPUS")) is not None:
             fields["pin_cpus"] = pin
+        if (warm := boolean("SANDBOX_WARM")) is not None:
+            fields["warm"] = warm
+        if scope := text("SANDBOX_WARM_SCOPE"):
+            if scope not in ("submission", "slot"):
+                raise SandboxConfigError(f"SANDBOX_WARM_SCOPE must be submission or slot, got {scope!r}")
+            fields["warm_scope"] = scope
         if languages := text("SANDBOX_LANGUAGES"):
             fields["languages"] = tuple(part.strip() for part in languages.split(",") if part.strip())
         return cls(**fields)  # type: ignore[arg-type]

@@ -12,8 +12,9 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 
@@ -22,6 +23,8 @@ import msgspec
 from sandbox._execution import RunRequest, Slot, execute_in_slot
 from sandbox._streams import close_quietly
 from sandbox._sys import kill_pids, mount_points_under, pids_of_uids, umount
+from sandbox._warm_build import install_warm_binaries
+from sandbox._warm_open import open_warm
 from sandbox.cgroups import CgroupLayout, SlotCgroup, detect_layout, make_slot_cgroup, sweep_tree
 from sandbox.config import SandboxConfig
 from sandbox.errors import SandboxError
@@ -30,11 +33,13 @@ from sandbox.limits import Limits
 from sandbox.nsjail import JailSpec, Mount, Tmpfs
 from sandbox.policies.filesystem import BASE_ENV, INIT_PATH, INIT_STATUS_FD, JAIL_TMP, JailRoot
 from sandbox.result import CompileOutcome, LanguageStatus, RunResult, RunStatus
+from sandbox.warm import TestRunner
 from sandbox.workspace import SlotBox, acquire_run_dir, valid_name
 
 __all__ = ["Sandbox"]
 
 logger = logging.getLogger("verdict.sandbox")
+WarmBlock = AbstractAsyncContextManager[TestRunner]
 _EMPTY: Mapping[str, bytes] = MappingProxyType({})
 
 
@@ -68,6 +73,8 @@ class Sandbox:
         self._started = False
         self._closing = False
         self.init_problem = ""  # why programs run as their jail's PID 1 (no init could be built), or ""
+        self.warm_problem = "not started"  # why Sandbox.warm runs cold, or ""
+        self.zygote_problem = "not started"  # why Python tests of a warm jail start their own interpreter, or ""
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -83,6 +90,11 @@ class Sandbox:
     @property
     def slots(self) -> int:
         return len(self._slots)
+
+    @property
+    def free_slots(self) -> int:
+        """Slots no run or warm jail holds right now."""
+        return self._free.qsize() if self._free is not None else 0
 
     async def start(self) -> None:
         """Check the host, sweep leftovers, create the slots. Raises SandboxError with the fix when it cannot."""
@@ -104,12 +116,30 @@ class Sandbox:
             self.init_problem = await asyncio.get_running_loop().run_in_executor(None, self._root.install_init)
             if self.init_problem:
                 logger.warning("programs will run as PID 1 of their jail: %s", self.init_problem)
+            await self._install_warm()
             self._devnull = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
             await self._create_slots()
         except BaseException:
             await self._teardown()
             raise
         self._started = True
+
+    async def _install_warm(self) -> None:
+        assert self.layout is not None
+        if not self.config.warm:
+            self.warm_problem = self.zygote_problem = "off (SANDBOX_WARM=0)"
+        elif self.layout.version != 1:
+            self.warm_problem = self.zygote_problem = "needs cgroup v1 (a v2 memory.peak cannot be reset per test)"
+        elif self.init_problem:
+            self.warm_problem = self.zygote_problem = self.init_problem
+        else:
+            loop = asyncio.get_running_loop()
+            built = await loop.run_in_executor(None, install_warm_binaries, self._root.path)
+            self.warm_problem, self.zygote_problem = built
+            self.zygote_problem = self.zygote_problem or self.warm_problem
+        for problem, what in ((self.warm_problem, "warm jails"), (self.zygote_problem, "the Python zygote")):
+            if problem and self.config.warm:
+                logger.warning("%s are not offered: %s", what, problem)
 
     async def _create_slots(self) -> None:
         assert self.layout is not None
@@ -381,6 +411,33 @@ class Sandbox:
             stdout_fd=stdout_fd,
             collect=collect,
         )
+
+    def warm(self, spec: LanguageSpec, artifacts: Mapping[str, bytes], limits: Limits) -> WarmBlock:
+        """The tests of one submission in one warm jail (``async with sandbox.warm(...) as jail: await jail.run(...)``),
+        holding one slot while the block runs; cold, a fresh jail per test, when ``warm_problem`` says why not.
+        ``limits`` as for ``execute`` (scaled by the language's multipliers here)."""
+        return self.warm_command(
+            render_command(spec.run, limits),
+            artifacts=artifacts,
+            limits=spec.run_limits(limits),
+            env=spec.env,
+            mounts=self._mounts_or_raise(spec),
+        )
+
+    @contextlib.asynccontextmanager
+    async def warm_command(
+        self,
+        command: Sequence[str],
+        *,
+        artifacts: Mapping[str, bytes],
+        limits: Limits,
+        env: Sequence[tuple[str, str]] = (),
+        mounts: Sequence[Mount] = (),
+    ) -> AsyncIterator[TestRunner]:
+        """``warm`` for a raw command, like ``run``: ``artifacts`` are in the box of every test."""
+        self._require_started()
+        async with open_warm(self, tuple(command), artifacts, limits, tuple(env), tuple(mounts)) as jail:
+            yield jail
 
     async def self_test(self, spec: LanguageSpec) -> LanguageStatus:
         """Compile and run the language's self-test; unavailable (with the reason) unless it prints the answer."""

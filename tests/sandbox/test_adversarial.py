@@ -1,5 +1,8 @@
 """Hostile programs: each must end with the expected status, leak nothing, and leave nothing behind.
 
+Every test runs twice: in a fresh jail (cold) and as a test of a warm jail (``Sandbox.warm_command``; Python in the
+zygote), whose verdicts must be the same.
+
 (The autouse fixture in conftest checks after every test that no process of a jailed uid, no process or child
 cgroup in a slot and no box mount is left.) Limits are small so the whole module stays quick.
 """
@@ -11,7 +14,7 @@ import contextlib
 import os
 import signal
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
 import pytest
 
@@ -23,12 +26,34 @@ pytestmark = pytest.mark.sandbox
 SMALL = Limits(cpu_time_ms=1000, wall_time_ms=3000, memory_bytes=64 * MIB, processes=16)
 
 
+_WARM = {"on": False}
+
+
+@pytest.fixture(params=["cold", "warm"], autouse=True)
+def jail_kind(request: pytest.FixtureRequest) -> Iterator[str]:
+    _WARM["on"] = request.param == "warm"
+    try:
+        yield str(request.param)
+    finally:
+        _WARM["on"] = False
+
+
+async def run_argv(
+    sandbox: Sandbox, argv: Sequence[str], files: Mapping[str, bytes], limits: Limits, stdin: bytes | None = None
+) -> RunResult:
+    if not _WARM["on"]:
+        return await sandbox.run(argv, files=files, stdin=stdin, limits=limits)
+    async with sandbox.warm_command(argv, artifacts=files, limits=limits) as jail:
+        assert jail.warm, sandbox.warm_problem
+        return await jail.run(files={}, stdin=stdin)
+
+
 async def run_c(sandbox: Sandbox, body: str, limits: Limits = SMALL, *, includes: str = "") -> RunResult:
-    return await sandbox.run(["./main"], files={"main": c_binary(main_c(body, includes))}, limits=limits)
+    return await run_argv(sandbox, ["./main"], {"main": c_binary(main_c(body, includes))}, limits)
 
 
 async def run_py(sandbox: Sandbox, source: str, limits: Limits = SMALL) -> RunResult:
-    return await sandbox.run(["/usr/bin/python3", "-S", "main.py"], files={"main.py": source.encode()}, limits=limits)
+    return await run_argv(sandbox, ["/usr/bin/python3", "-S", "main.py"], {"main.py": source.encode()}, limits)
 
 
 # -- processes and threads ------------------------------------------------------------------------------------------
@@ -192,7 +217,7 @@ async def test_sleeping_forever_hits_the_wall_limit(sandbox: Sandbox) -> None:
 
 async def test_waiting_for_input_that_never_ends(sandbox: Sandbox) -> None:
     limits = Limits(cpu_time_ms=1000, wall_time_ms=400)
-    result = await sandbox.run(["/bin/sleep", "100"], stdin=b"x" * (4 * MIB), limits=limits)
+    result = await run_argv(sandbox, ["/bin/sleep", "100"], {}, limits, stdin=b"x" * (4 * MIB))
     assert result.status is RunStatus.WALL_LIMIT
 
 
@@ -233,7 +258,7 @@ FILL = """
 @pytest.mark.parametrize("where", ["/box", "/tmp"])
 async def test_filling_the_disk_stops_at_the_tmpfs_size(sandbox: Sandbox, where: str) -> None:
     limits = Limits(box_bytes=2 * MIB, tmp_bytes=2 * MIB, memory_bytes=64 * MIB)
-    result = await sandbox.run(["./main", where, "4"], files={"main": c_binary(main_c(FILL))}, limits=limits)
+    result = await run_argv(sandbox, ["./main", where, "4"], {"main": c_binary(main_c(FILL))}, limits)
     assert result.status is RunStatus.OK
     assert result.stdout.startswith(b"No space left on device")
     written = int(result.stdout.split(b"bytes=")[1])
@@ -243,7 +268,7 @@ async def test_filling_the_disk_stops_at_the_tmpfs_size(sandbox: Sandbox, where:
 @pytest.mark.parametrize("where", ["/box", "/tmp"])
 async def test_filling_the_inodes_stops_at_the_inode_cap(sandbox: Sandbox, where: str) -> None:
     limits = Limits(inodes=64)
-    result = await sandbox.run(["./main", where, "0"], files={"main": c_binary(main_c(FILL))}, limits=limits)
+    result = await run_argv(sandbox, ["./main", where, "0"], {"main": c_binary(main_c(FILL))}, limits)
     assert result.status is RunStatus.OK
     assert result.stdout.startswith(b"No space left on device")
     assert int(result.stdout.split(b"files=")[1].split()[0]) <= 64

@@ -33,6 +33,8 @@ def test_from_env_reads_every_variable() -> None:
             "SANDBOX_PIN_CPUS": "yes",
             "SANDBOX_NICE": "5",
             "SANDBOX_LANGUAGES": " c, python3 ,,cpp17",
+            "SANDBOX_WARM": "off",
+            "SANDBOX_WARM_SCOPE": "slot",
             "UNRELATED": "ignored",
         }
     )
@@ -47,6 +49,8 @@ def test_from_env_reads_every_variable() -> None:
     assert config.pin_cpus is True
     assert config.nice == 5
     assert config.languages == ("c", "python3", "cpp17")
+    assert config.warm is False
+    assert config.warm_scope == "slot"
 
 
 def test_empty_variables_mean_defaults() -> None:
@@ -57,6 +61,8 @@ def test_empty_variables_mean_defaults() -> None:
     ("env", "message"),
     [
         ({"SANDBOX_SLOTS": "many"}, "SANDBOX_SLOTS must be a whole number"),
+        ({"SANDBOX_WARM_SCOPE": "forever"}, "SANDBOX_WARM_SCOPE must be submission or slot"),
+        ({"SANDBOX_WARM": "maybe"}, "SANDBOX_WARM must be true or false"),
         ({"SANDBOX_SLOTS": "0"}, "slots must be between 1 and 256"),
         ({"SANDBOX_SLOTS": "1000"}, "slots must be between 1 and 256"),
         ({"SANDBOX_UID": "0"}, "uid must be an unprivileged id"),

@@ -8,7 +8,6 @@ root. ``judge``: a :class:`Judge` that grades requests with it, events going to 
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import os
 import shutil
@@ -128,8 +127,9 @@ async def arq_redis(redis_url: str) -> AsyncIterator[ArqRedis]:
 
 @pytest.fixture
 async def judge(judge_sandbox: Sandbox, arq_redis: ArqRedis) -> AsyncIterator[Judge]:
-    yield Judge(judge_sandbox, arq_redis)
-    await asyncio.sleep(0)
+    judge = Judge(judge_sandbox, arq_redis)
+    yield judge
+    await judge.executor.warm.close()  # the submission's warm jails, which would linger a moment
     assert judge_sandbox.leftovers() == []
 
 
