@@ -74,20 +74,36 @@ def testset(tests: int) -> TestSetData:
     )
 
 
-def fork_workers(count: int, base_env: dict[str, str], test_ms: float, slots: int) -> list[int]:
-    """Fork ``count`` judge workers from this (import-warmed) process; return their pids."""
+def fork_workers(count: int, base_env: dict[str, str], test_ms: float, slots: int, batch: int = 16) -> list[int]:
+    """Fork ``count`` judge workers from this (import-warmed) process, ``batch`` at a time (each batch's
+    heartbeats are awaited before the next starts, so 256 start-ups do not all hit Redis at once)."""
+    import redis as sync_redis  # noqa: PLC0415 - before any event loop exists (the children make their own)
+
+    client = sync_redis.Redis.from_url(base_env["REDIS_URL"])
     pids: list[int] = []
-    for number in range(count):
-        pid = os.fork()
-        if pid == 0:  # the child: one judge worker, as `verdict worker judge` runs it
-            code = 1
-            try:
-                os.setpgid(0, 0)
-                env = {**base_env, "JUDGE_WORKER_ID": f"sim{number}", "JUDGE_SLOTS": str(slots)}
-                code = run_worker(env, backend_factory=simulated_backend(test_ms))
-            finally:
-                os._exit(code)
-        pids.append(pid)
+    try:
+        for first in range(0, count, batch):
+            for number in range(first, min(count, first + batch)):
+                pid = os.fork()
+                if pid == 0:  # the child: one judge worker, as `verdict worker judge` runs it
+                    code = 1
+                    try:
+                        os.setpgid(0, 0)
+                        env = {**base_env, "JUDGE_WORKER_ID": f"sim{number}", "JUDGE_SLOTS": str(slots)}
+                        code = run_worker(env, backend_factory=simulated_backend(test_ms))
+                    finally:
+                        os._exit(code)
+                pids.append(pid)
+            deadline = time.monotonic() + 120
+            while len(list(client.scan_iter(match=heartbeat_key("*"), count=1000))) < len(pids):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{len(pids)} judge workers did not come up within 120 s")
+                time.sleep(0.2)
+    except BaseException:
+        stop_workers(pids)
+        raise
+    finally:
+        client.close()
     return pids
 
 
@@ -176,6 +192,10 @@ async def measure(
         for _ in range(warmup):  # warm-up: a few jobs through the fleet
             await queue.enqueue_judge(request(uuid.uuid4()))
         await asyncio.sleep(2)
+        idle = CpuMeter({"redis": redis_server.pid or 0})
+        idle.start()
+        await asyncio.sleep(args.idle)
+        idle_cpu = idle.stop()
         ids: list[uuid.UUID] = []
         meter = CpuMeter({"redis": redis_server.pid or 0, **{f"w{i}": pid for i, pid in enumerate(pids)}})
         total = round(args.rate * args.duration)
@@ -236,6 +256,8 @@ async def measure(
             "workers_cpu_share": round(workers_cpu, 3),
             "machine_busy_share": cpu["machine_busy_share"],
             "poll_delay_s": 0.02,
+            "redis_cpu_share_idle": idle_cpu["redis_cpu_share"],
+            "machine_busy_share_idle": idle_cpu["machine_busy_share"],
         },
     }
 
@@ -264,6 +286,7 @@ def cli() -> int:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of pushing")
     parser.add_argument("--tests", type=int, default=1, help="tests per submission")
     parser.add_argument("--test-ms", type=float, default=20.0, help="stand-in time of one test")
+    parser.add_argument("--idle", type=float, default=5.0, help="seconds of measuring the idle fleet first")
     parser.add_argument("--output", type=Path, default=BENCH_DIR / "fleet.json")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="verdict-fleet-bench-"))

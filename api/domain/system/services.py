@@ -11,7 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from judge_worker.contracts import HEARTBEAT_KEY_PREFIX, JUDGE_QUEUE, WorkerHeartbeat
 
-__all__ = ["DEFAULT_JOB_SECONDS", "check_database", "check_redis", "estimate_wait_s", "list_workers", "queue_depth"]
+__all__ = [
+    "DEFAULT_JOB_SECONDS",
+    "check_database",
+    "check_redis",
+    "estimate_start_s",
+    "estimate_wait_s",
+    "list_workers",
+    "queue_depth",
+]
 
 _heartbeat_decoder = msgspec.json.Decoder(WorkerHeartbeat)
 DEFAULT_JOB_SECONDS = 1.0  # a judge job's time until the fleet has measured its own
@@ -57,8 +65,16 @@ async def queue_depth(redis: Redis, queue_name: str = JUDGE_QUEUE) -> int:
 
 
 def estimate_wait_s(workers: list[WorkerHeartbeat], depth: int) -> float | None:
-    """Seconds before a job enqueued now starts: the jobs ahead of it spread over the fleet's slots, each taking
-    the fleet's measured average judging time (weighted by how many jobs each worker judged). None: no worker."""
+    """Seconds before a job enqueued now starts, with ``depth`` jobs in the queue (arq keeps a running job in the
+    queue until it ends, so the running ones are taken off). None: no worker."""
+    running = sum(w.running for w in workers)
+    return estimate_start_s(workers, max(0, depth - running))
+
+
+def estimate_start_s(workers: list[WorkerHeartbeat], ahead: int) -> float | None:
+    """Seconds before a waiting job starts with ``ahead`` jobs waiting before it: the jobs ahead spread over the
+    fleet's slots, each taking the fleet's measured average judging time (weighted by how many jobs each worker
+    judged). None: no worker."""
     slots = sum(w.slots for w in workers)
     if slots == 0:
         return None
@@ -66,9 +82,8 @@ def estimate_wait_s(workers: list[WorkerHeartbeat], depth: int) -> float | None:
     total = sum(done for _, done in measured)
     job_s = sum(avg * done for avg, done in measured) / total if total else DEFAULT_JOB_SECONDS
     running = sum(w.running for w in workers)
-    waiting = max(0, depth - running)  # arq keeps a running job in the queue until it ends
     free = max(0, slots - running)
-    if waiting < free:
+    if ahead < free:
         return 0.0
-    rounds = (waiting - free) // slots + 1  # the queue drains a round of `slots` jobs per average job time
+    rounds = (ahead - free) // slots + 1  # the queue drains a round of `slots` jobs per average job time
     return round(rounds * job_s, 1)
