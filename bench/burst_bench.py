@@ -170,20 +170,22 @@ async def burst(fleet: JudgeFleet, args: argparse.Namespace, problem: uuid.UUID)
     update_errors: list[float] = []
     waits: list[float] = []
     waited_3s = 0
+    no_estimate = 0
     counted_down = 0
     for student, started in zip(students, starts, strict=True):
         shown = student.shown()
         if started is None or not shown:
             continue
-        first_at, _pos, first_estimate = shown[0]
-        wait = started - first_at
-        waits.append(wait)
-        if wait >= args.min_wait and first_estimate is not None:
-            first_errors.append(abs(first_estimate - wait) / wait)
+        waits.append(started - shown[0][0])
+        estimated = [(at, estimate) for at, _position, estimate in shown if estimate is not None]
+        if not estimated:
+            no_estimate += 1
+        elif started - estimated[0][0] >= args.min_wait:  # the first estimate the student saw
+            first_errors.append(abs(estimated[0][1] - (started - estimated[0][0])) / (started - estimated[0][0]))
         for at, _position, estimate in shown:
             if started - at >= args.min_wait and estimate is not None:
                 update_errors.append(abs(estimate - (started - at)) / (started - at))
-        if wait >= 3:
+        if started - shown[0][0] >= 3:
             waited_3s += 1
             positions = [position for _t, position, _e in shown]
             descending = all(b <= a for a, b in itertools.pairwise(positions))
@@ -213,6 +215,7 @@ async def burst(fleet: JudgeFleet, args: argparse.Namespace, problem: uuid.UUID)
             "wait_s_p50": round(percentile(waits, 0.5), 2),
             "wait_s_max": round(max(waits, default=0.0), 2),
             "estimates_compared": len(first_errors),
+            "students_never_shown_an_estimate": no_estimate,
             "min_wait_s": args.min_wait,
             "update_estimate_error_p50": round(percentile(update_errors, 0.5), 3),
             "update_estimate_error_p90": round(percentile(update_errors, 0.9), 3),

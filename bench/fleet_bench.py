@@ -94,17 +94,21 @@ def fork_workers(count: int, base_env: dict[str, str], test_ms: float, slots: in
                     finally:
                         os._exit(code)
                 pids.append(pid)
-            deadline = time.monotonic() + 120
-            while len(list(client.scan_iter(match=heartbeat_key("*"), count=1000))) < len(pids):
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"{len(pids)} judge workers did not come up within 120 s")
-                time.sleep(0.2)
+            _await_heartbeats(client, len(pids))
     except BaseException:
         stop_workers(pids)
         raise
     finally:
         client.close()
     return pids
+
+
+def _await_heartbeats(client: Any, count: int, within: float = 120) -> None:
+    deadline = time.monotonic() + within
+    while len(list(client.scan_iter(match=heartbeat_key("*"), count=1000))) < count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{count} judge workers did not come up within {within} s")
+        time.sleep(0.2)
 
 
 def stop_workers(pids: list[int], within: float = 30) -> None:

@@ -58,6 +58,7 @@ async def _answer(reader: asyncio.StreamReader) -> int:
 
 async def _connection(
     config: dict[str, Any],
+    *,
     raws: list[bytes],
     offset: int,
     step: int,
@@ -96,7 +97,10 @@ async def run(config: dict[str, Any]) -> dict[str, Any]:
     started = time.monotonic()
     until = started + float(config["duration_s"])
     await asyncio.gather(
-        *(_connection(config, raws, i, connections, until, latencies, statuses) for i in range(connections))
+        *(
+            _connection(config, raws=raws, offset=i, step=connections, until=until, out=latencies, statuses=statuses)
+            for i in range(connections)
+        )
     )
     elapsed = time.monotonic() - started
     return {

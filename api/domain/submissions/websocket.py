@@ -7,7 +7,8 @@ Protocol (server to client; every message is one JSON text frame with camelCase 
    submission as ``GET /api/submissions/{id}`` shows it; when it is still being judged, ``progress`` holds every test
    judged so far (``cases``), the last event seq (``lastSeq``), ``total`` and the compile state; ``queuePosition``
    is 1 for the next job to start (jobs being judged are not counted); ``judges`` counts the live judge workers (0:
-   it waits for a judge; null: unknown); ``estimatedWaitS`` is the estimated time before judging starts.
+   it waits for a judge; null: unknown); ``estimatedWaitS`` is the estimated time before judging starts (null
+   until a judge has measured its average job time).
 2. while it waits in the queue, ``{"type": "queue", "queuePosition": n, "estimatedWaitS": s | null, "judges": n}``
    whenever the position or the estimate changed (looked at every :data:`QUEUE_TICK_S`), until the judge starts;
 3. then the judge's events as they happen: ``compiling``, ``compile_finished``, ``case_finished`` (with ``result``
@@ -185,7 +186,7 @@ def _place(rank: int | None, workers: list[WorkerHeartbeat] | None) -> tuple[int
     if workers is None:
         return int(rank) + 1, None
     ahead = max(0, int(rank) - sum(w.running for w in workers))
-    return ahead + 1, estimate_start_s(workers, ahead)
+    return ahead + 1, estimate_start_s(workers, ahead, default_job_s=None)  # no guess before a measured job
 
 
 async def _fleet(redis: Redis) -> list[WorkerHeartbeat]:
