@@ -29,6 +29,7 @@ import contextlib
 import logging
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 from uuid import UUID
@@ -72,6 +73,8 @@ QUEUE_TICK_S: Final = 1.0  # while a submission waits, its viewers' queue positi
 _FLEET_TTL_S: Final = 1.0  # the workers' heartbeats, read at most this often per process for the queue messages
 _CAMEL: Final = re.compile(r"_([a-z0-9])")
 _fleet_cache: dict[int, tuple[float, list[WorkerHeartbeat]]] = {}
+_FRAMES_KEPT: Final = 512  # the frames of the latest events (see _shown)
+_frames: OrderedDict[tuple[bytes | str, Audience, bool, str | None], str] = OrderedDict()
 
 
 class Progress(CamelizedBaseStruct):
@@ -104,6 +107,7 @@ class _Watch(msgspec.Struct, kw_only=True):
     tests: Sequence[Mapping[str, Any]]
     audience: Audience
     run: bool
+    tests_digest: str | None  # the test set ``tests`` was read from (the submission's may change on a rejudge)
 
 
 def _camel_keys(value: Any) -> Any:
@@ -116,6 +120,19 @@ def _camel_keys(value: Any) -> Any:
 
 def event_message(event: JudgeEvent) -> bytes:
     return msgspec.json.encode(_camel_keys(msgspec.to_builtins(event)))
+
+
+def _shown(raw: bytes | str, event: JudgeEvent, watch: _Watch) -> str:
+    """The frame this viewer gets for the event. Every viewer of a submission receives the same published bytes:
+    the frame is made once per (event, audience, test set) and reused (1,000 watchers, one encoding)."""
+    key = (raw, watch.audience, watch.run, watch.tests_digest)
+    frame = _frames.get(key)
+    if frame is None:
+        frame = event_message(filter_event(event, watch.tests, watch.audience, run=watch.run)).decode()
+        _frames[key] = frame
+        if len(_frames) > _FRAMES_KEPT:
+            _frames.popitem(last=False)
+    return frame
 
 
 async def _load(engine: AsyncEngine, submission_id: UUID, viewer: m.User) -> _Watch | None:
@@ -134,6 +151,7 @@ async def _load(engine: AsyncEngine, submission_id: UUID, viewer: m.User) -> _Wa
         tests=tests,
         audience=Audience(staff=is_staff(viewer)),
         run=submission.kind is m.SubmissionKind.RUN,
+        tests_digest=submission.testset_digest,
     )
 
 
@@ -296,8 +314,7 @@ async def _relay(
                 continue  # a late event of an earlier attempt
             attempt = event.attempt
             waiting = False
-            shown_event = filter_event(event, watch.tests, watch.audience, run=watch.run)
-            await socket.send_text(event_message(shown_event).decode())
+            await socket.send_text(_shown(raw, event, watch))
             if isinstance(event, Finished) and event.authoritative:
                 return
     finally:

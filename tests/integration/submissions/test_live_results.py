@@ -74,6 +74,9 @@ async def test_a_viewer_joining_mid_judging_sees_every_earlier_test_then_the_res
     submission_id = resp.json()["id"]
     await _wait_progress(live, submission_id, 2)
 
+    # An instructor watches too, from before the student: each event's frame is made once per audience and shared
+    # by the viewers of that audience (tests/unit/test_live_frames.py: staff frames never reach a student).
+    staff = await _connect(live, resp.json()["websocket"], live.people.instructor.headers)
     ws = await _connect(live, resp.json()["websocket"], live.people.student.headers)
     try:
         snapshot = await _receive(ws)
@@ -108,8 +111,14 @@ async def test_a_viewer_joining_mid_judging_sees_every_earlier_test_then_the_res
             for case in message.get("batch", []):
                 if case["index"] >= 6:
                     assert case["stdout"] is None
+        staff_seen: set[int] = set()
+        while (message := await _receive(staff))["type"] != "<closed>":
+            staff_seen |= {case["index"] for case in message.get("batch", [])}
+            staff_seen |= {case["index"] for case in (message.get("progress") or {}).get("cases", [])}
+        assert staff_seen == set(range(TESTS))  # the instructor, watching alongside, got every test too
     finally:
         ws.__exit__(None, None, None)
+        staff.__exit__(None, None, None)
 
 
 async def test_a_finished_submission_gets_its_snapshot_and_a_close(live: Live) -> None:
