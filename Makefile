@@ -8,7 +8,8 @@ VENV := .venv
 STAMP := $(VENV)/.synced
 WEB_STAMP := web/static/vendor/.built
 
-.PHONY: dev test lint typecheck unit setup web bench-sandbox bench-judge bench-web clean help
+.PHONY: dev test lint typecheck unit setup web bench-sandbox bench-judge bench-web bench-api bench-fleet bench-burst \
+	clean help
 
 help:
 	@echo "make dev    run Verdict locally (API + web UI, judge worker, api-tasks worker, embedded Redis, SQLite)"
@@ -60,6 +61,15 @@ bench-judge: $(STAMP)
 
 bench-web: $(STAMP)
 	$(VENV)/bin/python bench/web_bench.py
+
+bench-api: $(STAMP)
+	$(VENV)/bin/python bench/api_bench.py
+
+bench-fleet: $(STAMP)
+	$(VENV)/bin/python bench/fleet_bench.py
+
+bench-burst: $(STAMP)
+	$(VENV)/bin/python bench/burst_bench.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .var web/node_modules web/static/vendor .mypy_cache .ruff_cache .pytest_cache

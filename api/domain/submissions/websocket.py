@@ -2,16 +2,20 @@
 
 Protocol (server to client; every message is one JSON text frame with camelCase keys and a ``type``):
 
-1. ``{"type": "snapshot", "submission": {...}, "progress": {...} | null, "queuePosition": n | null, "judges": n}``
-   — sent first, right after the subscription to ``submission:<id>`` is in place: the submission as
-   ``GET /api/submissions/{id}`` shows it; when it is still being judged, ``progress`` holds every test judged so
-   far (``cases``), the last event seq (``lastSeq``), ``total`` and the compile state; ``queuePosition`` is 1 for
-   the next job to start; ``judges`` counts the live judge workers (0: it waits for a judge; null: unknown).
-2. then the judge's events as they happen: ``compiling``, ``compile_finished``, ``case_finished`` (with ``result``
+1. ``{"type": "snapshot", "submission": {...}, "progress": {...} | null, "queuePosition": n | null, "judges": n,
+   "estimatedWaitS": s | null}`` — sent first, right after the subscription to ``submission:<id>`` is in place: the
+   submission as ``GET /api/submissions/{id}`` shows it; when it is still being judged, ``progress`` holds every test
+   judged so far (``cases``), the last event seq (``lastSeq``), ``total`` and the compile state; ``queuePosition``
+   is 1 for the next job to start (jobs being judged are not counted); ``judges`` counts the live judge workers (0:
+   it waits for a judge; null: unknown); ``estimatedWaitS`` is the estimated time before judging starts (null
+   until a judge has measured its average job time).
+2. while it waits in the queue, ``{"type": "queue", "queuePosition": n, "estimatedWaitS": s | null, "judges": n}``
+   whenever the position or the estimate changed (looked at every :data:`QUEUE_TICK_S`), until the judge starts;
+3. then the judge's events as they happen: ``compiling``, ``compile_finished``, ``case_finished`` (with ``result``
    and ``batch``, the tests finished since the previous event) and ``finished``; each carries ``attempt`` and
    ``seq``. Events may repeat what the snapshot holds: drop duplicates by ``(attempt, seq)``.
-3. after an interruption of the live stream (Redis restarted) a new ``snapshot`` from the database;
-4. the last message is the authoritative ``finished`` (``"authoritative": true``, sent once the result is in the
+4. after an interruption of the live stream (Redis restarted) a new ``snapshot`` from the database;
+5. the last message is the authoritative ``finished`` (``"authoritative": true``, sent once the result is in the
    database); the server then closes with 1000. A submission already judged gets its snapshot and the close.
 
 Tests the viewer may not see arrive without output or messages, exactly as in the HTTP API. The client sends
@@ -24,6 +28,8 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 from uuid import UUID
@@ -45,7 +51,7 @@ from api.domain.courses.access import course_staff_sees_submission
 from api.domain.problems.services import testset_manifest
 from api.domain.submissions import schemas
 from api.domain.submissions.views import Audience, case_views, filter_event, submission_view
-from api.domain.system.services import list_workers
+from api.domain.system.services import estimate_start_s, list_workers
 from api.lib.channels import RESYNC
 from api.lib.schema import CamelizedBaseStruct
 from judge_worker.contracts import (
@@ -53,16 +59,22 @@ from judge_worker.contracts import (
     Finished,
     JudgeEvent,
     JudgeProgress,
+    WorkerHeartbeat,
     decode_event,
     progress_key,
     submission_channel,
 )
 
-__all__ = ["Progress", "Snapshot", "submission_progress"]
+__all__ = ["Progress", "QueueState", "Snapshot", "submission_progress"]
 
 logger = logging.getLogger("verdict.live")
 RECHECK_S: Final = 15.0  # with no event for this long, look at the database (a lost final event ends nothing)
+QUEUE_TICK_S: Final = 1.0  # while a submission waits, its viewers' queue position is looked at this often
+_FLEET_TTL_S: Final = 1.0  # the workers' heartbeats, read at most this often per process for the queue messages
 _CAMEL: Final = re.compile(r"_([a-z0-9])")
+_fleet_cache: dict[int, tuple[float, list[WorkerHeartbeat]]] = {}
+_FRAMES_KEPT: Final = 512  # the frames of the latest events (see _shown)
+_frames: OrderedDict[tuple[bytes | str, Audience, bool, str | None], str] = OrderedDict()
 
 
 class Progress(CamelizedBaseStruct):
@@ -79,6 +91,15 @@ class Snapshot(CamelizedBaseStruct, tag="snapshot", tag_field="type"):
     progress: Progress | None
     queue_position: int | None
     judges: int | None = None  # live judge workers (0: the submission waits for a judge); None: unknown
+    estimated_wait_s: float | None = None  # before judging starts (None: not waiting, or no judge to estimate from)
+
+
+class QueueState(CamelizedBaseStruct, tag="queue", tag_field="type"):
+    """Sent while the submission waits, whenever its position or the estimate changed."""
+
+    queue_position: int | None
+    estimated_wait_s: float | None
+    judges: int | None
 
 
 class _Watch(msgspec.Struct, kw_only=True):
@@ -86,6 +107,7 @@ class _Watch(msgspec.Struct, kw_only=True):
     tests: Sequence[Mapping[str, Any]]
     audience: Audience
     run: bool
+    tests_digest: str | None  # the test set ``tests`` was read from (the submission's may change on a rejudge)
 
 
 def _camel_keys(value: Any) -> Any:
@@ -98,6 +120,19 @@ def _camel_keys(value: Any) -> Any:
 
 def event_message(event: JudgeEvent) -> bytes:
     return msgspec.json.encode(_camel_keys(msgspec.to_builtins(event)))
+
+
+def _shown(raw: bytes | str, event: JudgeEvent, watch: _Watch) -> str:
+    """The frame this viewer gets for the event. Every viewer of a submission receives the same published bytes:
+    the frame is made once per (event, audience, test set) and reused (1,000 watchers, one encoding)."""
+    key = (raw, watch.audience, watch.run, watch.tests_digest)
+    frame = _frames.get(key)
+    if frame is None:
+        frame = event_message(filter_event(event, watch.tests, watch.audience, run=watch.run)).decode()
+        _frames[key] = frame
+        if len(_frames) > _FRAMES_KEPT:
+            _frames.popitem(last=False)
+    return frame
 
 
 async def _load(engine: AsyncEngine, submission_id: UUID, viewer: m.User) -> _Watch | None:
@@ -116,6 +151,7 @@ async def _load(engine: AsyncEngine, submission_id: UUID, viewer: m.User) -> _Wa
         tests=tests,
         audience=Audience(staff=is_staff(viewer)),
         run=submission.kind is m.SubmissionKind.RUN,
+        tests_digest=submission.testset_digest,
     )
 
 
@@ -125,17 +161,17 @@ async def _snapshot(redis: Redis, watch: _Watch) -> Snapshot:
     if submission.status is m.SubmissionStatus.DONE:
         return Snapshot(submission=view, progress=None, queue_position=None)
     progress: Progress | None = None
-    position: int | None = None
     judges: int | None = None
+    workers: list[WorkerHeartbeat] | None = None
     try:
         raw = await redis.get(progress_key(submission.id))
         rank = await redis.zrank(JUDGE_QUEUE, f"judge:{submission.id}:{submission.attempt}")
-        judges = len(await list_workers(redis))
+        workers = await list_workers(redis)
+        judges = len(workers)
     except (RedisError, OSError) as exc:
         logger.warning("progress of %s unavailable: %s", submission.id, exc)
         raw, rank = None, None
-    if rank is not None:
-        position = int(rank) + 1
+    position, estimate = _place(rank, workers)
     if raw:
         try:
             state = msgspec.json.decode(raw, type=JudgeProgress)
@@ -151,7 +187,51 @@ async def _snapshot(redis: Redis, watch: _Watch) -> Snapshot:
                 compile_output=state.compile_output,
                 cases=case_views(cases, watch.tests, watch.audience, run=watch.run),
             )
-    return Snapshot(submission=view, progress=progress, queue_position=position, judges=judges)
+    return Snapshot(
+        submission=view,
+        progress=progress,
+        queue_position=position,
+        judges=judges,
+        estimated_wait_s=estimate if progress is None else None,
+    )
+
+
+def _place(rank: int | None, workers: list[WorkerHeartbeat] | None) -> tuple[int | None, float | None]:
+    """(queue position, estimated wait) of a job with this rank in the judge queue. arq keeps a job being judged
+    in the queue until it ends: those jobs are not ahead of a waiting one."""
+    if rank is None:
+        return None, None
+    if workers is None:
+        return int(rank) + 1, None
+    ahead = max(0, int(rank) - sum(w.running for w in workers))
+    return ahead + 1, estimate_start_s(workers, ahead, default_job_s=None)  # no guess before a measured job
+
+
+async def _fleet(redis: Redis) -> list[WorkerHeartbeat]:
+    """The live judge workers, read at most once per :data:`_FLEET_TTL_S` per process (every waiting viewer asks
+    every :data:`QUEUE_TICK_S`: a SCAN each would cost Redis more than the queue itself)."""
+    now = time.monotonic()
+    hit = _fleet_cache.get(id(redis))
+    if hit is not None and now - hit[0] < _FLEET_TTL_S:
+        return hit[1]
+    workers = await list_workers(redis)
+    if len(_fleet_cache) > 64:
+        _fleet_cache.clear()
+    _fleet_cache[id(redis)] = (now, workers)
+    return workers
+
+
+async def _queue_state(redis: Redis, submission: m.Submission) -> QueueState | None:
+    """Where the submission stands in the queue now (None: not in it, or Redis unavailable)."""
+    try:
+        rank = await redis.zrank(JUDGE_QUEUE, f"judge:{submission.id}:{submission.attempt}")
+        if rank is None:
+            return None
+        workers = await _fleet(redis)
+    except (RedisError, OSError):
+        return None
+    position, estimate = _place(rank, workers)
+    return QueueState(queue_position=position, estimated_wait_s=estimate, judges=len(workers))
 
 
 async def _current(engine: AsyncEngine, submission_id: UUID) -> m.Submission | None:
@@ -183,16 +263,29 @@ async def _relay(
 
     pump_task = asyncio.create_task(pump())
     listen_task = asyncio.create_task(listen())
+    waiting = watch.submission.status is m.SubmissionStatus.QUEUED  # until the judge's first event
+    shown: QueueState | None = None
+    recheck_at = time.monotonic() + RECHECK_S
     try:
         while True:
             getter = asyncio.create_task(inbox.get())
             done, _pending = await asyncio.wait(
-                {getter, listen_task}, timeout=RECHECK_S, return_when=asyncio.FIRST_COMPLETED
+                {getter, listen_task},
+                timeout=QUEUE_TICK_S if waiting else RECHECK_S,
+                return_when=asyncio.FIRST_COMPLETED,
             )
             if getter not in done:
                 getter.cancel()
                 if listen_task in done:
                     return  # the client went away
+                if waiting:
+                    state = await _queue_state(redis, watch.submission)
+                    if state is not None and state != shown:
+                        shown = state
+                        await socket.send_text(msgspec.json.encode(state).decode())
+                    if time.monotonic() < recheck_at:
+                        continue
+                recheck_at = time.monotonic() + RECHECK_S
                 finished = await _is_done(engine, watch.submission.id)
                 if finished is not None and finished.attempt >= attempt:
                     watch.submission = finished
@@ -208,6 +301,7 @@ async def _relay(
                     return
                 watch.submission = current
                 attempt = max(attempt, current.attempt)
+                waiting = current.status is m.SubmissionStatus.QUEUED
                 await socket.send_text(msgspec.json.encode(await _snapshot(redis, watch)).decode())
                 if current.status is m.SubmissionStatus.DONE:
                     return
@@ -219,8 +313,8 @@ async def _relay(
             if event.attempt < attempt:
                 continue  # a late event of an earlier attempt
             attempt = event.attempt
-            shown = filter_event(event, watch.tests, watch.audience, run=watch.run)
-            await socket.send_text(event_message(shown).decode())
+            waiting = False
+            await socket.send_text(_shown(raw, event, watch))
             if isinstance(event, Finished) and event.authoritative:
                 return
     finally:

@@ -11,7 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from judge_worker.contracts import HEARTBEAT_KEY_PREFIX, JUDGE_QUEUE, WorkerHeartbeat
 
-__all__ = ["DEFAULT_JOB_SECONDS", "check_database", "check_redis", "estimate_wait_s", "list_workers", "queue_depth"]
+__all__ = [
+    "DEFAULT_JOB_SECONDS",
+    "check_database",
+    "check_redis",
+    "estimate_start_s",
+    "estimate_wait_s",
+    "list_workers",
+    "queue_depth",
+]
 
 _heartbeat_decoder = msgspec.json.Decoder(WorkerHeartbeat)
 DEFAULT_JOB_SECONDS = 1.0  # a judge job's time until the fleet has measured its own
@@ -57,18 +65,30 @@ async def queue_depth(redis: Redis, queue_name: str = JUDGE_QUEUE) -> int:
 
 
 def estimate_wait_s(workers: list[WorkerHeartbeat], depth: int) -> float | None:
-    """Seconds before a job enqueued now starts: the jobs ahead of it spread over the fleet's slots, each taking
-    the fleet's measured average judging time (weighted by how many jobs each worker judged). None: no worker."""
+    """Seconds before a job enqueued now starts, with ``depth`` jobs in the queue (arq keeps a running job in the
+    queue until it ends, so the running ones are taken off). None: no worker."""
+    running = sum(w.running for w in workers)
+    return estimate_start_s(workers, max(0, depth - running))
+
+
+def estimate_start_s(
+    workers: list[WorkerHeartbeat], ahead: int, *, default_job_s: float | None = DEFAULT_JOB_SECONDS
+) -> float | None:
+    """Seconds before a waiting job starts with ``ahead`` jobs waiting before it. It needs ``ahead + 1`` slots
+    to free up, less those free now; with every slot busy the fleet frees one every ``job_s / slots`` on average
+    (the fleet's measured average judging time, weighted by how many jobs each worker judged), and the first one
+    half of that from now: (needed - 1/2) x job_s / slots. None: no worker, or none has judged a job yet and
+    ``default_job_s`` is None (a student is shown no estimate rather than a guessed one)."""
     slots = sum(w.slots for w in workers)
     if slots == 0:
         return None
     measured = [(w.job_seconds_avg, w.jobs_done) for w in workers if w.jobs_done > 0]
     total = sum(done for _, done in measured)
-    job_s = sum(avg * done for avg, done in measured) / total if total else DEFAULT_JOB_SECONDS
+    job_s = sum(avg * done for avg, done in measured) / total if total else default_job_s
+    if job_s is None:
+        return None
     running = sum(w.running for w in workers)
-    waiting = max(0, depth - running)  # arq keeps a running job in the queue until it ends
-    free = max(0, slots - running)
-    if waiting < free:
+    needed = ahead + 1 - max(0, slots - running)
+    if needed <= 0:
         return 0.0
-    rounds = (waiting - free) // slots + 1  # the queue drains a round of `slots` jobs per average job time
-    return round(rounds * job_s, 1)
+    return round((needed - 0.5) * job_s / slots, 1)

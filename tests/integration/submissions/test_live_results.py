@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from litestar.exceptions import WebSocketDisconnect
 from litestar.testing import WebSocketTestSession
+from redis.asyncio import Redis
 
 from api.settings import Settings
-from judge_worker.contracts import TestCaseData, TestSetData, progress_key
+from judge_worker.contracts import JUDGE_QUEUE, TestCaseData, TestSetData, progress_key
 from tests.integration.problems.support import app_client, make_people, push
 from tests.integration.submissions.conftest import Live
 
@@ -73,6 +74,9 @@ async def test_a_viewer_joining_mid_judging_sees_every_earlier_test_then_the_res
     submission_id = resp.json()["id"]
     await _wait_progress(live, submission_id, 2)
 
+    # An instructor watches too, from before the student: each event's frame is made once per audience and shared
+    # by the viewers of that audience (tests/unit/test_live_frames.py: staff frames never reach a student).
+    staff = await _connect(live, resp.json()["websocket"], live.people.instructor.headers)
     ws = await _connect(live, resp.json()["websocket"], live.people.student.headers)
     try:
         snapshot = await _receive(ws)
@@ -107,8 +111,14 @@ async def test_a_viewer_joining_mid_judging_sees_every_earlier_test_then_the_res
             for case in message.get("batch", []):
                 if case["index"] >= 6:
                     assert case["stdout"] is None
+        staff_seen: set[int] = set()
+        while (message := await _receive(staff))["type"] != "<closed>":
+            staff_seen |= {case["index"] for case in message.get("batch", [])}
+            staff_seen |= {case["index"] for case in (message.get("progress") or {}).get("cases", [])}
+        assert staff_seen == set(range(TESTS))  # the instructor, watching alongside, got every test too
     finally:
         ws.__exit__(None, None, None)
+        staff.__exit__(None, None, None)
 
 
 async def test_a_finished_submission_gets_its_snapshot_and_a_close(live: Live) -> None:
@@ -174,3 +184,30 @@ async def test_a_waiting_submission_s_snapshot_gives_its_queue_position(
             assert (await _receive(staff))["queuePosition"] == 1
         finally:
             staff.__exit__(None, None, None)
+
+
+async def test_a_waiting_viewer_sees_the_queue_position_count_down_live(
+    settings_env: dict[str, str], settings: Settings
+) -> None:
+    people = await make_people(settings)
+    async with app_client(settings_env) as (client, _):  # no judge worker: submissions wait in the queue
+        assert (await push(client, people.instructor, "addup", "addup")).status_code == 201
+        await client.patch("/api/problems/addup", json={"visibility": "published"}, headers=people.instructor.headers)
+        body = {"problemSlug": "addup", "language": "python3", "source": "print(6)"}
+        first = (await client.post("/api/submissions", json=body, headers=people.other.headers)).json()
+        second = (await client.post("/api/submissions", json=body, headers=people.student.headers)).json()
+        session = await client.websocket_connect(second["websocket"], headers=people.student.headers)
+        ws = await asyncio.to_thread(session.__enter__)
+        try:
+            snapshot = await _receive(ws)
+            assert (snapshot["queuePosition"], snapshot["estimatedWaitS"]) == (2, None)  # no judge: no estimate
+            # The job ahead leaves the queue (a judge took it and finished): the viewer is told without asking.
+            redis = Redis.from_url(settings_env["REDIS_URL"])
+            try:
+                assert await redis.zrem(JUDGE_QUEUE, f"judge:{first['id']}:1") == 1
+            finally:
+                await redis.aclose()
+            update = await _receive(ws, within=10)
+            assert update == {"type": "queue", "queuePosition": 1, "estimatedWaitS": None, "judges": 0}
+        finally:
+            ws.__exit__(None, None, None)

@@ -138,14 +138,17 @@ export function showLive(view, id, { testCount = 0, onFinal } = {}) {
       } else if (message.submission.status === "judging") {
         view.setCompiling();
       } else {
-        view.setQueued(message.queuePosition, message.judges ?? null);
+        view.setQueued(message.queuePosition, message.judges ?? null, message.estimatedWaitS ?? null);
       }
     },
     onRestart() {
       view.reset(testCount);
     },
     onEvent(event) {
-      if (event.type === "compiling") view.setCompiling();
+      if (event.type === "queue") {
+        // While it waits: the position counts down (api/domain/submissions/websocket.py sends each change).
+        if (view.root.dataset.state === "queued" && !view.final) view.setQueued(event.queuePosition, event.judges ?? null, event.estimatedWaitS ?? null);
+      } else if (event.type === "compiling") view.setCompiling();
       else if (event.type === "compile_finished") view.setCompiled(event.ok, event.output);
       else if (event.type === "case_finished") {
         if (event.total) view.ensureRows(event.total);

@@ -197,7 +197,7 @@ export class ResultsView {
   }
 
   // judges: live judge workers (0: none is running, so say so rather than "in the queue"; null: unknown).
-  setQueued(position, judges = null) {
+  setQueued(position, judges = null, estimateS = null) {
     this.root.dataset.state = "queued";
     if (judges === 0) {
       this.root.dataset.judges = "none";
@@ -205,7 +205,8 @@ export class ResultsView {
       return;
     }
     delete this.root.dataset.judges;
-    this.setStatus(position ? `Waiting in the queue: position ${position}.` : "Waiting for a judge…");
+    const wait = estimateS === null ? "" : estimateS < 1 ? ", starting now" : `, about ${aboutSeconds(estimateS)} to wait`;
+    this.setStatus(position ? `Waiting in the queue: position ${position}${wait}.` : "Waiting for a judge…");
   }
 
   setCompiling() {
@@ -263,4 +264,10 @@ export class ResultsView {
     );
     this.updateProgress();
   }
+}
+
+// "12 s", "3 min": the queue's estimated wait, rounded as a person would say it.
+function aboutSeconds(seconds) {
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
+  return `${Math.round(seconds / 60)} min`;
 }
