@@ -8,7 +8,7 @@ VENV := .venv
 STAMP := $(VENV)/.synced
 WEB_STAMP := web/static/vendor/.built
 
-.PHONY: dev test lint typecheck unit setup web bench-sandbox bench-judge clean help
+.PHONY: dev test lint typecheck unit setup web bench-sandbox bench-judge bench-similarity clean help
 
 help:
 	@echo "make dev    run Verdict locally (API + web UI, judge worker, api-tasks worker, embedded Redis, SQLite)"
@@ -57,6 +57,9 @@ bench-sandbox: $(STAMP)
 
 bench-judge: $(STAMP)
 	$(VENV)/bin/python bench/judge_bench.py
+
+bench-similarity: $(STAMP)
+	$(VENV)/bin/python bench/similarity_bench.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .var web/node_modules web/static/vendor .mypy_cache .ruff_cache .pytest_cache
