@@ -23,6 +23,8 @@ from api.db.models.judge0 import Judge0Submission
 from api.db.models.problem import Problem
 from api.db.models.problem_package import ProblemPackage
 from api.db.models.refresh_token import RefreshToken
+from api.db.models.scan import QuestionScan, SubmissionScan
+from api.db.models.similarity import SimilarityPair, SimilarityReport
 from api.db.models.submission import Submission
 from api.db.models.submission_attempt import SubmissionAttempt
 from api.db.models.testset import TestSet
@@ -56,11 +58,15 @@ __all__ = [
     "Problem",
     "ProblemPackage",
     "ProblemVisibility",
+    "QuestionScan",
     "RefreshToken",
     "Role",
+    "SimilarityPair",
+    "SimilarityReport",
     "Submission",
     "SubmissionAttempt",
     "SubmissionKind",
+    "SubmissionScan",
     "SubmissionStatus",
     "TestSet",
     "User",
