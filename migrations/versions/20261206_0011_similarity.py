@@ -9,6 +9,7 @@ Create Date: 2026-12-06 21:47:13
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import advanced_alchemy.types
 import sqlalchemy as sa
@@ -30,11 +31,11 @@ def _json() -> sa.types.TypeEngine[object]:
     )
 
 
-def _guid(name: str, *, nullable: bool = False) -> sa.Column[object]:
+def _guid(name: str, *, nullable: bool = False) -> sa.Column[Any]:
     return sa.Column(name, advanced_alchemy.types.GUID(length=16), nullable=nullable)
 
 
-def _audit() -> list[sa.Column[object]]:
+def _audit() -> list[sa.Column[Any]]:
     return [
         sa.Column("sa_orm_sentinel", sa.Integer(), nullable=True),
         sa.Column("created_at", advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
