@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
 from api.domain.judge0.tasks import enqueue_judge0_callback, judge0_cron_jobs, judge0_functions
+from api.domain.similarity.tasks import similarity_functions
 from api.domain.submissions.judging import (
     finalize_internal_error,
     publish_final,
@@ -301,6 +302,7 @@ def _functions() -> list[Any]:
     return [
         func(record_judge_report, name=RECORD_JUDGE_REPORT, max_tries=20, timeout=60, keep_result=3600),
         *judge0_functions(),
+        *similarity_functions(),
     ]
 
 

@@ -17,6 +17,7 @@ from api.pages.fleet import FleetPages
 from api.pages.help import HelpPages, help_images
 from api.pages.home import HomePage
 from api.pages.problems import ProblemPages
+from api.pages.similarity import SimilarityPages
 from api.pages.submissions import SubmissionPages
 
 __all__ = ["PAGE_CONTROLLERS"]
@@ -34,4 +35,5 @@ PAGE_CONTROLLERS: Final[tuple[ControllerRouterHandler, ...]] = (
     FleetPages,
     AdminPages,
     AssessmentPages,
+    SimilarityPages,
 )
