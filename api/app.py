@@ -33,6 +33,7 @@ from api.domain.fleet.controllers import FleetController
 from api.domain.internal.controllers import InternalController
 from api.domain.judge0.controllers import judge0_router
 from api.domain.problems.controllers import ProblemController
+from api.domain.scanning.controllers import QuestionScanController, SubmissionScanController
 from api.domain.similarity.controllers import SimilarityController
 from api.domain.submissions.controllers import RunController, SubmissionController
 from api.domain.submissions.websocket import submission_progress
@@ -139,6 +140,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FleetController,
             AssessmentController,
             SimilarityController,
+            QuestionScanController,
+            SubmissionScanController,
             submission_progress,
             *PAGE_CONTROLLERS,
             create_static_files_router(path="/static", directories=[static_dir], include_in_schema=False),

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
 from api.domain.judge0.tasks import enqueue_judge0_callback, judge0_cron_jobs, judge0_functions
+from api.domain.scanning.tasks import enqueue_scan_after_judging, scanning_functions
 from api.domain.similarity.tasks import similarity_functions
 from api.domain.submissions.judging import (
     finalize_internal_error,
@@ -127,6 +128,7 @@ async def _record(ctx: dict[str, Any], report: JudgeReport) -> bool:
         await count_verdict(ctx["redis"], report.verdict.value, report.language or submission.language)
     await publish_final(ctx["redis"], submission, seq=report.last_seq + 1)
     await enqueue_judge0_callback(ctx["redis"], submission)  # a Judge0 submission's callback_url, if it has one
+    await enqueue_scan_after_judging(ctx, submission)  # a scanned code question's static checks
     return True
 
 
@@ -303,6 +305,7 @@ def _functions() -> list[Any]:
         func(record_judge_report, name=RECORD_JUDGE_REPORT, max_tries=20, timeout=60, keep_result=3600),
         *judge0_functions(),
         *similarity_functions(),
+        *scanning_functions(),
     ]
 
 

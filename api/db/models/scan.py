@@ -29,14 +29,17 @@ class QuestionScan(UUIDAuditBase):
 
 class SubmissionScan(UUIDAuditBase):
     """The scan of one submission, run in the sandbox on a judge worker. ``status``: queued, done or failed;
-    ``findings``: what the rules and the linter found; ``fraction``: the share of the rules passed (0..1)."""
+    ``rules``: each rule's result (``{"rule": index, "passed": bool}``); ``findings``: what the rules and the linter
+    found; ``linter_ran``: whether the linter was run; ``fraction``: the share of the rules passed (0..1)."""
 
     __tablename__ = "submission_scan"
 
     submission_id: Mapped[UUID] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), unique=True)
     question_id: Mapped[UUID] = mapped_column(ForeignKey("assessment_question.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="queued")
+    rules: Mapped[list[dict[str, Any]]] = mapped_column(JsonB, default=list)
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JsonB, default=list)
+    linter_ran: Mapped[bool] = mapped_column(Boolean, default=False)
     fraction: Mapped[float | None] = mapped_column(Float, default=None)
     message: Mapped[str] = mapped_column(Text, default="")
     finished_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
