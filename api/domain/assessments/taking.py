@@ -35,6 +35,7 @@ from api.domain.assessments.scoring import (
 )
 from api.domain.assessments.services import AssessmentService
 from api.domain.courses.access import CourseAccess
+from api.domain.scanning.services import with_scan_points
 from api.domain.submissions.services import SubmissionService, normalise_files
 from api.lib.exceptions import ConflictError
 from api.lib.ratelimit import RateLimiter
@@ -263,7 +264,8 @@ class AttemptService(AssessmentService):
         waiting = 0
         for q in questions:
             if q.type == "code":
-                tries = [CodeTry(s.score) for link, s in links if link.question_id == q.id]
+                mine = [s for link, s in links if link.question_id == q.id]
+                tries = [CodeTry(score) for score in await with_scan_points(self.session, q, mine)]  # code scanning
                 if q.config.get("maxAttempts"):
                     tries = tries[: int(q.config["maxAttempts"])]  # racing submissions past the limit count not
                 fraction = code_fraction(

@@ -190,3 +190,26 @@ async def scan_view(session: AsyncSession, submission_id: UUID) -> schemas.Submi
         message=row.message,
         finished_at=row.finished_at,
     )
+
+
+async def with_scan_points(
+    session: AsyncSession, question: m.AssessmentQuestion, tries: list[m.Submission]
+) -> list[float | None]:
+    """The scores (out of 100) of a code question's tries with its scan's points blended in: with ``points`` p, a
+    try scores ``(1 - p/100) * tests + p/100 * (share of rules passed) * 100``. A try not judged yet stays None;
+    one whose scan has not come back (or failed) earns nothing for the scan part until it does."""
+    scores = [s.score for s in tries]
+    settings = await session.scalar(select(m.QuestionScan).where(m.QuestionScan.question_id == question.id))
+    if settings is None or settings.points <= 0 or not settings.rules or not tries:
+        return scores
+    rows = await session.execute(
+        select(m.SubmissionScan.submission_id, m.SubmissionScan.fraction).where(
+            m.SubmissionScan.submission_id.in_([s.id for s in tries])
+        )
+    )
+    fractions = dict(rows.tuples().all())
+    share = settings.points / 100
+    return [
+        None if score is None else (1 - share) * score + share * 100 * float(fractions.get(s.id) or 0.0)
+        for s, score in zip(tries, scores, strict=True)
+    ]

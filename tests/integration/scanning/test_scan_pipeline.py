@@ -107,6 +107,10 @@ async def test_a_judged_submission_is_scanned_in_the_sandbox_and_shown(
         outsider = await client.get(f"/api/submissions/{submission_id}/scan", headers=cast.outsider.headers)
         assert outsider.status_code in (403, 404)
 
+        # The scan is worth 20 % of the question: all tests passed (80) plus 2 of 3 rules (20 * 2/3).
+        results = (await client.get(f"{base}/results", headers=cast.ta.headers)).json()
+        assert [(r["email"], r["score"]) for r in results] == [(cast.student.email, 93.33)]
+
         page = await client.get(f"/submissions/{submission_id}", headers=student)
         assert page.status_code == 200
         assert "Code checks" in page.text
