@@ -1,6 +1,7 @@
-"""Similarity pages of a course's code question (staff): the report (start it, its progress polled with htmx, the
-ranked pairs) and one pair side by side with the matched regions marked. Data comes from api/domain/similarity;
-starting a report goes through its JSON API (web/static/js/forms.js)."""
+"""Similarity and scanning pages of a course's code question (staff): the similarity report (start it, its progress
+polled with htmx, the ranked pairs), one pair side by side with the matched regions marked, and the question's code
+checks (instructors). Data comes from api/domain/similarity and api/domain/scanning; changes go through their JSON
+APIs (web/static/js/forms.js, web/static/js/scanning.js)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from litestar.response import Template
 
 from api.db import models as m
 from api.domain.courses.access import STAFF, CourseAccess, requires_course_role
+from api.domain.scanning.services import ScanService
 from api.domain.similarity.controllers import SIMILARITY_DEPENDENCIES
 from api.domain.similarity.engine import segments
 from api.domain.similarity.services import SimilarityService
@@ -92,4 +94,30 @@ class SimilarityPages(Controller):
             pair=detail,
             segments_a=segments(detail.a.text, detail.a.regions),
             segments_b=segments(detail.b.text, detail.b.regions),
+        )
+
+    @get(
+        _COURSE + "/assessments/{assessment_id:uuid}/questions/{question_id:uuid}/scan",
+        name="page:question-scan",
+        guards=[requires_course_role(m.CourseRole.INSTRUCTOR)],
+    )
+    async def scan_settings(
+        self,
+        assessment_id: FromPath[UUID],
+        question_id: FromPath[UUID],
+        course_access: NamedDependency[CourseAccess],
+        similarity: NamedDependency[SimilarityService],
+    ) -> Template:
+        """The code checks of a question: construct rules, the linter, the points."""
+        assessment, question = await similarity.code_question(course_access, assessment_id, question_id)
+        settings = await ScanService(similarity.session).get(course_access, assessment_id, question_id)
+        return render_page(
+            "scanning/settings.html.j2",
+            user=course_access.user,
+            nav="courses",
+            title=f"Code checks · {assessment.title}",
+            course=course_access.course,
+            assessment=assessment,
+            question=question,
+            scan=settings,
         )

@@ -72,6 +72,12 @@ async def test_a_judged_submission_is_scanned_in_the_sandbox_and_shown(
         assert put.json()["configured"] is True
         assert [r["name"] for r in put.json()["rules"]] == ["sorted", "solve", "numpy"]
 
+        page_url = scan_url.removeprefix("/api")
+        settings_page = await client.get(page_url, headers=cast.instructor.headers)
+        assert settings_page.status_code == 200
+        assert "forbid_call sorted: sort it yourself" in settings_page.text
+        assert (await client.get(page_url, headers=cast.ta.headers)).status_code == 403
+
         published = await client.post(f"{base}/publish", json={"published": True}, headers=cast.instructor.headers)
         assert published.status_code == 200, published.text
         student = cast.student.headers
