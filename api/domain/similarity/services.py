@@ -3,6 +3,7 @@ progress, read the ranked pairs and look at one pair side by side."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Final
 from uuid import UUID
 
@@ -15,6 +16,7 @@ from api.domain.courses.access import CourseAccess
 from api.domain.similarity import schemas
 from api.domain.similarity.engine import source_text
 from api.lib.exceptions import ConflictError
+from api.lib.timeutil import utcnow
 from api.queue import JudgeQueue
 
 __all__ = [
@@ -27,6 +29,8 @@ __all__ = [
 BUILD_SIMILARITY_REPORT: Final = "build_similarity_report"
 PAIRS_SHOWN: Final = 200
 _RUNNING: Final = ("queued", "running")
+# A report that shows no progress for this long was lost (its worker killed on every try): a new one may start.
+STALE_AFTER: Final = timedelta(minutes=15)
 
 
 def similarity_job_id(report_id: UUID | str) -> str:
@@ -61,7 +65,9 @@ class SimilarityService:
         assessment, question = await self.code_question(access, assessment_id, question_id)
         running = await self.session.scalar(
             select(m.SimilarityReport.id).where(
-                m.SimilarityReport.question_id == question.id, m.SimilarityReport.status.in_(_RUNNING)
+                m.SimilarityReport.question_id == question.id,
+                m.SimilarityReport.status.in_(_RUNNING),
+                m.SimilarityReport.updated_at > utcnow() - STALE_AFTER,
             )
         )
         if running is not None:

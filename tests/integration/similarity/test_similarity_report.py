@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from typing import Any
 
 from api.settings import Settings
@@ -58,6 +59,12 @@ async def test_a_report_runs_on_the_worker_with_progress_and_ranks_the_copy_firs
         assert (await client.post(question.api, json={}, headers=cast.student.headers)).status_code == 403
         assert (await client.get(question.api, headers=cast.ta.headers)).status_code == 404  # none yet
 
+        too_long = await client.post(question.api, json={"boilerplate": "x" * 100_001}, headers=cast.ta.headers)
+        assert too_long.status_code in (400, 422)
+        unknown = await client.post(question.api, json={"language": "python3"}, headers=cast.ta.headers)
+        assert unknown.status_code in (400, 422)
+        elsewhere = question.api.replace(question.question_id, str(uuid.uuid4()))
+        assert (await client.post(elsewhere, json={}, headers=cast.ta.headers)).status_code == 404
         started = await client.post(question.api, json={"boilerplate": ""}, headers=cast.ta.headers)
         assert started.status_code == 202, started.text
         report_id = started.json()["id"]
