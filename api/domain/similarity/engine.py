@@ -28,6 +28,7 @@ __all__ = [
 NOISE_THRESHOLD: Final = 25  # k: matches shorter than this many (folded) characters are noise
 WINDOW: Final = 1  # guarantee threshold = k: every match of k characters or more is found
 MAX_SOURCE_CHARS: Final = 200_000  # a longer source is cut (submissions are capped far below this anyway)
+_MATRIX_CELLS: Final = 4_000_000  # the largest position x source matrix built at once (16 MB of int32)
 
 logging.getLogger("copydetect").setLevel(logging.ERROR)
 
@@ -187,13 +188,20 @@ def _score_group(prints: Sequence[Any]) -> list[tuple[int, int, float, float, in
             cols.append(np.tile(others, len(pos)))
         if not rows:
             continue
-        hit = np.zeros((length + 1, count), dtype=np.int32)
-        hit[np.concatenate(rows) + 1, np.concatenate(cols)] = 1
-        run = np.cumsum(hit, axis=0)  # run[p + 1]: fingerprints shared up to position p
+        all_rows, all_cols = np.concatenate(rows) + 1, np.concatenate(cols)
         ends = np.arange(1, length + 1)
         starts = np.maximum(0, ends - k)
-        covered = (run[ends] - run[starts]) > 0  # the token at p lies in some shared k-gram starting in (p-k, p]
-        tokens = covered.sum(axis=0)
+        tokens = np.zeros(count, dtype=np.int64)
+        width = max(1, _MATRIX_CELLS // (length + 1))  # columns at a time, so a long source costs no more memory
+        for first in range(0, count, width):
+            chosen = (all_cols >= first) & (all_cols < first + width)
+            if not chosen.any():
+                continue
+            hit = np.zeros((length + 1, min(width, count - first)), dtype=np.int32)
+            hit[all_rows[chosen], all_cols[chosen] - first] = 1
+            run = np.cumsum(hit, axis=0)  # run[p + 1]: fingerprints shared up to position p
+            covered = (run[ends] - run[starts]) > 0  # the token at p lies in a shared k-gram starting in (p-k, p]
+            tokens[first : first + hit.shape[1]] = covered.sum(axis=0)
         tokens[i] = 0
         overlaps[i] = tokens
         similarity[i] = tokens / fp.token_coverage

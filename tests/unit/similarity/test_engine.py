@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from api.domain.similarity.engine import Source, compare_sources, segments, source_text
 
 ORIGINAL = """\
@@ -219,3 +221,12 @@ def test_the_matrix_scores_equal_copydetects_pair_by_pair() -> None:
             if compare_files(prints[a.key], prints[b.key])[0] > 0
         )
     )
+
+
+def test_a_matrix_built_in_column_blocks_scores_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.domain.similarity import engine
+
+    whole = compare_sources(_sources())
+    monkeypatch.setattr(engine, "_MATRIX_CELLS", 1)  # one column at a time
+    blocks = compare_sources(_sources())
+    assert blocks == whole
