@@ -63,3 +63,22 @@ async def test_an_instructor_runs_a_similarity_report_and_compares_a_pair(page: 
     assert await marks.count() >= 2
     await expect(page.locator(".similarity-side").first).to_contain_text("running_maximum")
     assert await violations(page) == []
+
+
+async def test_an_instructor_sets_a_questions_code_checks(page: Page, site: JudgeFleet) -> None:
+    course_id, assessment_id, _title = await _seed(site)
+    await sign_in(page, "instructor@example.com", DEMO_PASSWORD, next_path="/courses")
+    await page.goto(f"/courses/{course_id}/assessments/{assessment_id}/results")
+    await page.get_by_role("link", name="code checks").click()
+    rules = page.get_by_label("Rules, one per line")
+    await rules.fill("forbid_call sorted: sort it yourself\nrequire_function solve\nforbid_magic x")
+    await page.get_by_label("Points: percent of the question").fill("25")
+    await page.get_by_role("button", name="Save the checks").click()
+    # the unknown kind is refused, beside the rules, by its line; nothing is saved
+    await expect(page.locator("[data-error-for='rules']")).to_contain_text("Rule on line 3: kind")
+    await rules.fill("forbid_call sorted: sort it yourself\nrequire_function solve")
+    await page.get_by_role("button", name="Save the checks").click()
+    await expect(page.get_by_role("button", name="Remove the checks")).to_be_visible()  # reloaded, saved
+    await expect(rules).to_have_value("forbid_call sorted: sort it yourself\nrequire_function solve\n")
+    await expect(page.get_by_label("Points: percent of the question")).to_have_value("25.0")
+    assert await violations(page) == []

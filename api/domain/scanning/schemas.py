@@ -8,12 +8,15 @@ from uuid import UUID
 
 import msgspec
 
+from api.lib.exceptions import describe_pattern
 from api.lib.schema import CamelizedBaseStruct
 
 __all__ = ["Finding", "QuestionScan", "QuestionScanSet", "RuleResult", "ScanRuleIn", "SubmissionScan"]
 
 RuleKind = Literal["forbid_call", "forbid_import", "require_function", "forbid_token", "require_token"]
-RuleName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^\S+$")]
+RuleName = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=100, pattern=describe_pattern(r"^\S+$", "one word, without spaces"))
+]
 Percent = Annotated[float, msgspec.Meta(ge=0, le=100)]
 
 

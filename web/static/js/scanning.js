@@ -1,5 +1,5 @@
 // Code checks of a question: the rules textarea (one "kind name: message" per line) becomes the API's list.
-import { api } from "./api.js";
+import { api, ApiError } from "./api.js";
 import { showError, clearErrors } from "./forms.js";
 
 export function parseRules(text) {
@@ -14,6 +14,18 @@ export function parseRules(text) {
     rules.push({ kind, name, message });
   }
   return rules;
+}
+
+// The API names a bad rule by its index ("rules[2].kind"): say which line of the textarea it is.
+function byLine(error) {
+  if (!(error instanceof ApiError)) return error;
+  const errors = error.errors.map((item) => {
+    const found = /rules\[(\d+)\]\.?(\w*)/.exec(item.key || item.field || "");
+    if (!found) return item;
+    const what = found[2] ? `${found[2]} ` : "";
+    return { key: "rules", message: `rule on line ${Number(found[1]) + 1}: ${what}${item.message}` };
+  });
+  return new ApiError(error.status, error.detail, errors);
 }
 
 const form = document.querySelector("form[data-scan-settings]");
@@ -33,7 +45,7 @@ if (form) {
       });
       window.location.reload();
     } catch (error) {
-      showError(form, error);
+      showError(form, byLine(error));
     }
   });
   form.querySelector("[data-scan-delete]")?.addEventListener("click", async () => {
