@@ -8,7 +8,7 @@ VENV := .venv
 STAMP := $(VENV)/.synced
 WEB_STAMP := web/static/vendor/.built
 
-.PHONY: dev test lint typecheck unit setup web bench-sandbox bench-judge bench-web bench-api bench-fleet bench-burst \
+.PHONY: dev test lint typecheck unit setup web bench-sandbox bench-judge bench-web bench-api bench-fleet bench-burst bench-similarity \
 	clean help
 
 help:
@@ -70,6 +70,9 @@ bench-fleet: $(STAMP)
 
 bench-burst: $(STAMP)
 	$(VENV)/bin/python bench/burst_bench.py
+
+bench-similarity: $(STAMP)
+	$(VENV)/bin/python bench/similarity_bench.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .var web/node_modules web/static/vendor .mypy_cache .ruff_cache .pytest_cache

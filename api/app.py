@@ -38,6 +38,8 @@ from api.domain.judge0.controllers import judge0_router
 from api.domain.live.events import install_bus, uninstall_bus
 from api.domain.live.routes import COMMUNITY_ROUTES
 from api.domain.problems.controllers import ProblemController
+from api.domain.scanning.controllers import QuestionScanController, SubmissionScanController
+from api.domain.similarity.controllers import SimilarityController
 from api.domain.submissions.controllers import RunController, SubmissionController
 from api.domain.submissions.websocket import submission_progress
 from api.domain.system.controllers import HealthController, SystemController
@@ -147,6 +149,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *GRADING_CONTROLLERS,
             FileController,
             *DASHBOARD_CONTROLLERS,
+            SimilarityController,
+            QuestionScanController,
+            SubmissionScanController,
             submission_progress,
             *COMMUNITY_ROUTES,
             *PAGE_CONTROLLERS,

@@ -28,6 +28,8 @@ from api.domain.judge0.tasks import enqueue_judge0_callback, judge0_cron_jobs, j
 from api.domain.live.events import install_bus
 from api.domain.notifications.hooks import submission_judged
 from api.domain.notifications.tasks import notification_cron_jobs
+from api.domain.scanning.tasks import enqueue_scan_after_judging, scanning_functions
+from api.domain.similarity.tasks import similarity_functions
 from api.domain.submissions.judging import (
     finalize_internal_error,
     publish_final,
@@ -131,6 +133,7 @@ async def _record(ctx: dict[str, Any], report: JudgeReport) -> bool:
     await publish_final(ctx["redis"], submission, seq=report.last_seq + 1)
     await submission_judged(ctx["sessions"], submission)  # the author's notification (live toast, bell)
     await enqueue_judge0_callback(ctx["redis"], submission)  # a Judge0 submission's callback_url, if it has one
+    await enqueue_scan_after_judging(ctx, submission)  # a scanned code question's static checks
     return True
 
 
@@ -306,6 +309,8 @@ def _functions() -> list[Any]:
     return [
         func(record_judge_report, name=RECORD_JUDGE_REPORT, max_tries=20, timeout=60, keep_result=3600),
         *judge0_functions(),
+        *similarity_functions(),
+        *scanning_functions(),
     ]
 
 

@@ -23,6 +23,8 @@ __all__ = [
     "JUDGE_SUBMISSION",
     "LEASE_KEY_PREFIX",
     "RECORD_JUDGE_REPORT",
+    "RECORD_SCAN_REPORT",
+    "SCAN_SUBMISSION",
     "TESTSET_PATH_PREFIX",
     "CaseFinished",
     "CaseResult",
@@ -38,6 +40,11 @@ __all__ = [
     "JudgeProgress",
     "JudgeReport",
     "JudgeRequest",
+    "ScanFinding",
+    "ScanReport",
+    "ScanRequest",
+    "ScanRule",
+    "ScanRuleResult",
     "TestCaseData",
     "TestGroup",
     "TestSetData",
@@ -342,3 +349,59 @@ def drain_key(worker_id: str) -> str:
 def testset_path(digest: str) -> str:
     """The API path a worker downloads a packed test set from (``Authorization: Bearer <JUDGE_TOKEN>``)."""
     return f"{TESTSET_PATH_PREFIX}{digest}"
+
+
+# --- code scanning (static checks of a submission, run in the sandbox by a judge worker) ------------------------
+SCAN_SUBMISSION: Final = "scan_submission"  # on JUDGE_QUEUE
+RECORD_SCAN_REPORT: Final = "record_scan_report"  # on API_TASKS_QUEUE
+
+
+class ScanRule(msgspec.Struct, frozen=True, kw_only=True):
+    """A construct rule. ``kind``: ``forbid_call`` (a function or method such as ``sorted``, ``os.system``,
+    ``std::sort``), ``forbid_import`` (a module or header such as ``numpy``, ``java.util.Arrays``, ``algorithm``),
+    ``require_function`` (a function the program must define), ``forbid_token`` / ``require_token`` (a word or
+    symbol of the source, such as ``goto``). Python programs are checked on their syntax tree, others on tokens."""
+
+    kind: str
+    name: str
+    message: str = ""
+
+
+class ScanRequest(msgspec.Struct, frozen=True, kw_only=True):
+    submission_id: UUID
+    attempt: int = 1
+    language: str
+    files: dict[str, str]
+    rules: tuple[ScanRule, ...] = ()
+    linter: bool = True
+    request_id: str = ""
+
+
+class ScanFinding(msgspec.Struct, frozen=True, kw_only=True):
+    """Something a rule or the linter found. ``source``: ``rule`` or ``linter``; ``rule``: the rule's index (rules
+    only); ``line``/``column`` from 1 (0: the whole program)."""
+
+    source: str
+    message: str
+    line: int = 0
+    column: int = 0
+    rule: int | None = None
+    severity: str = "warning"
+
+
+class ScanRuleResult(msgspec.Struct, frozen=True, kw_only=True):
+    rule: int
+    passed: bool
+
+
+class ScanReport(msgspec.Struct, frozen=True, kw_only=True):
+    """The scan of one submission. ``ok`` False: the scan itself could not run (``message`` says why)."""
+
+    submission_id: UUID
+    attempt: int = 1
+    ok: bool = True
+    rules: tuple[ScanRuleResult, ...] = ()
+    findings: tuple[ScanFinding, ...] = ()
+    linter_ran: bool = False
+    message: str = ""
+    worker: str = ""

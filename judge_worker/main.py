@@ -27,11 +27,19 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, WatchError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from judge_worker.contracts import JUDGE_QUEUE, JUDGE_SUBMISSION, WorkerHeartbeat, drain_key, heartbeat_key
+from judge_worker.contracts import (
+    JUDGE_QUEUE,
+    JUDGE_SUBMISSION,
+    SCAN_SUBMISSION,
+    WorkerHeartbeat,
+    drain_key,
+    heartbeat_key,
+)
 from judge_worker.execution import Executor, SandboxExecutor
 from judge_worker.jobs import JUDGE_MAX_TRIES, WorkerState, judge_submission
 from judge_worker.logs import configure_logging
 from judge_worker.metrics import MetricsServer, bind_state, start_metrics_server
+from judge_worker.scanning import SCAN_MAX_TRIES, scan_submission
 from judge_worker.settings import JudgeSettings, JudgeSettingsError
 from judge_worker.slots import SlotPool
 from judge_worker.testdata import TestDataCache
@@ -236,7 +244,10 @@ class ResilientWorker(Worker):
 
 def _functions(settings: JudgeSettings | None = None) -> list[Any]:
     timeout = settings.job_timeout_s if settings is not None else 600
-    return [func(judge_submission, name=JUDGE_SUBMISSION, max_tries=JUDGE_MAX_TRIES, timeout=timeout)]
+    return [
+        func(judge_submission, name=JUDGE_SUBMISSION, max_tries=JUDGE_MAX_TRIES, timeout=timeout),
+        func(scan_submission, name=SCAN_SUBMISSION, max_tries=SCAN_MAX_TRIES, timeout=120),  # code scanning
+    ]
 
 
 class WorkerSettings:

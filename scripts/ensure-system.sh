@@ -14,6 +14,8 @@ have_cmd gcc || need+=(gcc)
 have_cmd g++ || need+=(g++)
 have_cmd make || need+=(make)
 have_cmd javac || need+=(default-jdk-headless)
+# Code scanning's Python linter runs in the sandbox on Debian's python3.
+[ -d /usr/lib/python3/dist-packages/pyflakes ] || need+=(python3-pyflakes)
 have_cmd node || need+=(nodejs)
 have_cmd npm || need+=(npm)
 have_cmd go || [ -x /usr/lib/go/bin/go ] || need+=(golang-go)

@@ -21,6 +21,7 @@ from api.pages.grading import GradingPages
 from api.pages.help import HelpPages, help_images
 from api.pages.home import HomePage
 from api.pages.problems import ProblemPages
+from api.pages.similarity import SimilarityPages
 from api.pages.submissions import SubmissionPages
 
 __all__ = ["PAGE_CONTROLLERS"]
@@ -43,4 +44,5 @@ PAGE_CONTROLLERS: Final[tuple[ControllerRouterHandler, ...]] = (
     DashboardPages,
     CourseDashboardPage,
     CommunityPages,
+    SimilarityPages,
 )

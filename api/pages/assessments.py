@@ -83,7 +83,8 @@ class AssessmentPages(Controller):
         assessments: NamedDependency[AttemptService],
     ) -> Template:
         assessment = await assessments.visible(course_access, assessment_id)
-        essays = [q for q in await assessments.questions(assessment.id) if q.type == "essay"]
+        questions = await assessments.questions(assessment.id)
+        essays = [q for q in questions if q.type == "essay"]
         rows = await assessments.session.execute(
             select(m.AssessmentAttempt.user_id, m.AssessmentAnswer)
             .join(m.AssessmentAttempt, m.AssessmentAttempt.id == m.AssessmentAnswer.attempt_id)
@@ -93,6 +94,7 @@ class AssessmentPages(Controller):
         return render_page(
             "assessments/results.html.j2",
             essays=essays,
+            code_questions=[q for q in questions if q.type == "code"],  # each links to its similarity report
             essay_answers=essay_answers,
             user=course_access.user,
             nav="courses",

@@ -20,6 +20,7 @@ from api.domain.courses.access import shared_course_of
 from api.domain.problems.controllers import provide_problems_service
 from api.domain.problems.services import ProblemService, testset_manifest
 from api.domain.qa.services import course_to_ask
+from api.domain.scanning.services import scan_view
 from api.domain.submissions.controllers import provide_submissions_service
 from api.domain.submissions.services import SubmissionService
 from api.domain.submissions.views import Audience, submission_view, summary_view
@@ -119,6 +120,7 @@ class SubmissionPages(Controller):
             owner=owner,
             owner_link=owner_link,
             can_rejudge=is_staff(current_user) and submission.kind is m.SubmissionKind.SUBMISSION,
+            scan=await scan_view(submissions_service.repository.session, submission.id),  # code scanning
             live={"id": str(view.id), "testCount": test_count, "done": view.status is m.SubmissionStatus.DONE},
             ask_course=await course_to_ask(submissions_service.repository.session, current_user, submission),
         )

@@ -158,6 +158,17 @@ MATRIX: Final[tuple[tuple[frozenset[str], str, frozenset[str]], ...]] = (
     (ANY, "/api/courses/{course_id:uuid}/levels*", COURSE_STAFF),
     (ANY, "/api/courses/{course_id:uuid}/roster*", COURSE_STAFF),
     (ANY, "/api/courses/{course_id:uuid}/submissions", COURSE_STAFF),
+    # similarity reports and code scanning (api/domain/similarity/, api/domain/scanning/, api/pages/similarity.py):
+    # staff run and read similarity reports and read a question's checks, instructors set them; a submission's scan
+    # follows the submission
+    (ANY, "/api/courses/{course_id:uuid}/assessments/*/questions/*/similarity", COURSE_STAFF),
+    (ANY, "/api/courses/{course_id:uuid}/similarity/*", COURSE_STAFF),
+    (ANY, "/courses/{course_id:uuid}/assessments/*/questions/*/similarity", COURSE_STAFF),
+    (ANY, "/courses/{course_id:uuid}/similarity/*", COURSE_STAFF),
+    (frozenset({"GET"}), "/api/courses/{course_id:uuid}/assessments/*/questions/*/scan", COURSE_STAFF),
+    (ANY, "/api/courses/{course_id:uuid}/assessments/*/questions/*/scan", COURSE_INSTRUCTORS),
+    (frozenset({"GET"}), "/api/submissions/{submission_id:uuid}/scan", SIGNED_IN),  # whoever may see the submission
+    (ANY, "/courses/{course_id:uuid}/assessments/*/questions/*/scan", COURSE_INSTRUCTORS),
     # assessments (api/domain/assessments/): members take them, staff see results, instructors build them
     (frozenset({"GET"}), "/api/courses/{course_id:uuid}/assessments", COURSE_MEMBERS),
     (frozenset({"GET"}), "/api/courses/{course_id:uuid}/assessments/{assessment_id:uuid}", COURSE_MEMBERS),

@@ -29,6 +29,8 @@ from api.db.models.problem import Problem
 from api.db.models.problem_package import ProblemPackage
 from api.db.models.qa import QaAnswer, QaQuestion, QaVote
 from api.db.models.refresh_token import RefreshToken
+from api.db.models.scan import QuestionScan, SubmissionScan
+from api.db.models.similarity import SimilarityPair, SimilarityReport
 from api.db.models.stored_file import FilePurpose, StoredFile
 from api.db.models.submission import Submission
 from api.db.models.submission_attempt import SubmissionAttempt
@@ -82,15 +84,19 @@ __all__ = [
     "QaAnswer",
     "QaQuestion",
     "QaVote",
+    "QuestionScan",
     "RefreshToken",
     "RegradeRequest",
     "Role",
     "RubricApplication",
     "RubricItem",
+    "SimilarityPair",
+    "SimilarityReport",
     "StoredFile",
     "Submission",
     "SubmissionAttempt",
     "SubmissionKind",
+    "SubmissionScan",
     "SubmissionStatus",
     "TestSet",
     "User",

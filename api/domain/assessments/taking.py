@@ -36,6 +36,7 @@ from api.domain.assessments.scoring import (
 from api.domain.assessments.services import AssessmentService
 from api.domain.courses.access import CourseAccess
 from api.domain.grading.scores import graded_fraction, grades_released, marks_of
+from api.domain.scanning.services import with_scan_points
 from api.domain.submissions.services import SubmissionService, normalise_files
 from api.lib.exceptions import ConflictError
 from api.lib.ratelimit import RateLimiter
@@ -268,7 +269,8 @@ class AttemptService(AssessmentService):
         for q in questions:
             base: float | None
             if q.type == "code":
-                tries = [CodeTry(s.score) for link, s in links if link.question_id == q.id]
+                mine = [s for link, s in links if link.question_id == q.id]
+                tries = [CodeTry(score) for score in await with_scan_points(self.session, q, mine)]  # code scanning
                 if q.config.get("maxAttempts"):
                     tries = tries[: int(q.config["maxAttempts"])]  # racing submissions past the limit count not
                 base = code_fraction(
