@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
+from api.domain.assessments.visibility import owner_hidden_until
 from api.domain.judge0.tasks import enqueue_judge0_callback, judge0_cron_jobs, judge0_functions
 from api.domain.submissions.judging import (
     finalize_internal_error,
@@ -113,6 +114,7 @@ async def _record(ctx: dict[str, Any], report: JudgeReport) -> bool:
     try:
         async with ctx["sessions"]() as session:
             submission = await record_report(session, report)
+            hidden_until = await owner_hidden_until(session, submission) if submission is not None else None
     except (OperationalError, InterfaceError, OSError) as exc:
         logger.warning("recording the report of %s failed, will retry: %s", report.submission_id, exc)
         raise Retry(defer=min(30, 2 ** int(ctx.get("job_try", 1)))) from exc
@@ -124,7 +126,7 @@ async def _record(ctx: dict[str, Any], report: JudgeReport) -> bool:
     )
     with contextlib.suppress(RedisError, OSError):
         await count_verdict(ctx["redis"], report.verdict.value, report.language or submission.language)
-    await publish_final(ctx["redis"], submission, seq=report.last_seq + 1)
+    await publish_final(ctx["redis"], submission, seq=report.last_seq + 1, hidden_until=hidden_until)
     await enqueue_judge0_callback(ctx["redis"], submission)  # a Judge0 submission's callback_url, if it has one
     return True
 
@@ -279,9 +281,10 @@ async def _reap(ctx: dict[str, Any], session: AsyncSession, stale: list[m.Submis
 async def _end(ctx: dict[str, Any], submission: m.Submission, reason: str) -> int:
     async with ctx["sessions"]() as session:
         ended = await finalize_internal_error(session, submission.id, reason)
+        hidden_until = await owner_hidden_until(session, ended) if ended is not None else None
     if ended is None:
         return 0
-    await publish_final(ctx["redis"], ended, seq=FINAL_SEQ_WITHOUT_REPORT)
+    await publish_final(ctx["redis"], ended, seq=FINAL_SEQ_WITHOUT_REPORT, hidden_until=hidden_until)
     return 1
 
 

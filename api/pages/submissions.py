@@ -16,12 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
 from api.domain.accounts.guards import is_staff
+from api.domain.assessments.visibility import audience_for, audiences_for
 from api.domain.courses.access import shared_course_of
 from api.domain.problems.controllers import provide_problems_service
 from api.domain.problems.services import ProblemService, testset_manifest
 from api.domain.submissions.controllers import provide_submissions_service
 from api.domain.submissions.services import SubmissionService
-from api.domain.submissions.views import Audience, submission_view, summary_view
+from api.domain.submissions.views import submission_view, summary_view
 from api.pages._common import SIGN_IN_REDIRECT, render_page, requires_signed_in_page
 
 __all__ = ["SubmissionPages"]
@@ -72,11 +73,12 @@ class SubmissionPages(Controller):
         )
         problem_ids = {s.problem_id for s in items if s.problem_id is not None}
         problems = await problems_service.list(m.Problem.id.in_(problem_ids)) if problem_ids else []
+        audiences = await audiences_for(submissions_service.repository.session, current_user, items)
         return render_page(
             "submissions/list.html.j2",
             user=current_user,
             nav="submissions",
-            submissions=[summary_view(s) for s in items],
+            submissions=[summary_view(s, audiences[s.id]) for s in items],
             problems={p.id: p for p in problems},
             problem=found,
             whose=whose if whose.id != current_user.id else None,
@@ -105,7 +107,8 @@ class SubmissionPages(Controller):
                 testset = await submissions_service.repository.session.get(m.TestSet, submission.testset_digest)
         tests = testset_manifest(testset)["tests"]
         attempts = await submissions_service.attempts_of(submission)
-        view = submission_view(submission, tests, Audience(staff=is_staff(current_user)), attempts=attempts)
+        audience = await audience_for(submissions_service.repository.session, current_user, submission)
+        view = submission_view(submission, tests, audience, attempts=attempts)
         test_count = max(len(tests), len(view.results))
         owner, owner_link = await _owner_of(submissions_service.repository.session, current_user, submission)
         return render_page(
@@ -118,7 +121,12 @@ class SubmissionPages(Controller):
             owner=owner,
             owner_link=owner_link,
             can_rejudge=is_staff(current_user) and submission.kind is m.SubmissionKind.SUBMISSION,
-            live={"id": str(view.id), "testCount": test_count, "done": view.status is m.SubmissionStatus.DONE},
+            live={
+                "id": str(view.id),
+                "testCount": test_count,
+                # hidden results: nothing to watch live (the page says when results come)
+                "done": view.status is m.SubmissionStatus.DONE or view.results_hidden_until is not None,
+            },
         )
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from api.db import models as m
 from api.domain.accounts.guards import is_staff
+from api.domain.assessments.visibility import hidden_submission_ids
 from api.domain.courses.access import course_staff_sees_submission, may_see_private_problem
 from api.domain.problems.languages import VERDICT_LANGUAGES, fleet_languages, in_platform_order, source_name
 from api.domain.problems.services import can_see_problem
@@ -146,6 +147,8 @@ class SubmissionService(service.SQLAlchemyAsyncRepositoryService[m.Submission]):
             filters.append(m.Submission.status == status)
         if verdict is not None:
             filters.append(m.Submission.verdict == verdict)
+            # a hidden verdict is not revealed by filtering on it
+            filters.append(m.Submission.id.not_in(await hidden_submission_ids(self.repository.session, viewer)))
         if language is not None:
             filters.append(m.Submission.language == language)
         session = self.repository.session

@@ -14,7 +14,10 @@ Protocol (server to client; every message is one JSON text frame with camelCase 
 4. the last message is the authoritative ``finished`` (``"authoritative": true``, sent once the result is in the
    database); the server then closes with 1000. A submission already judged gets its snapshot and the close.
 
-Tests the viewer may not see arrive without output or messages, exactly as in the HTTP API. The client sends
+Tests the viewer may not see arrive without output or messages, exactly as in the HTTP API. An assessment's
+submission whose results are hidden from the viewer (api/domain/assessments/visibility.py decides) gets no judge
+events at all: its snapshot says ``resultsHiddenUntil``, and once it is judged a last snapshot (status ``done``,
+still without verdict or score) and the close. The client sends
 nothing (anything it sends is ignored). A submission that is not the viewer's closes the socket with 4404.
 """
 
@@ -41,6 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.db import models as m
 from api.domain.accounts.guards import is_staff, requires_active_user
+from api.domain.assessments.visibility import audience_for
 from api.domain.courses.access import course_staff_sees_submission
 from api.domain.problems.services import testset_manifest
 from api.domain.submissions import schemas
@@ -111,10 +115,11 @@ async def _load(engine: AsyncEngine, submission_id: UUID, viewer: m.User) -> _Wa
             return None  # neither the owner, platform staff, nor staff of a course with the submitter and problem
         testset = await session.get(m.TestSet, submission.testset_digest) if submission.testset_digest else None
         tests = testset_manifest(testset)["tests"]
+        audience = await audience_for(session, viewer, submission)
     return _Watch(
         submission=submission,
         tests=tests,
-        audience=Audience(staff=is_staff(viewer)),
+        audience=audience,
         run=submission.kind is m.SubmissionKind.RUN,
     )
 
@@ -122,7 +127,7 @@ async def _load(engine: AsyncEngine, submission_id: UUID, viewer: m.User) -> _Wa
 async def _snapshot(redis: Redis, watch: _Watch) -> Snapshot:
     submission = watch.submission
     view = submission_view(submission, watch.tests, watch.audience)
-    if submission.status is m.SubmissionStatus.DONE:
+    if submission.status is m.SubmissionStatus.DONE or watch.audience.results_hidden_until is not None:
         return Snapshot(submission=view, progress=None, queue_position=None)
     progress: Progress | None = None
     position: int | None = None
@@ -162,6 +167,15 @@ async def _current(engine: AsyncEngine, submission_id: UUID) -> m.Submission | N
 async def _is_done(engine: AsyncEngine, submission_id: UUID) -> m.Submission | None:
     submission = await _current(engine, submission_id)
     return submission if submission is not None and submission.status is m.SubmissionStatus.DONE else None
+
+
+async def _send_final_hidden(socket: WebSocket[Any, Any, Any], watch: _Watch, engine: AsyncEngine) -> None:
+    """The judged submission as this viewer may see it (status only), instead of the judge's final event."""
+    current = await _current(engine, watch.submission.id)
+    if current is not None:
+        watch.submission = current
+    view = submission_view(watch.submission, watch.tests, watch.audience)
+    await socket.send_text(msgspec.json.encode(Snapshot(submission=view, progress=None, queue_position=None)).decode())
 
 
 async def _relay(
@@ -219,6 +233,11 @@ async def _relay(
             if event.attempt < attempt:
                 continue  # a late event of an earlier attempt
             attempt = event.attempt
+            if watch.audience.results_hidden_until is not None:
+                if isinstance(event, Finished) and event.authoritative:
+                    await _send_final_hidden(socket, watch, engine)
+                    return
+                continue  # hidden results: no judge event reaches this viewer
             shown = filter_event(event, watch.tests, watch.audience, run=watch.run)
             await socket.send_text(event_message(shown).decode())
             if isinstance(event, Finished) and event.authoritative:
