@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
+from api.domain.assessments.lanes import exam_submission_ids, requeue_lane
 from api.domain.assessments.visibility import owner_hidden_until
 from api.domain.judge0.tasks import enqueue_judge0_callback, judge0_cron_jobs, judge0_functions
 from api.domain.submissions.judging import (
@@ -258,6 +259,7 @@ async def _reap(ctx: dict[str, Any], session: AsyncSession, stale: list[m.Submis
             plans.append((submission, f"judging did not finish after {requeues - 1} re-enqueues"))
             continue
         plans.append((submission, None))
+    exams = await exam_submission_ids(session, (s.id for s, reason in plans if reason is None))
     for submission, reason in plans:
         if reason is not None:
             handled += await _end(ctx, submission, reason)
@@ -271,7 +273,7 @@ async def _reap(ctx: dict[str, Any], session: AsyncSession, stale: list[m.Submis
             result_key_prefix + judge_job_id(submission.id, submission.attempt),
             result_key_prefix + report_job_id(submission.id, submission.attempt),
         )
-        if await queue.enqueue_judge(request):
+        if await queue.enqueue_judge(request, lane=requeue_lane(submission, exams)):
             submission.updated_at = utcnow()  # the next look is a whole deadline away
             handled += 1
             logger.warning("re-enqueued stale submission %s (attempt %d)", submission.id, submission.attempt)

@@ -43,13 +43,15 @@ class Exam:
     problem_slug: str
 
 
-async def _judge(settings: Settings, submission_id: str, *, verdict: Verdict = Verdict.WA) -> None:
+async def judge(
+    settings: Settings, submission_id: str, *, verdict: Verdict = Verdict.WA, score: float = 37.5, attempt: int = 1
+) -> None:
     """Record a judge's report for the submission and publish its final event, as api-tasks does."""
     report = JudgeReport(
         submission_id=uuid.UUID(submission_id),
-        attempt=1,
+        attempt=attempt,
         verdict=verdict,
-        score=37.5,
+        score=score,
         cpu_ms=12,
         memory_kib=9000,
         message=SECRET_MESSAGE,
@@ -69,7 +71,7 @@ async def _judge(settings: Settings, submission_id: str, *, verdict: Verdict = V
 
 
 @asynccontextmanager
-async def _exam(settings_env: dict[str, str], *, visibility: str = "on_publish") -> AsyncIterator[Exam]:
+async def exam_with_submission(settings_env: dict[str, str], *, visibility: str = "on_publish") -> AsyncIterator[Exam]:
     async with app_client(settings_env) as (client, settings):  # no judge worker: the submission waits
         people = await make_people(settings)
         slug = f"addup{uuid.uuid4().hex[:4]}"
@@ -113,9 +115,9 @@ def _assert_hidden(view: dict[str, Any]) -> None:
 async def test_the_api_hides_an_unpublished_exam_submission_from_its_student_until_publication(
     settings_env: dict[str, str],
 ) -> None:
-    async with _exam(settings_env) as exam:
+    async with exam_with_submission(settings_env) as exam:
         client, student = exam.client, exam.cast.student.headers
-        await _judge(exam.settings, exam.submission_id)
+        await judge(exam.settings, exam.submission_id)
         detail = await client.get(f"/api/submissions/{exam.submission_id}", headers=student)
         assert detail.status_code == 200
         assert detail.json()["status"] == "done"
@@ -147,8 +149,8 @@ async def test_the_api_hides_an_unpublished_exam_submission_from_its_student_unt
 
 
 async def test_after_due_results_say_when_and_show_once_due(settings_env: dict[str, str]) -> None:
-    async with _exam(settings_env, visibility="after_due") as exam:
-        await _judge(exam.settings, exam.submission_id)
+    async with exam_with_submission(settings_env, visibility="after_due") as exam:
+        await judge(exam.settings, exam.submission_id)
         engine = create_engine(exam.settings)
         try:
             async with session_factory(engine)() as session:
@@ -174,7 +176,7 @@ async def _receive(ws: WebSocketTestSession, within: float = 20) -> dict[str, An
 
 
 async def test_the_live_socket_and_the_notification_carry_no_hidden_result(settings_env: dict[str, str]) -> None:
-    async with _exam(settings_env) as exam:
+    async with exam_with_submission(settings_env) as exam:
         redis = Redis.from_url(exam.settings.redis_url)
         notes = redis.pubsub()
         await notes.subscribe(user_channel(exam.cast.student.user_id))  # type: ignore[arg-type]
@@ -188,7 +190,7 @@ async def test_the_live_socket_and_the_notification_carry_no_hidden_result(setti
             assert snapshot["submission"]["status"] == "queued"
             assert snapshot["submission"]["resultsHiddenUntil"] == "the instructor publishes the scores"
             assert snapshot["progress"] is None
-            await _judge(exam.settings, exam.submission_id)
+            await judge(exam.settings, exam.submission_id)
             final = await _receive(ws)
             assert final["type"] == "snapshot", "the judge's own final event is not relayed"
             assert final["submission"]["status"] == "done"
@@ -223,9 +225,9 @@ async def test_the_live_socket_and_the_notification_carry_no_hidden_result(setti
 
 
 async def test_pages_show_judged_results_hidden_and_staff_see_the_verdict(settings_env: dict[str, str]) -> None:
-    async with _exam(settings_env) as exam:
+    async with exam_with_submission(settings_env) as exam:
         client = exam.client
-        await _judge(exam.settings, exam.submission_id)
+        await judge(exam.settings, exam.submission_id)
         html = {"Accept": "text/html"}
         for path in (f"/submissions/{exam.submission_id}", "/submissions", f"/problems/{exam.problem_slug}"):
             page = await client.get(path, headers={**html, **exam.cast.student.headers})
@@ -241,8 +243,8 @@ async def test_pages_show_judged_results_hidden_and_staff_see_the_verdict(settin
 
 
 async def test_the_judge0_api_cannot_reach_an_assessment_submission(settings_env: dict[str, str]) -> None:
-    async with _exam(settings_env) as exam:
-        await _judge(exam.settings, exam.submission_id)
+    async with exam_with_submission(settings_env) as exam:
+        await judge(exam.settings, exam.submission_id)
         engine = create_engine(exam.settings)
         try:
             async with session_factory(engine)() as session:
