@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db import models as m
 from api.domain.accounts.guards import is_staff
 from api.domain.assessments.visibility import audience_for, audiences_for
-from api.domain.courses.access import shared_course_of
+from api.domain.courses.access import ensure_can_view_user, shared_course_of
 from api.domain.problems.controllers import provide_problems_service
 from api.domain.problems.services import ProblemService, testset_manifest
 from api.domain.submissions.controllers import provide_submissions_service
@@ -58,6 +58,7 @@ class SubmissionPages(Controller):
             other = await submissions_service.repository.session.get(m.User, user)
             if other is None:
                 raise NotFoundError("no such person")
+            await ensure_can_view_user(submissions_service.repository.session, current_user, other)
             whose = other
         chosen = verdict if verdict in VERDICTS else None
         items, total = await submissions_service.search(

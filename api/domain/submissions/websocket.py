@@ -43,7 +43,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.db import models as m
-from api.domain.accounts.guards import is_staff, requires_active_user
+from api.domain.accounts.guards import requires_active_user
 from api.domain.assessments.visibility import audience_for
 from api.domain.courses.access import course_staff_sees_submission
 from api.domain.problems.services import testset_manifest
@@ -110,9 +110,9 @@ async def _load(engine: AsyncEngine, submission_id: UUID, viewer: m.User) -> _Wa
         submission = await session.get(m.Submission, submission_id)
         if submission is None:
             return None
-        mine_or_staff = is_staff(viewer) or submission.user_id == viewer.id
-        if not mine_or_staff and not await course_staff_sees_submission(session, viewer, submission):
-            return None  # neither the owner, platform staff, nor staff of a course with the submitter and problem
+        mine_or_admin = viewer.role is m.Role.ADMIN or submission.user_id == viewer.id
+        if not mine_or_admin and not await course_staff_sees_submission(session, viewer, submission):
+            return None  # neither the owner, an admin, nor staff of a course with the submitter and problem
         testset = await session.get(m.TestSet, submission.testset_digest) if submission.testset_digest else None
         tests = testset_manifest(testset)["tests"]
         audience = await audience_for(session, viewer, submission)
