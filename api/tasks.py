@@ -26,6 +26,7 @@ from api.db import models as m
 from api.db.engine import create_engine, session_factory
 from api.domain.assessments.lanes import exam_submission_ids, requeue_lane
 from api.domain.assessments.visibility import owner_hidden_until
+from api.domain.courses.roster_jobs import IMPORT_ROSTER, import_roster
 from api.domain.judge0.tasks import enqueue_judge0_callback, judge0_cron_jobs, judge0_functions
 from api.domain.submissions.judging import (
     finalize_internal_error,
@@ -306,6 +307,7 @@ def _functions() -> list[Any]:
     return [
         func(record_judge_report, name=RECORD_JUDGE_REPORT, max_tries=20, timeout=60, keep_result=3600),
         *judge0_functions(),
+        func(import_roster, name=IMPORT_ROSTER, max_tries=1, timeout=600, keep_result=3600),
     ]
 
 
