@@ -228,7 +228,10 @@ if (root) {
     const result = item.querySelector("[data-result]");
     const show = (sub) => {
       item.dataset.status = sub.status;
-      if (sub.resultsHiddenUntil) result.textContent = `judged · results hidden until ${sub.resultsHiddenUntil}`;
+      if (sub.resultsHiddenUntil) {
+        const stage = sub.status === "done" ? "judged" : "submitted";
+        result.textContent = `${stage} · results hidden until ${sub.resultsHiddenUntil}`;
+      }
       else if (sub.verdict) result.textContent = `${sub.verdict}${sub.score === null ? "" : ` · ${sub.score}`}`;
       else result.textContent = sub.status;
     };
