@@ -24,6 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
+from api.domain.assessments.lanes import exam_submission_ids, requeue_lane
+from api.domain.assessments.visibility import owner_hidden_until
+from api.domain.courses.roster_jobs import IMPORT_ROSTER, import_roster
 from api.domain.judge0.tasks import enqueue_judge0_callback, judge0_cron_jobs, judge0_functions
 from api.domain.live.events import install_bus
 from api.domain.notifications.hooks import submission_judged
@@ -119,6 +122,7 @@ async def _record(ctx: dict[str, Any], report: JudgeReport) -> bool:
     try:
         async with ctx["sessions"]() as session:
             submission = await record_report(session, report)
+            hidden_until = await owner_hidden_until(session, submission) if submission is not None else None
     except (OperationalError, InterfaceError, OSError) as exc:
         logger.warning("recording the report of %s failed, will retry: %s", report.submission_id, exc)
         raise Retry(defer=min(30, 2 ** int(ctx.get("job_try", 1)))) from exc
@@ -130,7 +134,7 @@ async def _record(ctx: dict[str, Any], report: JudgeReport) -> bool:
     )
     with contextlib.suppress(RedisError, OSError):
         await count_verdict(ctx["redis"], report.verdict.value, report.language or submission.language)
-    await publish_final(ctx["redis"], submission, seq=report.last_seq + 1)
+    await publish_final(ctx["redis"], submission, seq=report.last_seq + 1, hidden_until=hidden_until)
     await submission_judged(ctx["sessions"], submission)  # the author's notification (live toast, bell)
     await enqueue_judge0_callback(ctx["redis"], submission)  # a Judge0 submission's callback_url, if it has one
     await enqueue_scan_after_judging(ctx, submission)  # a scanned code question's static checks
@@ -264,6 +268,7 @@ async def _reap(ctx: dict[str, Any], session: AsyncSession, stale: list[m.Submis
             plans.append((submission, f"judging did not finish after {requeues - 1} re-enqueues"))
             continue
         plans.append((submission, None))
+    exams = await exam_submission_ids(session, (s.id for s, reason in plans if reason is None))
     for submission, reason in plans:
         if reason is not None:
             handled += await _end(ctx, submission, reason)
@@ -277,7 +282,7 @@ async def _reap(ctx: dict[str, Any], session: AsyncSession, stale: list[m.Submis
             result_key_prefix + judge_job_id(submission.id, submission.attempt),
             result_key_prefix + report_job_id(submission.id, submission.attempt),
         )
-        if await queue.enqueue_judge(request):
+        if await queue.enqueue_judge(request, lane=requeue_lane(submission, exams)):
             submission.updated_at = utcnow()  # the next look is a whole deadline away
             handled += 1
             logger.warning("re-enqueued stale submission %s (attempt %d)", submission.id, submission.attempt)
@@ -287,9 +292,10 @@ async def _reap(ctx: dict[str, Any], session: AsyncSession, stale: list[m.Submis
 async def _end(ctx: dict[str, Any], submission: m.Submission, reason: str) -> int:
     async with ctx["sessions"]() as session:
         ended = await finalize_internal_error(session, submission.id, reason)
+        hidden_until = await owner_hidden_until(session, ended) if ended is not None else None
     if ended is None:
         return 0
-    await publish_final(ctx["redis"], ended, seq=FINAL_SEQ_WITHOUT_REPORT)
+    await publish_final(ctx["redis"], ended, seq=FINAL_SEQ_WITHOUT_REPORT, hidden_until=hidden_until)
     return 1
 
 
@@ -311,6 +317,7 @@ def _functions() -> list[Any]:
         *judge0_functions(),
         *similarity_functions(),
         *scanning_functions(),
+        func(import_roster, name=IMPORT_ROSTER, max_tries=1, timeout=600, keep_result=3600),
     ]
 
 

@@ -4,17 +4,20 @@ area; every change goes through /api/courses/<id>/assessments (web/static/js/ass
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 from sqlalchemy import select
 
 from api.db import models as m
-from api.domain.assessments import accommodations
+from api.domain.assessments import accommodations, schemas
 from api.domain.assessments.controllers import ASSESSMENTS_DEPENDENCIES
+from api.domain.assessments.preview import preview_attempt, student_preview
 from api.domain.assessments.taking import AttemptService
 from api.domain.courses.access import ANY_MEMBER, STAFF, CourseAccess, requires_course_role
 from api.domain.courses.structure import CourseStructure
@@ -70,6 +73,7 @@ class AssessmentPages(Controller):
             title=f"Edit {assessment.title}",
             course=course_access.course,
             detail=detail,
+            questions_json={str(q.id): msgspec.to_builtins(q) for q in detail.questions},  # for reorder and weights
             problems=await structure.problems(course_access.course.id, include_drafts=True),
             groups=await structure.groups(course_access.course.id),
             levels=await structure.levels(course_access.course.id),
@@ -114,12 +118,19 @@ class AssessmentPages(Controller):
         assessment_id: FromPath[UUID],
         course_access: NamedDependency[CourseAccess],
         assessments: NamedDependency[AttemptService],
+        preview: Annotated[bool, QueryParameter(description="staff: the page as a student sees it")] = False,
     ) -> Template:
-        """The student's page: what the assessment is, Start, then the questions (and later the review)."""
+        """The student's page: what the assessment is, Start, then the questions (and later the review). Staff
+        with ``?preview=true`` see it as a student who has pressed Start (nothing is saved)."""
         assessment = await assessments.visible(course_access, assessment_id)
         detail = await assessments.detail(course_access, assessment)
-        attempt = await assessments.attempt_of(course_access.user.id, assessment.id)
-        view = await assessments.view(course_access, assessment, attempt) if attempt is not None else None
+        preview = preview and course_access.is_staff
+        if preview:
+            detail = student_preview(detail, course_access.user.id)
+            view: schemas.Attempt | None = preview_attempt(assessment, assessments.clock())
+        else:
+            attempt = await assessments.attempt_of(course_access.user.id, assessment.id)
+            view = await assessments.view(course_access, assessment, attempt) if attempt is not None else None
         prompts = {str(q.id): render_markdown(q.prompt_md) for q in detail.questions}
         return render_page(
             "assessments/take.html.j2",
@@ -133,4 +144,5 @@ class AssessmentPages(Controller):
             attempt=view,
             answers={str(a.question_id): a for a in (view.answers if view else [])},
             staff=course_access.is_staff,
+            preview=preview,
         )

@@ -1,5 +1,6 @@
 """Course pages for its staff (instructors and TAs): people (roles, groups, levels; remove, re-role, bulk assign),
-roster import (preview, then confirm) and every submission of the course, filterable, with a per-student view."""
+roster import (preview, then confirm), the audit trail (who changed what, when) and every submission of the
+course, filterable, with a per-student view."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from api.domain.courses.access import STAFF, CourseAccess, requires_course_role
+from api.domain.courses.audit_log import AuditLog
 from api.domain.courses.deps import COURSES_DEPENDENCIES
 from api.domain.courses.services import CourseService
 from api.domain.courses.structure import CourseStructure
@@ -22,6 +24,7 @@ from api.pages._common import SIGN_IN_REDIRECT, render_page, requires_signed_in_
 __all__ = ["CourseStaffPages"]
 
 PAGE_SIZE: Final = 50
+AUDIT_PAGE_SIZE: Final = 50
 VERDICTS: Final = ("AC", "WA", "TLE", "MLE", "OLE", "RTE", "CE", "IE")
 
 
@@ -50,6 +53,40 @@ class CourseStaffPages(Controller):
             groups=await course_structure.groups(course_id),
             levels=await course_structure.levels(course_id),
             instructor=course_access.is_instructor,
+        )
+
+    @get("/audit", name="page:course-audit")
+    async def audit(
+        self,
+        *,
+        course_id: FromPath[UUID],
+        course_access: NamedDependency[CourseAccess],
+        courses_service: NamedDependency[CourseService],
+        kind: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        person: Annotated[str | None, QueryParameter(max_length=36)] = None,
+        page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
+    ) -> Template:
+        """The course's audit trail: who changed what and when, filtered by kind and person, a page at a time."""
+        log = AuditLog(courses_service.session, course_id)
+        action = kind or None
+        actor = _uuid_or_none(person)
+        total = await log.count(action=action, actor_id=actor)
+        return render_page(
+            "courses/audit.html.j2",
+            user=course_access.user,
+            nav="courses",
+            title=f"Audit trail · {course_access.course.title}",
+            course=course_access.course,
+            entries=await log.entries(
+                action=action, actor_id=actor, limit=AUDIT_PAGE_SIZE, offset=(page - 1) * AUDIT_PAGE_SIZE
+            ),
+            kinds=await log.kinds(),
+            actors=await log.actors(),
+            kind=action or "",
+            person=str(actor) if actor else "",
+            total=total,
+            page_number=page,
+            pages=max(1, -(-total // AUDIT_PAGE_SIZE)),
         )
 
     @get("/roster", name="page:course-roster")
@@ -116,3 +153,11 @@ class CourseStaffPages(Controller):
                 "until": until or "",
             },
         )
+
+
+def _uuid_or_none(value: str | None) -> UUID | None:
+    """A filter's person id ("" from the form's "Anyone", or garbage: no filter)."""
+    try:
+        return UUID(value) if value else None
+    except ValueError:
+        return None

@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from api.db import models as m
 from api.domain.accounts.guards import is_staff
+from api.domain.assessments.visibility import audiences_for
 from api.domain.problems.controllers import provide_problems_service
 from api.domain.problems.languages import VERDICT_LANGUAGES, fleet_languages, in_platform_order
 from api.domain.problems.services import ProblemService, ensure_can_edit
@@ -129,6 +130,7 @@ class ProblemPages(Controller):
             limit=RECENT_SUBMISSIONS,
             offset=0,
         )
+        audiences = await audiences_for(submissions_service.repository.session, current_user, recent)
         languages = await _language_choices(view.languages, redis)
         editor = {
             "problemId": str(view.id),
@@ -145,6 +147,6 @@ class ProblemPages(Controller):
             title=view.title,
             problem=view,
             can_edit=is_staff(current_user),
-            recent=[summary_view(s) for s in recent],
+            recent=[summary_view(s, audiences[s.id]) for s in recent],
             editor=editor,  # rendered with |tojson, which escapes <, > and & for a <script> data block
         )

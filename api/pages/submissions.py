@@ -16,14 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
 from api.domain.accounts.guards import is_staff
-from api.domain.courses.access import shared_course_of
+from api.domain.assessments.visibility import audience_for, audiences_for
+from api.domain.courses.access import ensure_can_view_user, shared_course_of
 from api.domain.problems.controllers import provide_problems_service
 from api.domain.problems.services import ProblemService, testset_manifest
 from api.domain.qa.services import course_to_ask
 from api.domain.scanning.services import scan_view
 from api.domain.submissions.controllers import provide_submissions_service
 from api.domain.submissions.services import SubmissionService
-from api.domain.submissions.views import Audience, submission_view, summary_view
+from api.domain.submissions.views import submission_view, summary_view
 from api.pages._common import SIGN_IN_REDIRECT, render_page, requires_signed_in_page
 
 __all__ = ["SubmissionPages"]
@@ -59,6 +60,7 @@ class SubmissionPages(Controller):
             other = await submissions_service.repository.session.get(m.User, user)
             if other is None:
                 raise NotFoundError("no such person")
+            await ensure_can_view_user(submissions_service.repository.session, current_user, other)
             whose = other
         chosen = verdict if verdict in VERDICTS else None
         items, total = await submissions_service.search(
@@ -74,11 +76,12 @@ class SubmissionPages(Controller):
         )
         problem_ids = {s.problem_id for s in items if s.problem_id is not None}
         problems = await problems_service.list(m.Problem.id.in_(problem_ids)) if problem_ids else []
+        audiences = await audiences_for(submissions_service.repository.session, current_user, items)
         return render_page(
             "submissions/list.html.j2",
             user=current_user,
             nav="submissions",
-            submissions=[summary_view(s) for s in items],
+            submissions=[summary_view(s, audiences[s.id]) for s in items],
             problems={p.id: p for p in problems},
             problem=found,
             whose=whose if whose.id != current_user.id else None,
@@ -107,7 +110,8 @@ class SubmissionPages(Controller):
                 testset = await submissions_service.repository.session.get(m.TestSet, submission.testset_digest)
         tests = testset_manifest(testset)["tests"]
         attempts = await submissions_service.attempts_of(submission)
-        view = submission_view(submission, tests, Audience(staff=is_staff(current_user)), attempts=attempts)
+        audience = await audience_for(submissions_service.repository.session, current_user, submission)
+        view = submission_view(submission, tests, audience, attempts=attempts)
         test_count = max(len(tests), len(view.results))
         owner, owner_link = await _owner_of(submissions_service.repository.session, current_user, submission)
         return render_page(
@@ -121,7 +125,12 @@ class SubmissionPages(Controller):
             owner_link=owner_link,
             can_rejudge=is_staff(current_user) and submission.kind is m.SubmissionKind.SUBMISSION,
             scan=await scan_view(submissions_service.repository.session, submission.id),  # code scanning
-            live={"id": str(view.id), "testCount": test_count, "done": view.status is m.SubmissionStatus.DONE},
+            live={
+                "id": str(view.id),
+                "testCount": test_count,
+                # hidden results: nothing to watch live (the page says when results come)
+                "done": view.status is m.SubmissionStatus.DONE or view.results_hidden_until is not None,
+            },
             ask_course=await course_to_ask(submissions_service.repository.session, current_user, submission),
         )
 

@@ -41,7 +41,9 @@ async def test_an_instructor_builds_an_exam_and_a_student_takes_it(
     await page.get_by_label("Correct options").fill("1, 3")
     await page.get_by_label("More than one answer").check()
     await page.get_by_role("button", name="Add the question").click()
-    await expect(page.get_by_text("multiple choice · weight 1")).to_be_visible()
+    await expect(page.get_by_label("Weight of question 1")).to_have_value("1")  # weights are edited in the list
+    await expect(page.locator("[data-question-id]")).to_contain_text("multiple choice · Which are")
+    await expect(page.get_by_role("link", name="Preview as a student")).to_be_visible()
     await page.get_by_role("button", name="Publish", exact=True).click()
     await expect(page.locator("[data-published]")).to_have_text("published")
 

@@ -142,6 +142,9 @@ MATRIX: Final[tuple[tuple[frozenset[str], str, frozenset[str]], ...]] = (
     (ANY, "/api/analytics*", ADMIN_ONLY),
     (ANY, "/admin/analytics", ADMIN_ONLY),
     # courses (course roles, resolved by api/domain/courses/access.py)
+    # coursefix (#11): the course audit trail, its CSV export and its page are for the course's staff
+    (ANY, "/api/courses/{course_id:uuid}/audit*", COURSE_STAFF),
+    (ANY, "/courses/{course_id:uuid}/audit", COURSE_STAFF),
     (frozenset({"GET"}), "/api/courses", SIGNED_IN),
     (frozenset({"POST"}), "/api/courses", PLATFORM_STAFF),
     (frozenset({"POST"}), "/api/courses/join", SIGNED_IN),
@@ -150,7 +153,6 @@ MATRIX: Final[tuple[tuple[frozenset[str], str, frozenset[str]], ...]] = (
     (frozenset({"POST", "DELETE"}), "/api/courses/{course_id:uuid}/problems*", COURSE_INSTRUCTORS),
     (frozenset({"PATCH", "DELETE"}), "/api/courses/{course_id:uuid}", COURSE_INSTRUCTORS),
     (ANY, "/api/courses/{course_id:uuid}/archive", COURSE_INSTRUCTORS),
-    (ANY, "/api/courses/{course_id:uuid}/audit", COURSE_INSTRUCTORS),
     (ANY, "/api/courses/{course_id:uuid}/join-code", COURSE_INSTRUCTORS),
     (ANY, "/api/courses/{course_id:uuid}/invite-link", COURSE_INSTRUCTORS),
     (ANY, "/api/courses/{course_id:uuid}/members*", COURSE_STAFF),

@@ -20,7 +20,6 @@ from api.domain.accounts.auth import Principal
 from api.domain.accounts.cookies import CSRF_HEADER, REFRESH_COOKIE, clear_session_cookies, session_cookies
 from api.domain.accounts.flows import AuthService
 from api.domain.accounts.guards import (
-    ensure_can_view_user,
     requires_active_user,
     requires_admin,
     requires_instructor,
@@ -49,6 +48,7 @@ from api.domain.accounts.schemas import (
 )
 from api.domain.accounts.services import ApiTokenService, UserService, derive_initials
 from api.domain.accounts.sessions import IssuedSession
+from api.domain.courses.access import ensure_can_view_user, taught_user_ids
 from api.lib.crypto import secrets_equal
 from api.lib.exceptions import NotAuthenticatedError, PermissionDeniedError
 from api.lib.mail import OutgoingMail
@@ -304,7 +304,10 @@ class UserAdminController(Controller):
             if role not in (None, m.Role.STUDENT):
                 raise PermissionDeniedError("instructors may list students only")
             roles = [m.Role.STUDENT]
-        users, total = await users_service.search(query=q, roles=roles, active=active, limit=limit, offset=offset)
+        within = None if current_user.role is m.Role.ADMIN else taught_user_ids(current_user.id)
+        users, total = await users_service.search(
+            query=q, roles=roles, active=active, limit=limit, offset=offset, within=within
+        )
         return UserPage(items=[to_profile(u) for u in users], total=total, limit=limit, offset=offset)
 
     @post(operation_id="CreateUser", guards=[requires_admin], status_code=HTTP_201_CREATED)
@@ -325,7 +328,7 @@ class UserAdminController(Controller):
         users_service: NamedDependency[UserService],
     ) -> Profile:
         user = await users_service.get(user_id)
-        ensure_can_view_user(current_user, user)
+        await ensure_can_view_user(users_service.repository.session, current_user, user)
         return to_profile(user)
 
     @patch("/{user_id:uuid}", operation_id="UpdateUser", guards=[requires_admin])

@@ -21,8 +21,9 @@ neither a guard nor a place in its explicit public list)::
 **API tokens reach only what they are scoped for**: a route guarded without ``requires_scope`` accepts a personal
 access token only for GET/HEAD, and only if the token has the ``read`` scope.
 
-Ownership: :func:`ensure_owner_or_staff` (the owner, an instructor or an admin) and :func:`ensure_can_view_user`
-raise 403; services and handlers call them with the loaded object.
+Ownership: :func:`ensure_owner_or_staff` (the owner, an instructor or an admin) raises 403; services and handlers
+call it with the loaded object. Who may see another person's account is course-scoped:
+:func:`api.domain.courses.access.ensure_can_view_user`.
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ from api.lib.exceptions import ApplicationError, NotAuthenticatedError, Permissi
 __all__ = [
     "STAFF_ROLES",
     "Guard",
-    "ensure_can_view_user",
     "ensure_owner_or_staff",
     "is_staff",
     "requires_active_user",
@@ -155,13 +155,3 @@ def ensure_owner_or_staff(user: m.User, owner_id: UUID | None, *, what: str = "t
         return
     if not is_staff(user):
         raise PermissionDeniedError(f"you may not see or change {what}")
-
-
-def ensure_can_view_user(viewer: m.User, target: m.User) -> None:
-    """Admins see everyone; instructors see students (to be narrowed to their courses' students once courses
-    exist); everyone sees themselves."""
-    if viewer.id == target.id or viewer.role is m.Role.ADMIN:
-        return
-    if viewer.role is m.Role.INSTRUCTOR and target.role is m.Role.STUDENT:
-        return
-    raise PermissionDeniedError("you may not see this account")

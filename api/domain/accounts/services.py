@@ -15,7 +15,7 @@ import msgspec
 from advanced_alchemy import repository, service
 from advanced_alchemy.exceptions import NotFoundError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select, update
 
 from api.db import models as m
 from api.domain.accounts.passwords import password_problems
@@ -174,9 +174,19 @@ class UserService(service.SQLAlchemyAsyncRepositoryService[m.User]):
         return await self.count(m.User.role == m.Role.ADMIN, m.User.is_active.is_(True))
 
     async def search(
-        self, *, query: str | None, roles: Sequence[m.Role] | None, active: bool | None, limit: int, offset: int
+        self,
+        *,
+        query: str | None,
+        roles: Sequence[m.Role] | None,
+        active: bool | None,
+        limit: int,
+        offset: int,
+        within: Select[tuple[UUID]] | None = None,
     ) -> tuple[list[m.User], int]:
+        """``within``: only the users whose ids it selects (an instructor: the people of their courses)."""
         filters: list[ColumnElement[bool]] = []
+        if within is not None:
+            filters.append(m.User.id.in_(within))
         if query:
             pattern = f"%{_escape_like(query.strip().lower())}%"
             filters.append(

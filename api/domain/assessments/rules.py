@@ -58,6 +58,7 @@ def question_config(data: schemas.QuestionCreate) -> dict[str, Any]:
             "maxAttempts": data.max_attempts,
             "penalties": list(data.penalties),
             "count": data.count,
+            "starterCode": data.starter_code,
         }
     if data.type == "multiple_choice":
         if len(data.options) < 2:

@@ -77,7 +77,8 @@ class PublishUpdate(CamelizedBaseStruct, forbid_unknown_fields=True):
 
 class QuestionCreate(CamelizedBaseStruct, forbid_unknown_fields=True):
     """A question. ``code``: ``problemId`` (a problem of the course), optional ``languages``, ``maxAttempts``,
-    ``penalties`` (percent lost by the n-th try, e.g. ``[0, 5, 10, 20]``) and ``count`` (best or last).
+    ``penalties`` (percent lost by the n-th try, e.g. ``[0, 5, 10, 20]``), ``count`` (best or last) and
+    ``starterCode`` (what the student's editor holds at first; the languages default to the problem's).
     ``multiple_choice``: ``options``, ``correct`` (indexes) and ``multiple``. ``short_answer``: ``accepted``,
     ``match`` and (numeric) ``tolerance``. ``essay``: a text answer graded by hand. ``file_answer``: files uploaded
     to /api/courses/<course>/files (``allowedExtensions``, e.g. ``["pdf", "py"]``; empty: any), graded by hand."""
@@ -91,6 +92,7 @@ class QuestionCreate(CamelizedBaseStruct, forbid_unknown_fields=True):
     max_attempts: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
     penalties: Annotated[list[Percent], msgspec.Meta(max_length=50)] = msgspec.field(default_factory=list)
     count: Literal["best", "last"] = "best"
+    starter_code: Annotated[str, msgspec.Meta(max_length=64 * 1024)] = ""  # the editor's text before any draft
     options: Annotated[list[OptionText], msgspec.Meta(max_length=50)] = msgspec.field(default_factory=list)
     correct: Annotated[list[Annotated[int, msgspec.Meta(ge=0)]], msgspec.Meta(max_length=50)] = msgspec.field(
         default_factory=list
@@ -122,6 +124,7 @@ class Question(CamelizedBaseStruct):
     max_attempts: int | None = None
     penalties: list[float] = msgspec.field(default_factory=list)
     count: str | None = None
+    starter_code: str = ""
     match: str | None = None
     correct: list[int] | None = None  # staff only
     accepted: list[str] | None = None  # staff only

@@ -10,6 +10,11 @@ parameter, resolves the caller's course role (admins are treated as instructors 
 
 Queries that must show only what the caller's courses allow use :func:`member_course_ids`,
 :func:`staff_course_ids` and :func:`visible_problem_clause`.
+
+Course-scoped staff on the platform-wide routes (``/api/submissions``, ``/api/users``, the submission and user
+pages, a problem's submission list): an admin sees everyone and every submission; anyone else (a platform
+instructor too) sees themselves, and the people and submissions of the courses they teach (instructor or TA):
+:func:`visible_submission_clause`, :func:`taught_user_ids`, :func:`ensure_can_view_user`.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from uuid import UUID
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, exists, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
@@ -36,14 +41,18 @@ __all__ = [
     "course_problem_ids",
     "course_roles_of",
     "course_staff_sees_submission",
+    "ensure_can_view_user",
     "may_see_private_problem",
     "member_course_ids",
     "requires_course_role",
     "resolve_access",
     "shared_course_of",
     "staff_course_ids",
+    "taught_user_ids",
     "visible_problem_clause",
+    "visible_submission_clause",
 ]
+
 
 Connection = ASGIConnection[Any, Any, Any, Any]
 STAFF: Final = (m.CourseRole.INSTRUCTOR, m.CourseRole.TA)
@@ -201,3 +210,39 @@ async def shared_course_of(session: AsyncSession, viewer: m.User, submission: m.
         .limit(1)
     )
     return found
+
+
+def visible_submission_clause(viewer: m.User) -> ColumnElement[bool]:
+    """Submissions ``viewer`` may see on the platform-wide routes: all for admins; otherwise their own and those
+    of members of a course they teach, to a problem of that course's set (as :func:`shared_course_of`)."""
+    if viewer.role is m.Role.ADMIN:
+        return true()
+    taught = (
+        select(m.CourseMembership.course_id)
+        .join(
+            m.CourseProblem,
+            (m.CourseProblem.course_id == m.CourseMembership.course_id)
+            & (m.CourseProblem.problem_id == m.Submission.problem_id),
+        )
+        .where(
+            m.CourseMembership.user_id == m.Submission.user_id,
+            m.CourseMembership.course_id.in_(staff_course_ids(viewer.id)),
+        )
+        .correlate(m.Submission)
+    )
+    return or_(m.Submission.user_id == viewer.id, exists(taught))
+
+
+def taught_user_ids(viewer_id: UUID) -> Select[tuple[UUID]]:
+    """The people in the courses ``viewer_id`` teaches (instructor or TA), whatever their role there."""
+    return select(m.CourseMembership.user_id).where(m.CourseMembership.course_id.in_(staff_course_ids(viewer_id)))
+
+
+async def ensure_can_view_user(session: AsyncSession, viewer: m.User, target: m.User) -> None:
+    """Admins see everyone; everyone sees themselves; course staff (instructors and TAs of a course) see the
+    people of their courses. Anyone else: 403."""
+    if viewer.id == target.id or viewer.role is m.Role.ADMIN:
+        return
+    found = await session.scalar(taught_user_ids(viewer.id).where(m.CourseMembership.user_id == target.id).limit(1))
+    if found is None:
+        raise PermissionDeniedError("you may not see this account")

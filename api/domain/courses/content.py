@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
+from advanced_alchemy.exceptions import NotFoundError
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,10 +22,12 @@ from api.domain.courses.access import ANY_MEMBER, STAFF, CourseAccess, requires_
 from api.domain.courses.csvio import MAX_ROSTER_BYTES
 from api.domain.courses.deps import COURSES_DEPENDENCIES
 from api.domain.courses.roster import RosterImport, roster_csv
+from api.domain.courses.roster_jobs import RosterJob, read_job, start_job
 from api.domain.courses.structure import CourseStructure
 from api.domain.problems.schemas import ProblemCreate
 from api.lib.exceptions import ApplicationClientError
 from api.lib.mail import Mailer, OutgoingMail
+from api.queue import JudgeQueue
 
 __all__ = ["CourseContentController"]
 
@@ -167,6 +170,38 @@ class CourseContentController(Controller):
         importer = RosterImport(db_session, accounts_runtime.mailer, accounts_runtime.settings.base_url)
         result, mails = await importer.commit(course_access, await _csv_body(request))
         return Response(result, background=BackgroundTask(_send_all, accounts_runtime.mailer, mails) if mails else None)
+
+    @post(
+        "/roster/jobs",
+        operation_id="StartCourseRosterImport",
+        guards=[_STAFF],
+        status_code=HTTP_202_ACCEPTED,
+        request_max_body_size=MAX_ROSTER_BYTES + 1024,
+        description=_CSV_DOC,
+    )
+    async def start_roster_import(
+        self,
+        request: Request[Any, Any, Any],
+        course_access: NamedDependency[CourseAccess],
+        redis: NamedDependency[Redis],
+        judge_queue: NamedDependency[JudgeQueue],
+    ) -> RosterJob:
+        """Import the CSV in the background (all rows or none, as ``POST /roster``); poll the job's status for
+        progress (``done`` of ``total``) and the result."""
+        data = await _csv_body(request)
+        if len(data) > MAX_ROSTER_BYTES:
+            raise ApplicationClientError(f"the file is larger than {MAX_ROSTER_BYTES // (1024 * 1024)} MB")
+        return await start_job(redis, judge_queue, course_access.course, course_access.user, data)
+
+    @get("/roster/jobs/{job_id:uuid}", operation_id="GetCourseRosterImport", guards=[_STAFF])
+    async def roster_import_status(
+        self, job_id: FromPath[UUID], course_access: NamedDependency[CourseAccess], redis: NamedDependency[Redis]
+    ) -> RosterJob:
+        """A background import's state (queued, running, done, failed), progress and result."""
+        job = await read_job(redis, course_access.course.id, job_id)
+        if job is None:
+            raise NotFoundError("no such roster import in this course (they are kept for an hour)")
+        return job
 
     @get("/roster.csv", operation_id="ExportCourseRoster", guards=[_STAFF], media_type="text/csv")
     async def export_roster(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final, TypeVar
@@ -35,6 +35,7 @@ INVITE_TTL: Final = timedelta(days=7)
 _BATCH: Final = 1000
 _NEW: Final = uuid.UUID(int=0)  # stands for "not created yet" in comparisons
 T = TypeVar("T")
+Progress = Callable[[int, int], Awaitable[None]]
 
 
 def _chunks(items: Sequence[T], size: int = _BATCH) -> Iterator[Sequence[T]]:
@@ -157,13 +158,19 @@ class RosterImport:
             counts=counts,
         )
 
-    async def commit(self, access: CourseAccess, data: bytes) -> tuple[schemas.RosterCommitResult, list[OutgoingMail]]:
-        """Apply the roster in the request's transaction; any row with an error refuses the whole file."""
+    async def commit(
+        self, access: CourseAccess, data: bytes, *, progress: Progress | None = None
+    ) -> tuple[schemas.RosterCommitResult, list[OutgoingMail]]:
+        """Apply the roster in the caller's transaction; any row with an error refuses the whole file.
+        ``progress(done, total)`` is awaited as batches of rows are written (the background job reports it)."""
         started = time.perf_counter()
         course = access.course
         if course.archived:
             raise ApplicationClientError("this course is archived: unarchive it before importing")
         plan = await self._plan(course.id, data)
+        total = len(plan.rows)
+        if progress is not None:
+            await progress(0, total)
         bad = [r for r in plan.rows if r.action == "skip"]
         if bad:
             first = ", ".join(f"line {r.line}: {r.problems[0]}" for r in bad[:5])
@@ -227,10 +234,17 @@ class RosterImport:
             elif row.action == "update":
                 ms = plan.memberships[plan.users[row.email]]
                 changed.append({"id": ms.id, "group_id": group_id or ms.group_id, "level_id": level_id or ms.level_id})
+        done = 0
         for chunk in _chunks(new_members):
             await session.execute(insert(m.CourseMembership), list(chunk))
+            done += len(chunk)
+            if progress is not None:
+                await progress(done, total)
         for chunk in _chunks(changed):
             await session.execute(update(m.CourseMembership), list(chunk))
+            done += len(chunk)
+            if progress is not None:
+                await progress(done, total)
 
         mails: list[OutgoingMail] = []
         tokens: list[dict[str, Any]] = []

@@ -370,20 +370,6 @@ class CourseService(service.SQLAlchemyAsyncRepositoryService[m.Course]):
         await self.session.flush()
         return len(memberships)
 
-    async def audit_log(self, course_id: UUID, *, limit: int, offset: int) -> list[schemas.AuditEntry]:
-        rows = await self.session.execute(
-            select(m.CourseAuditEntry, m.User.email)
-            .outerjoin(m.User, m.User.id == m.CourseAuditEntry.actor_id)
-            .where(m.CourseAuditEntry.course_id == course_id)
-            .order_by(m.CourseAuditEntry.created_at.desc(), m.CourseAuditEntry.id)
-            .limit(limit)
-            .offset(offset)
-        )
-        return [
-            schemas.AuditEntry(at=e.created_at, actor_id=e.actor_id, actor=email, action=e.action, details=e.details)
-            for e, email in rows.tuples()
-        ]
-
 
 def _s(value: UUID | None) -> str | None:
     return str(value) if value is not None else None

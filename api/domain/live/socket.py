@@ -41,7 +41,7 @@ from api.domain.accounts.guards import requires_active_user
 from api.domain.live.access import CHANNEL, may_subscribe
 from api.domain.live.events import LiveMessage, events_after, last_event_id, redis_channel
 from api.domain.submissions.views import filter_event
-from api.domain.submissions.websocket import _load, _snapshot, _Watch, event_message
+from api.domain.submissions.websocket import _load, _snapshot, _Watch, event_message, hidden_final_frame
 from api.lib.channels import RESYNC
 from judge_worker.contracts import Finished, decode_event, submission_channel
 
@@ -213,6 +213,11 @@ class LiveConnection:
                 if judged.attempt < attempt:
                     continue
                 attempt = judged.attempt
+                if watch.audience.results_hidden_until is not None:  # an assessment's results not released yet
+                    if isinstance(judged, Finished) and judged.authoritative:
+                        self._judge(channel, await hidden_final_frame(self.engine, watch))
+                        return
+                    continue
                 shown = filter_event(judged, watch.tests, watch.audience, run=watch.run)
                 self._judge(channel, event_message(shown))
                 if isinstance(judged, Finished) and judged.authoritative:

@@ -16,12 +16,13 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
-from api.domain.accounts.guards import is_staff, requires_active_user, requires_scope
+from api.domain.accounts.guards import requires_active_user, requires_scope
+from api.domain.assessments.visibility import audience_for, audiences_for
 from api.domain.problems.services import testset_manifest
 from api.domain.submissions import schemas
 from api.domain.submissions.services import SubmissionService, normalise_files
 from api.domain.submissions.uploads import UploadedFile, program_from_uploads
-from api.domain.submissions.views import Audience, submission_view, summary_view
+from api.domain.submissions.views import submission_view, summary_view
 from api.lib.exceptions import ApplicationClientError
 from api.lib.ratelimit import RateLimiter
 from api.queue import JudgeQueue
@@ -45,7 +46,8 @@ async def _view(service: SubmissionService, submission: m.Submission, viewer: m.
         testset = await service.repository.session.get(m.TestSet, submission.testset_digest)
     tests = testset_manifest(testset)["tests"]
     attempts = await service.attempts_of(submission)
-    return submission_view(submission, tests, Audience(staff=is_staff(viewer)), attempts=attempts)
+    audience = await audience_for(service.repository.session, viewer, submission)
+    return submission_view(submission, tests, audience, attempts=attempts)
 
 
 def _created(view: schemas.Submission) -> Response[schemas.Submission]:
@@ -158,7 +160,10 @@ class SubmissionController(Controller):
             limit=limit,
             offset=offset,
         )
-        return schemas.SubmissionPage(items=[summary_view(s) for s in items], total=total, limit=limit, offset=offset)
+        audiences = await audiences_for(submissions_service.repository.session, current_user, items)
+        return schemas.SubmissionPage(
+            items=[summary_view(s, audiences[s.id]) for s in items], total=total, limit=limit, offset=offset
+        )
 
     @get("/{submission_id:uuid}", operation_id="GetSubmission")
     async def get_submission(

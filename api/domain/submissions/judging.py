@@ -53,13 +53,16 @@ COMPILE_OUTPUT_CAP: Final = 64 * 1024
 
 
 class SubmissionJudged(msgspec.Struct, frozen=True, kw_only=True, tag="submission_judged", tag_field="type"):
-    """The notification a student's ``user:<id>`` channel gets when one of their submissions is judged."""
+    """The notification a student's ``user:<id>`` channel gets when one of their submissions is judged. An
+    assessment's submission whose results are hidden from the student carries no verdict or score, and says until
+    when (``results_hidden_until``)."""
 
     submission_id: UUID
     problem_id: UUID | None
     attempt: int
-    verdict: str
-    score: float
+    verdict: str | None
+    score: float | None
+    results_hidden_until: str | None = None
 
 
 def build_judge_request(submission: m.Submission, problem: m.Problem | None) -> JudgeRequest:
@@ -177,9 +180,10 @@ async def finalize_internal_error(session: AsyncSession, submission_id: UUID, re
     return submission
 
 
-async def publish_final(redis: Redis, submission: m.Submission, *, seq: int) -> None:
-    """Publish the authoritative final event and the student's notification. Best effort: the database is the
-    record, and a viewer who missed the event reads it there."""
+async def publish_final(redis: Redis, submission: m.Submission, *, seq: int, hidden_until: str | None = None) -> None:
+    """Publish the authoritative final event and the student's notification (without verdict or score when
+    ``hidden_until`` says the student may not see them yet). Best effort: the database is the record, and a viewer
+    who missed the event reads it there."""
     final = Finished(
         submission_id=submission.id,
         attempt=submission.attempt,
@@ -199,8 +203,9 @@ async def publish_final(redis: Redis, submission: m.Submission, *, seq: int) -> 
                     submission_id=submission.id,
                     problem_id=submission.problem_id,
                     attempt=submission.attempt,
-                    verdict=final.verdict.value,
-                    score=final.score,
+                    verdict=None if hidden_until else final.verdict.value,
+                    score=None if hidden_until else final.score,
+                    results_hidden_until=hidden_until,
                 )
                 pipe.publish(user_channel(submission.user_id), msgspec.json.encode(note))
             pipe.delete(progress_key(submission.id))

@@ -106,6 +106,7 @@ class SubmissionSummary(CamelizedBaseStruct):
     memory_kib: int | None
     created_at: datetime
     judged_at: datetime | None
+    results_hidden_until: str | None = None  # results of an assessment's submission, hidden until this rule holds
 
 
 class Submission(CamelizedBaseStruct):
@@ -130,6 +131,7 @@ class Submission(CamelizedBaseStruct):
     websocket: str  # connect here for live results
     stdin: str | None = None  # a Run's input
     attempts: list[AttemptSummary] = []
+    results_hidden_until: str | None = None  # set: verdict, score and results hidden until this rule holds
 
 
 class SubmissionPage(CamelizedBaseStruct):

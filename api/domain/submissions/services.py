@@ -22,7 +22,12 @@ from sqlalchemy import func, select
 
 from api.db import models as m
 from api.domain.accounts.guards import is_staff
-from api.domain.courses.access import course_staff_sees_submission, may_see_private_problem
+from api.domain.assessments.visibility import hidden_submission_ids
+from api.domain.courses.access import (
+    course_staff_sees_submission,
+    may_see_private_problem,
+    visible_submission_clause,
+)
 from api.domain.problems.languages import VERDICT_LANGUAGES, fleet_languages, in_platform_order, source_name
 from api.domain.problems.services import can_see_problem
 from api.domain.submissions.judging import build_judge_request
@@ -89,12 +94,12 @@ class SubmissionService(service.SQLAlchemyAsyncRepositoryService[m.Submission]):
 
     # --- reading --------------------------------------------------------------------------------------------
     async def for_viewer(self, viewer: m.User, submission_id: UUID) -> m.Submission:
-        """The submission if it is the viewer's own, the viewer is staff, or staff (instructor or TA) of a course
-        with the submitter and the problem; 404 otherwise."""
+        """The submission if it is the viewer's own, the viewer is an admin, or staff (instructor or TA) of a course
+        with the submitter and the problem; 404 otherwise (a platform instructor sees only their courses')."""
         submission = await self.get_one_or_none(m.Submission.id == submission_id)
         if submission is None:
             raise NotFoundError("no such submission")
-        if is_staff(viewer) or submission.user_id == viewer.id:
+        if viewer.role is m.Role.ADMIN or submission.user_id == viewer.id:
             return submission
         if not await course_staff_sees_submission(self.repository.session, viewer, submission):
             raise NotFoundError("no such submission")
@@ -129,7 +134,8 @@ class SubmissionService(service.SQLAlchemyAsyncRepositoryService[m.Submission]):
         offset: int,
     ) -> tuple[Sequence[m.Submission], int]:
         filters: list[Any] = []
-        if is_staff(viewer):
+        if is_staff(viewer):  # admins: everyone's; instructors: their own and their courses' (see access.py)
+            filters.append(visible_submission_clause(viewer))
             if user_id is not None:
                 filters.append(m.Submission.user_id == user_id)
         else:
@@ -146,6 +152,8 @@ class SubmissionService(service.SQLAlchemyAsyncRepositoryService[m.Submission]):
             filters.append(m.Submission.status == status)
         if verdict is not None:
             filters.append(m.Submission.verdict == verdict)
+            # a hidden verdict is not revealed by filtering on it
+            filters.append(m.Submission.id.not_in(await hidden_submission_ids(self.repository.session, viewer)))
         if language is not None:
             filters.append(m.Submission.language == language)
         session = self.repository.session

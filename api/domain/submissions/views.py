@@ -6,6 +6,10 @@ on it or the checker's message (which may quote the expected answer); ``after_du
 behave as ``hidden`` until the caller says the due date passed or grades are published (assessments decide that;
 a problem on its own has neither). Instructors and admins see everything. A Run's single test is the student's
 own input and always visible.
+
+``results_hidden_until`` (set by api/domain/assessments/visibility.py, the one place that decides it) hides every
+result of an assessment's submission whose scores the student may not see yet: the views then carry the status
+only, and the rule saying when results come.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ class Audience(msgspec.Struct, frozen=True, kw_only=True):
     staff: bool
     due_passed: bool = False
     grades_published: bool = False
+    results_hidden_until: str | None = None  # None: results shown; else when they will be ("the due time (...)")
 
     def may_see(self, entry: Mapping[str, Any] | None, *, run: bool = False) -> bool:
         if self.staff or run:
@@ -122,8 +127,25 @@ def filter_event(
     )
 
 
-def summary_view(submission: m.Submission) -> schemas.SubmissionSummary:
+def summary_view(submission: m.Submission, audience: Audience | None = None) -> schemas.SubmissionSummary:
     run = submission.kind is m.SubmissionKind.RUN
+    if audience is not None and audience.results_hidden_until is not None:
+        return schemas.SubmissionSummary(
+            id=submission.id,
+            user_id=submission.user_id,
+            problem_id=submission.problem_id,
+            kind=submission.kind,
+            language=submission.language,
+            status=submission.status,
+            attempt=submission.attempt,
+            verdict=None,
+            score=None,
+            cpu_ms=None,
+            memory_kib=None,
+            created_at=submission.created_at,
+            judged_at=submission.judged_at,
+            results_hidden_until=audience.results_hidden_until,
+        )
     return schemas.SubmissionSummary(
         id=submission.id,
         user_id=submission.user_id,
@@ -150,6 +172,8 @@ def submission_view(
     results: Iterable[Mapping[str, Any]] | None = None,
 ) -> schemas.Submission:
     run = submission.kind is m.SubmissionKind.RUN
+    if audience.results_hidden_until is not None:
+        return _hidden_view(submission, audience.results_hidden_until)
     return schemas.Submission(
         id=submission.id,
         user_id=submission.user_id,
@@ -184,4 +208,30 @@ def submission_view(
             )
             for a in attempts
         ],
+    )
+
+
+def _hidden_view(submission: m.Submission, until: str) -> schemas.Submission:
+    """Submitted / judged, and when the results come: nothing the judge said."""
+    return schemas.Submission(
+        id=submission.id,
+        user_id=submission.user_id,
+        problem_id=submission.problem_id,
+        kind=submission.kind,
+        language=submission.language,
+        files=dict(submission.files),
+        status=submission.status,
+        attempt=submission.attempt,
+        verdict=None,
+        score=None,
+        cpu_ms=None,
+        memory_kib=None,
+        compile_output="",
+        message="",
+        results=[],
+        testset_digest=submission.testset_digest,
+        created_at=submission.created_at,
+        judged_at=submission.judged_at,
+        websocket=websocket_path(submission.id),
+        results_hidden_until=until,
     )

@@ -18,7 +18,10 @@ Protocol (server to client; every message is one JSON text frame with camelCase 
 5. the last message is the authoritative ``finished`` (``"authoritative": true``, sent once the result is in the
    database); the server then closes with 1000. A submission already judged gets its snapshot and the close.
 
-Tests the viewer may not see arrive without output or messages, exactly as in the HTTP API. The client sends
+Tests the viewer may not see arrive without output or messages, exactly as in the HTTP API. An assessment's
+submission whose results are hidden from the viewer (api/domain/assessments/visibility.py decides) gets no judge
+events at all: its snapshot says ``resultsHiddenUntil``, and once it is judged a last snapshot (status ``done``,
+still without verdict or score) and the close. The client sends
 nothing (anything it sends is ignored). A submission that is not the viewer's closes the socket with 4404.
 """
 
@@ -46,7 +49,8 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.db import models as m
-from api.domain.accounts.guards import is_staff, requires_active_user
+from api.domain.accounts.guards import requires_active_user
+from api.domain.assessments.visibility import audience_for
 from api.domain.courses.access import course_staff_sees_submission
 from api.domain.problems.services import testset_manifest
 from api.domain.submissions import schemas
@@ -141,15 +145,16 @@ async def _load(engine: AsyncEngine, submission_id: UUID, viewer: m.User) -> _Wa
         submission = await session.get(m.Submission, submission_id)
         if submission is None:
             return None
-        mine_or_staff = is_staff(viewer) or submission.user_id == viewer.id
-        if not mine_or_staff and not await course_staff_sees_submission(session, viewer, submission):
-            return None  # neither the owner, platform staff, nor staff of a course with the submitter and problem
+        mine_or_admin = viewer.role is m.Role.ADMIN or submission.user_id == viewer.id
+        if not mine_or_admin and not await course_staff_sees_submission(session, viewer, submission):
+            return None  # neither the owner, an admin, nor staff of a course with the submitter and problem
         testset = await session.get(m.TestSet, submission.testset_digest) if submission.testset_digest else None
         tests = testset_manifest(testset)["tests"]
+        audience = await audience_for(session, viewer, submission)
     return _Watch(
         submission=submission,
         tests=tests,
-        audience=Audience(staff=is_staff(viewer)),
+        audience=audience,
         run=submission.kind is m.SubmissionKind.RUN,
         tests_digest=submission.testset_digest,
     )
@@ -158,7 +163,7 @@ async def _load(engine: AsyncEngine, submission_id: UUID, viewer: m.User) -> _Wa
 async def _snapshot(redis: Redis, watch: _Watch) -> Snapshot:
     submission = watch.submission
     view = submission_view(submission, watch.tests, watch.audience)
-    if submission.status is m.SubmissionStatus.DONE:
+    if submission.status is m.SubmissionStatus.DONE or watch.audience.results_hidden_until is not None:
         return Snapshot(submission=view, progress=None, queue_position=None)
     progress: Progress | None = None
     judges: int | None = None
@@ -244,6 +249,21 @@ async def _is_done(engine: AsyncEngine, submission_id: UUID) -> m.Submission | N
     return submission if submission is not None and submission.status is m.SubmissionStatus.DONE else None
 
 
+async def hidden_final_frame(engine: AsyncEngine, watch: _Watch) -> bytes:
+    """For a viewer whose results are hidden (``watch.audience.results_hidden_until``): the judged submission as
+    they may see it (status only), sent instead of the judge's final event; every other judge event is dropped.
+    Used by this socket and by the page's multiplexed one (api/domain/live/)."""
+    current = await _current(engine, watch.submission.id)
+    if current is not None:
+        watch.submission = current
+    view = submission_view(watch.submission, watch.tests, watch.audience)
+    return msgspec.json.encode(Snapshot(submission=view, progress=None, queue_position=None))
+
+
+async def _send_final_hidden(socket: WebSocket[Any, Any, Any], watch: _Watch, engine: AsyncEngine) -> None:
+    await socket.send_text((await hidden_final_frame(engine, watch)).decode())
+
+
 async def _relay(
     socket: WebSocket[Any, Any, Any], subscriber: Subscriber, watch: _Watch, engine: AsyncEngine, redis: Redis
 ) -> None:
@@ -314,6 +334,11 @@ async def _relay(
                 continue  # a late event of an earlier attempt
             attempt = event.attempt
             waiting = False
+            if watch.audience.results_hidden_until is not None:
+                if isinstance(event, Finished) and event.authoritative:
+                    await _send_final_hidden(socket, watch, engine)
+                    return
+                continue  # hidden results: no judge event reaches this viewer
             await socket.send_text(_shown(raw, event, watch))
             if isinstance(event, Finished) and event.authoritative:
                 return

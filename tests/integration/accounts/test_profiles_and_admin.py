@@ -46,14 +46,22 @@ async def test_students_may_not_list_or_view_other_accounts(client: Client, make
     assert (await client.get(f"/api/users/{other.id}", headers=headers)).status_code == 403
 
 
-async def test_instructors_see_students_only(client: Client, make_user: MakeUser) -> None:
+async def test_instructors_see_the_students_of_their_courses_only(client: Client, make_user: MakeUser) -> None:
     student = await make_user("sam@example.com", name="Sam Student")
+    elsewhere = await make_user("eve@example.com", name="Eve Elsewhere")  # a student of no course of hers
     admin = await make_user("root@example.com", role=m.Role.ADMIN, name="Ada Admin")
     headers = await signed_in(client, make_user, "ines@example.com", role=m.Role.INSTRUCTOR)
+    course = await client.post("/api/courses", json={"title": "Intro", "code": "INTRO-1"}, headers=headers)
+    assert course.status_code == 201, course.text
+    added = await client.post(
+        f"/api/courses/{course.json()['id']}/members", json={"email": student.email, "role": "student"}, headers=headers
+    )
+    assert added.status_code == 201, added.text
     listing = (await client.get("/api/users", headers=headers)).json()
     assert [u["email"] for u in listing["items"]] == ["sam@example.com"]
     assert listing["total"] == 1
     assert (await client.get(f"/api/users/{student.id}", headers=headers)).json()["displayName"] == "Sam Student"
+    assert (await client.get(f"/api/users/{elsewhere.id}", headers=headers)).status_code == 403
     assert (await client.get(f"/api/users/{admin.id}", headers=headers)).status_code == 403
     assert (await client.get("/api/users?role=admin", headers=headers)).status_code == 403
     change = await client.patch(f"/api/users/{student.id}", json={"role": "admin"}, headers=headers)

@@ -123,3 +123,32 @@ def leftovers(settings: Settings) -> list[Path]:
     """Files left in the API's temporary directory (uploads must leave none, whatever happened)."""
     root = settings.data_dir / "tmp"
     return sorted(root.rglob("*")) if root.exists() else []
+
+
+async def teach(settings: Settings, people: People, *problems: str) -> uuid.UUID:
+    """A course that the instructor (and the read-only instructor) teach, with both students in it and ``problems``
+    (slugs or ids) in its problem set: instructors see the submissions of the courses they teach only (#11)."""
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            course = m.Course(title="Tests", code=f"T-{uuid.uuid4().hex[:8]}")
+            session.add(course)
+            await session.flush()
+            for person, role in (
+                (people.instructor, m.CourseRole.INSTRUCTOR),
+                (people.reader, m.CourseRole.INSTRUCTOR),
+                (people.student, m.CourseRole.STUDENT),
+                (people.other, m.CourseRole.STUDENT),
+            ):
+                session.add(m.CourseMembership(course_id=course.id, user_id=person.user_id, role=role))
+            for name in problems:
+                try:
+                    problem = await session.get(m.Problem, uuid.UUID(name))
+                except ValueError:
+                    problem = await session.scalar(select(m.Problem).where(m.Problem.slug == name))
+                assert problem is not None, name
+                session.add(m.CourseProblem(course_id=course.id, problem_id=problem.id))
+            await session.commit()
+            return course.id
+    finally:
+        await engine.dispose()

@@ -7,7 +7,7 @@ import pytest
 
 from api.settings import Settings
 from tests.integration.conftest import FleetFactory
-from tests.integration.problems.support import Client, People, app_client, make_people, push
+from tests.integration.problems.support import Client, People, app_client, make_people, push, teach
 from tests.support.fleet import JudgeFleet
 
 
@@ -30,4 +30,5 @@ async def live(fleet_factory: FleetFactory, settings_env: dict[str, str], settin
             "/api/problems/addup", json={"visibility": "published"}, headers=people.instructor.headers
         )
         assert published.status_code == 200
+        await teach(settings, people, "addup")  # the instructors teach both students
         yield Live(client=client, settings=app_settings, people=people, fleet=fleet)

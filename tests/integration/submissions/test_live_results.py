@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 
 from api.settings import Settings
 from judge_worker.contracts import JUDGE_QUEUE, TestCaseData, TestSetData, progress_key
-from tests.integration.problems.support import app_client, make_people, push
+from tests.integration.problems.support import app_client, make_people, push, teach
 from tests.integration.submissions.conftest import Live
 
 TESTS = 8
@@ -149,7 +149,7 @@ async def test_a_finished_submission_gets_its_snapshot_and_a_close(live: Live) -
     assert refused.value.code == 4404
     with pytest.raises(WebSocketDisconnect):
         await _connect(live, f"/ws/submissions/{submission_id}")
-    # The instructor may watch anyone's.
+    # The instructor may watch the submissions of a course they teach.
     staff = await _connect(live, f"/ws/submissions/{submission_id}", live.people.instructor.headers)
     try:
         assert (await _receive(staff))["type"] == "snapshot"
@@ -164,6 +164,7 @@ async def test_a_waiting_submission_s_snapshot_gives_its_queue_position(
     async with app_client(settings_env) as (client, _):  # no judge worker: submissions wait in the queue
         assert (await push(client, people.instructor, "addup", "addup")).status_code == 201
         await client.patch("/api/problems/addup", json={"visibility": "published"}, headers=people.instructor.headers)
+        await teach(settings, people, "addup")  # the instructor teaches both students
         body = {"problemSlug": "addup", "language": "python3", "source": "print(6)"}
         first = (await client.post("/api/submissions", json=body, headers=people.other.headers)).json()
         second = (await client.post("/api/submissions", json=body, headers=people.student.headers)).json()

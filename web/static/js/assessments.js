@@ -3,6 +3,10 @@
 // (from the server's remainingSeconds, so a wrong client clock changes nothing), and Hand in.
 import { api } from "./api.js";
 import { showError, clearErrors } from "./forms.js";
+import { languageInfo } from "./languages.js";
+import { watchSubmission } from "./live.js";
+import { loadMonaco } from "./monaco.js";
+import { effectiveTheme } from "./site.js";
 
 function pad(n) {
   return String(n).padStart(2, "0");
@@ -83,8 +87,58 @@ function questionOf(form) {
     if (value("maxAttempts")) data.maxAttempts = Number.parseInt(value("maxAttempts"), 10);
     data.penalties = numbers("penalties");
     data.count = value("count");
+    data.languages = value("languages").split(",").map((s) => s.trim()).filter(Boolean);
+    data.starterCode = value("starterCode");
   }
   return data;
+}
+
+// A question as shown to staff, back into what PUT …/questions/{id} takes (to move it or change its weight).
+const QUESTION_FIELDS = ["type", "promptMd", "weight", "position", "problemId", "languages", "maxAttempts", "penalties",
+  "count", "starterCode", "options", "correct", "multiple", "accepted", "match", "tolerance"];
+function questionUpdate(view, changes) {
+  const data = {};
+  for (const key of QUESTION_FIELDS) {
+    if (view[key] !== null && view[key] !== undefined) data[key] = view[key];
+  }
+  if (view.type !== "code") {
+    for (const key of ["languages", "penalties", "starterCode", "count", "problemId", "maxAttempts"]) delete data[key];
+  }
+  return { ...data, ...changes };
+}
+
+const questionList = document.querySelector("[data-question-list]");
+const questionsData = document.getElementById("questions-data");
+if (questionList && questionsData) {
+  const views = JSON.parse(questionsData.textContent);
+  const url = (id) => `${questionList.dataset.questionList}/${id}`;
+  const items = () => [...questionList.querySelectorAll("[data-question-id]")];
+  questionList.querySelectorAll("[data-move]").forEach((button) => {
+    button.addEventListener("click", async () => {
+      const list = items();
+      const from = list.indexOf(button.closest("[data-question-id]"));
+      const to = from + Number(button.dataset.move);
+      if (to < 0 || to >= list.length) return;
+      [list[from], list[to]] = [list[to], list[from]];
+      // Number them 0..n-1 in the new order (positions may have been equal or sparse before).
+      for (const [position, item] of list.entries()) {
+        const view = views[item.dataset.questionId];
+        if (view.position === position) continue;
+        await api(url(item.dataset.questionId), { method: "PUT", json: questionUpdate(view, { position }) });
+      }
+      window.location.reload();
+    });
+  });
+  questionList.querySelectorAll("[data-weight]").forEach((input) => {
+    input.addEventListener("change", async () => {
+      const id = input.closest("[data-question-id]").dataset.questionId;
+      const weight = Number.parseFloat(input.value);
+      if (!(weight > 0)) return;
+      await api(url(id), { method: "PUT", json: questionUpdate(views[id], { weight }) });
+      views[id].weight = weight;
+      input.dataset.saved = "true";
+    });
+  });
 }
 
 const addQuestion = document.querySelector("form[data-add-question]");
@@ -113,6 +167,7 @@ if (addQuestion) {
 const root = document.querySelector("[data-assessment]");
 if (root) {
   const base = root.dataset.assessment;
+  const preview = "preview" in root.dataset; // staff's "preview as a student": nothing is saved or judged
   const saved = root.querySelector("[data-saved]");
   const problem = root.querySelector("[data-error]");
   const say = (text) => {
@@ -155,7 +210,7 @@ if (root) {
     }
   }
   root.querySelectorAll("[data-question]").forEach((question) => {
-    if (question.dataset.type === "code") return;
+    if (question.dataset.type === "code" || preview) return;
     const later = () => {
       window.clearTimeout(timers.get(question));
       timers.set(question, window.setTimeout(() => save(question), 400));
@@ -164,9 +219,88 @@ if (root) {
     question.addEventListener("input", later);
   });
 
+  // Live results of a code question's submissions: the verdict arrives on the page (or "results hidden").
+  const watched = new Set();
+  function watch(item) {
+    const id = item.dataset.submission;
+    if (!id || watched.has(id) || item.dataset.status === "done") return;
+    watched.add(id);
+    const result = item.querySelector("[data-result]");
+    const show = (sub) => {
+      item.dataset.status = sub.status;
+      if (sub.resultsHiddenUntil) {
+        const stage = sub.status === "done" ? "judged" : "submitted";
+        result.textContent = `${stage} · results hidden until ${sub.resultsHiddenUntil}`;
+      }
+      else if (sub.verdict) result.textContent = `${sub.verdict}${sub.score === null ? "" : ` · ${sub.score}`}`;
+      else result.textContent = sub.status;
+    };
+    watchSubmission(id, {
+      onSnapshot: (message) => show(message.submission),
+      onEvent: (message) => {
+        if (message.type === "case_finished") result.textContent = `judging · test ${message.index + 1} done`;
+        else if (message.type === "compiling") result.textContent = "compiling";
+      },
+      onFinal: show,
+      onError: () => {
+        result.textContent = "see the submission page";
+      },
+    });
+  }
+  root.querySelectorAll("[data-submission]").forEach(watch);
+
+  // Code questions: Monaco with the question's starter code (a draft kept in this browser wins), the language
+  // choice limited to the question's languages; the textarea stays the fallback and what is submitted.
+  const codeQuestions = [...root.querySelectorAll('[data-question][data-type="code"]')].filter((q) => q.querySelector("[data-source]"));
+  const draftKey = (question) => `verdict:assessment:${base}:${question.dataset.question}`;
+  for (const question of codeQuestions) {
+    const source = question.querySelector("[data-source]");
+    const draft = preview ? null : window.localStorage.getItem(draftKey(question));
+    if (draft !== null) source.value = draft;
+    source.addEventListener("input", () => {
+      if (!preview) window.localStorage.setItem(draftKey(question), source.value);
+    });
+  }
+  if (codeQuestions.length) {
+    loadMonaco()
+      .then((monaco) => {
+        for (const question of codeQuestions) {
+          const source = question.querySelector("[data-source]");
+          const select = question.querySelector("[data-language]");
+          const frame = question.querySelector("[data-editor]");
+          frame.hidden = false;
+          source.hidden = true;
+          const instance = monaco.editor.create(frame, {
+            value: source.value,
+            language: languageInfo(select.value).monaco,
+            theme: effectiveTheme() === "dark" ? "vs-dark" : "vs",
+            automaticLayout: true,
+            minimap: { enabled: false },
+            fontSize: 14,
+            scrollBeyondLastLine: false,
+            ariaLabel: "Your program",
+            acceptSuggestionOnEnter: "off",
+            hover: { enabled: false },
+          });
+          instance.onDidChangeModelContent(() => {
+            source.value = instance.getValue();
+            source.dispatchEvent(new Event("input"));
+          });
+          select.addEventListener("change", () => {
+            monaco.editor.setModelLanguage(instance.getModel(), languageInfo(select.value).monaco);
+          });
+          frame.dataset.ready = "true";
+        }
+      })
+      .catch(() => {
+        for (const question of codeQuestions) question.querySelector("[data-editor]").dataset.ready = "fallback";
+      });
+  }
+
   root.querySelectorAll("[data-submit-code]").forEach((button) => {
     const question = button.closest("[data-question]");
     button.addEventListener("click", async () => {
+      if (preview) return;
       const source = question.querySelector("[data-source]").value;
       const language = question.querySelector("[data-language]").value;
       try {
@@ -175,11 +309,17 @@ if (root) {
           json: { language, source },
         });
         const item = document.createElement("li");
+        item.dataset.submission = result.submissionId;
+        item.dataset.status = result.status;
         const link = document.createElement("a");
         link.href = `/submissions/${result.submissionId}`;
         link.textContent = "Submitted just now";
-        item.append(link, ` ${result.status}`);
+        const status = document.createElement("span");
+        status.dataset.result = "";
+        status.textContent = result.status;
+        item.append(link, " ", status);
         question.querySelector("[data-submissions]").append(item);
+        watch(item);
         say("Program submitted: it is being judged.");
       } catch (error) {
         fail(error);

@@ -128,7 +128,16 @@ if (roster) {
     result.textContent = "Importing… (all rows or none; a few seconds for thousands of rows)";
     result.hidden = false;
     try {
-      const done = await api(`${base}/roster`, { method: "POST", body: data, headers: { "Content-Type": "text/csv" } });
+      // A background job on the api-tasks worker (all rows or none); its status is polled for "n of m".
+      let job = await api(`${base}/roster/jobs`, { method: "POST", body: data, headers: { "Content-Type": "text/csv" } });
+      while (job.state === "queued" || job.state === "running") {
+        result.textContent =
+          job.state === "queued" ? "Waiting for the import to start…" : `Importing… ${job.done} of ${job.total} rows written.`;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        job = await api(`${base}/roster/jobs/${job.id}`);
+      }
+      if (job.state === "failed") throw new Error(job.error || "The import failed; nothing was imported.");
+      const done = job.result;
       result.textContent =
         `Imported: ${done.added} added (${done.invited} invited by mail), ${done.updated} updated, ` +
         `${done.unchanged} unchanged.`;
