@@ -50,6 +50,7 @@ async def _slow_problem(live: Live, *, hidden_from: int = TESTS) -> str:
         for i in range(TESTS)
     ]
     problem_id = await live.fleet.create_problem(testset=TestSetData(tests=tuple(tests)), time_limit_ms=2000)
+    await teach(live.settings, live.people, str(problem_id))  # the instructor watching teaches the student (#11)
     return str(problem_id)
 
 
