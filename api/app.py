@@ -30,6 +30,7 @@ from api.domain.assessments.controllers import AssessmentController
 from api.domain.courses.routes import COURSE_CONTROLLERS
 from api.domain.feedback.controllers import FeedbackController
 from api.domain.fleet.controllers import FleetController
+from api.domain.grading.controllers import GRADING_CONTROLLERS
 from api.domain.internal.controllers import InternalController
 from api.domain.judge0.controllers import judge0_router
 from api.domain.problems.controllers import ProblemController
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *COURSE_CONTROLLERS,
             FleetController,
             AssessmentController,
+            *GRADING_CONTROLLERS,
             submission_progress,
             *PAGE_CONTROLLERS,
             create_static_files_router(path="/static", directories=[static_dir], include_in_schema=False),

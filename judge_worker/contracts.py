@@ -184,6 +184,9 @@ class CaseResult(msgspec.Struct, frozen=True, kw_only=True):
     # The same capped output exactly as the program wrote it, for clients that need the bytes (Judge0's Base64).
     stdout_bytes: bytes | None = None
     stderr_bytes: bytes | None = None
+    # The program wrote more than is kept (the shown cap, or the sandbox's output limit): the text above is a prefix.
+    stdout_truncated: bool = False
+    stderr_truncated: bool = False
 
 
 class CaseFinished(_Event, frozen=True, kw_only=True, tag="case_finished"):

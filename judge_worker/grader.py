@@ -322,6 +322,8 @@ class _Grader:
             stderr=_text(run.stderr, OUTPUT_SHOWN_CAP) if test.visible else None,
             stdout_bytes=run.stdout[:OUTPUT_SHOWN_CAP] if test.visible else None,
             stderr_bytes=run.stderr[:OUTPUT_SHOWN_CAP] if test.visible else None,
+            stdout_truncated=test.visible and (run.stdout_truncated or len(run.stdout) > OUTPUT_SHOWN_CAP),
+            stderr_truncated=test.visible and (run.stderr_truncated or len(run.stderr) > OUTPUT_SHOWN_CAP),
         )
 
     async def summarise(

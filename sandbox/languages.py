@@ -173,6 +173,12 @@ _GO_TEST: Final = SelfTest(
     expected=_AB_OUTPUT,
 )
 
+_RUBY_TEST: Final = SelfTest(
+    source=b"a, b = $stdin.read.split.map(&:to_i)\nputs a + b\n",
+    stdin=_AB_INPUT,
+    expected=_AB_OUTPUT,
+)
+
 _GCC_FLAGS: Final = ("-O2", "-pipe", "-fdiagnostics-color=never")
 _JVM_COMPILE_LIMITS: Final = Limits(
     cpu_time_ms=20_000,
@@ -316,6 +322,20 @@ _SPECS: Final = (
             ("GOTOOLCHAIN", "local"),
         ),
         self_test=_GO_TEST,
+    ),
+    LanguageSpec(
+        id="ruby",
+        name="Ruby",
+        source="main.rb",
+        compile=None,
+        # --disable-gems: no RubyGems start-up (about 40 ms) and no gem paths outside the jail's /usr.
+        run=("/usr/bin/ruby", "--disable-gems", "main.rb"),
+        time_multiplier=3.0,
+        extra_memory_bytes=32 * MIB,
+        extra_processes=8,  # the interpreter's timer thread
+        requires=("/usr/bin/ruby",),
+        env=(("LANG", "C.UTF-8"),),
+        self_test=_RUBY_TEST,
     ),
 )
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the system packages Verdict needs are present on Debian/Ubuntu.
 # As root it installs what is missing with apt-get; otherwise it prints the exact command to run and fails.
-#   scripts/ensure-system.sh dev    - what `make dev` needs (Python venv, compilers, JDK, Node.js)
+#   scripts/ensure-system.sh dev    - what `make dev` needs (Python venv, compilers, JDK, Node.js, Go, Ruby)
 #   scripts/ensure-system.sh test   - the same, plus the PostgreSQL server the tests start, Chromium (e2e tests)
 #                                     and Docker's engine with debootstrap (container and image tests)
 set -euo pipefail
@@ -16,6 +16,8 @@ have_cmd make || need+=(make)
 have_cmd javac || need+=(default-jdk-headless)
 have_cmd node || need+=(nodejs)
 have_cmd npm || need+=(npm)
+have_cmd go || [ -x /usr/lib/go/bin/go ] || need+=(golang-go)
+have_cmd ruby || need+=(ruby)
 if [ "$purpose" = test ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || have_cmd initdb || need+=(postgresql)
   have_cmd runuser || need+=(util-linux)

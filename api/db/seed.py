@@ -15,6 +15,7 @@ from api.db import models as m
 from api.db.engine import create_engine, session_factory
 from api.db.seed_assessments import seed_demo_assessments
 from api.db.seed_course import seed_demo_course
+from api.db.seed_grading import seed_demo_rubric
 from api.domain.problems.testsets import manifest_of
 from api.lib.crypto import hash_password
 from api.settings import Settings
@@ -139,6 +140,7 @@ async def seed_session(session: AsyncSession, *, demo: bool) -> list[str]:
     if demo:
         created += await seed_demo_course(session, tuple(p.slug for p in PRACTICE_PROBLEMS))
         created += await seed_demo_assessments(session, PRACTICE_PROBLEMS[0].slug)
+        created += await seed_demo_rubric(session)
     return created
 
 

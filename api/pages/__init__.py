@@ -14,6 +14,7 @@ from api.pages.course_staff import CourseStaffPages
 from api.pages.courses import CoursePages
 from api.pages.feedback import FeedbackPages
 from api.pages.fleet import FleetPages
+from api.pages.grading import GradingPages
 from api.pages.help import HelpPages, help_images
 from api.pages.home import HomePage
 from api.pages.problems import ProblemPages
@@ -34,4 +35,5 @@ PAGE_CONTROLLERS: Final[tuple[ControllerRouterHandler, ...]] = (
     FleetPages,
     AdminPages,
     AssessmentPages,
+    GradingPages,
 )

@@ -90,7 +90,6 @@ def register_template_filters(engine: JinjaTemplateEngine) -> None:
         "ms": format_ms,
         "memory": format_memory,
         "language_name": language_name,
-        "utf8_length": lambda text: len(str(text).encode()),
     }
     engine.engine.filters.update(filters)
     engine.engine.globals["verdict_names"] = VERDICT_NAMES

@@ -158,6 +158,12 @@ MATRIX: Final[tuple[tuple[frozenset[str], str, frozenset[str]], ...]] = (
     (ANY, "/api/courses/{course_id:uuid}/assessments/{assessment_id:uuid}/results*", COURSE_STAFF),
     (frozenset({"GET"}), "/api/courses/{course_id:uuid}/assessments/{assessment_id:uuid}/accommodations", COURSE_STAFF),
     (ANY, "/api/courses/{course_id:uuid}/assessments*", COURSE_INSTRUCTORS),
+    # grading (api/domain/grading/): staff grade, keep the gradebook, release and resolve; students read their own
+    (ANY, "/api/courses/{course_id:uuid}/gradebook*", COURSE_STAFF),
+    (ANY, "/api/courses/{course_id:uuid}/grading/*", COURSE_STAFF),
+    (ANY, "/api/courses/{course_id:uuid}/grades/*", COURSE_MEMBERS),
+    (ANY, "/courses/{course_id:uuid}/gradebook*", COURSE_STAFF),
+    (ANY, "/courses/{course_id:uuid}/grading*", COURSE_STAFF),
     # accounts
     (ANY, "/api/auth/logout*", SIGNED_IN),
     (ANY, "/api/auth/password", SIGNED_IN),

@@ -43,7 +43,7 @@ from tests.support.judging import Judge
 pytestmark = [pytest.mark.sandbox, pytest.mark.integration]
 
 SUITE = Path(__file__).resolve().parent
-LANGUAGE_OF = {".py": "python3", ".cpp": "cpp17"}
+LANGUAGE_OF = {".py": "python3", ".cpp": "cpp17", ".go": "go", ".rb": "ruby"}
 
 
 def load_problem(directory: Path) -> tuple[dict[str, Any], TestSetData]:

@@ -19,6 +19,7 @@ from api.db.models.course_level import CourseLevel
 from api.db.models.course_membership import CourseMembership, CourseRole
 from api.db.models.course_problem import CourseProblem
 from api.db.models.feedback import Feedback, FeedbackCategory, FeedbackStatus
+from api.db.models.grading import AnswerGrade, GradeRelease, LineComment, RegradeRequest, RubricApplication, RubricItem
 from api.db.models.judge0 import Judge0Submission
 from api.db.models.problem import Problem
 from api.db.models.problem_package import ProblemPackage
@@ -33,6 +34,7 @@ metadata = orm_registry.metadata
 __all__ = [
     "AccountToken",
     "AccountTokenPurpose",
+    "AnswerGrade",
     "ApiScope",
     "ApiToken",
     "Assessment",
@@ -51,13 +53,18 @@ __all__ = [
     "Feedback",
     "FeedbackCategory",
     "FeedbackStatus",
+    "GradeRelease",
     "Judge0Submission",
     "Level",
+    "LineComment",
     "Problem",
     "ProblemPackage",
     "ProblemVisibility",
     "RefreshToken",
+    "RegradeRequest",
     "Role",
+    "RubricApplication",
+    "RubricItem",
     "Submission",
     "SubmissionAttempt",
     "SubmissionKind",

@@ -35,6 +35,7 @@ from api.domain.assessments.scoring import (
 )
 from api.domain.assessments.services import AssessmentService
 from api.domain.courses.access import CourseAccess
+from api.domain.grading.scores import graded_fraction, grades_released, marks_of
 from api.domain.submissions.services import SubmissionService, normalise_files
 from api.lib.exceptions import ConflictError
 from api.lib.ratelimit import RateLimiter
@@ -247,11 +248,11 @@ class AttemptService(AssessmentService):
         )
         return list(rows.tuples())
 
-    async def score_of(
-        self, assessment: m.Assessment, attempt: m.AssessmentAttempt, questions: list[m.AssessmentQuestion]
-    ) -> tuple[float, float, int]:
-        """The attempt's score out of 100, the late penalty (percent) it includes, and how many answers wait for a
-        grader (they count 0 until graded)."""
+    async def question_fractions(
+        self, attempt: m.AssessmentAttempt, questions: list[m.AssessmentQuestion], *, marks: bool = True
+    ) -> dict[UUID, float | None]:
+        """Each question's fraction (0..1) in the attempt; None: an essay answer waiting for a grader. ``marks``:
+        with the grader's rubric items and overrides (api/domain/grading/scores.py)."""
         answers = {
             a.question_id: a
             for a in await self.session.scalars(
@@ -259,22 +260,38 @@ class AttemptService(AssessmentService):
             )
         }
         links = await self._links(attempt.id)
-        parts = []
-        waiting = 0
+        graded = await marks_of(self.session, [attempt.id]) if marks else {}
+        out: dict[UUID, float | None] = {}
         for q in questions:
+            base: float | None
             if q.type == "code":
                 tries = [CodeTry(s.score) for link, s in links if link.question_id == q.id]
                 if q.config.get("maxAttempts"):
                     tries = tries[: int(q.config["maxAttempts"])]  # racing submissions past the limit count not
-                fraction = code_fraction(
+                base = code_fraction(
                     tries, penalties=q.config.get("penalties", []), count=q.config.get("count", "best")
                 )
             else:
                 answer = answers.get(q.id)
-                given = _answer_score(q, answer)
-                waiting += int(answer is not None and given is None and q.type == "essay")
-                fraction = given or 0.0
-            parts.append(WeightedScore(q.weight, fraction))
+                base = _answer_score(q, answer)
+                if base is None and not (answer is not None and q.type == "essay"):
+                    base = 0.0  # unanswered: nothing to wait for
+            out[q.id] = graded_fraction(base, graded.get((attempt.id, q.id)))
+        return out
+
+    async def score_of(
+        self,
+        assessment: m.Assessment,
+        attempt: m.AssessmentAttempt,
+        questions: list[m.AssessmentQuestion],
+        *,
+        marks: bool = True,
+    ) -> tuple[float, float, int]:
+        """The attempt's score out of 100, the late penalty (percent) it includes, and how many answers wait for a
+        grader (they count 0 until graded)."""
+        fractions = await self.question_fractions(attempt, questions, marks=marks)
+        parts = [WeightedScore(q.weight, fractions[q.id] or 0.0) for q in questions]
+        waiting = sum(1 for q in questions if fractions[q.id] is None)
         finished = attempt.submitted_at or self.clock()
         late = late_penalty_percent(
             finished, assessment.due_at, mode=assessment.late_penalty_mode, percent=assessment.late_penalty_percent
@@ -295,7 +312,8 @@ class AttemptService(AssessmentService):
         score = late = None
         waiting = 0
         if visible:
-            score, late, waiting = await self.score_of(assessment, attempt, questions)
+            marks = access.is_staff or await grades_released(self.session, assessment.id)
+            score, late, waiting = await self.score_of(assessment, attempt, questions, marks=marks)
         remaining = None
         if attempt.deadline is not None and attempt.submitted_at is None:
             remaining = max(0, int((attempt.deadline - now).total_seconds()))

@@ -124,6 +124,14 @@ _TABLE: Final = (
         run_cmd="/usr/bin/python3 main.py",
     ),
     Judge0Language(
+        id=72,
+        name="Ruby (3.1)",
+        verdict_language="ruby",
+        source_file="main.rb",
+        compile_cmd=None,
+        run_cmd="/usr/bin/ruby --disable-gems main.rb",
+    ),
+    Judge0Language(
         id=73,
         name="Rust (rustc, edition 2021)",
         verdict_language="rust",

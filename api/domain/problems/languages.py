@@ -49,6 +49,7 @@ LANGUAGE_DISPLAY: Final[dict[str, LanguageDisplay]] = {
     "javascript": LanguageDisplay("JavaScript (Node.js)", 60),
     "rust": LanguageDisplay("Rust", 70),
     "go": LanguageDisplay("Go", 80),
+    "ruby": LanguageDisplay("Ruby", 90),
 }
 _UNLISTED_ORDER: Final = 1_000_000
 
@@ -70,7 +71,9 @@ def in_platform_order(languages: Iterable[str]) -> list[str]:
 
 
 # The languages the judge fleet can offer (each worker advertises, in its heartbeat, the subset its host supports).
-VERDICT_LANGUAGES: Final = tuple(in_platform_order(("python3", "c", "cpp17", "cpp20", "java", "javascript", "rust")))
+VERDICT_LANGUAGES: Final = tuple(
+    in_platform_order(("python3", "c", "cpp17", "cpp20", "java", "javascript", "rust", "go", "ruby"))
+)
 
 EXTENSION_LANGUAGES: Final[dict[str, str]] = {
     ".py": "python3",
@@ -106,6 +109,8 @@ _PREFERRED_EXTENSION: Final = {
     "java": ".java",
     "javascript": ".js",
     "rust": ".rs",
+    "go": ".go",
+    "ruby": ".rb",
 }
 
 

@@ -52,7 +52,8 @@ class RunCreate(CamelizedBaseStruct, forbid_unknown_fields=True):
 
 class CaseView(CamelizedBaseStruct):
     """One test's result. ``hidden``: the viewer may see the verdict but not the test's data or the program's
-    output on it (``input``, ``expected``, ``stdout``, ``stderr``, ``message`` are then null)."""
+    output on it (``input``, ``expected``, ``stdout``, ``stderr``, ``message`` are then null). ``stdoutTruncated``
+    / ``stderrTruncated``: the program wrote more than the judge keeps (4 KiB per stream), ``stdout`` is a prefix."""
 
     index: int
     verdict: str
@@ -72,6 +73,8 @@ class CaseView(CamelizedBaseStruct):
     message: str | None = None
     stdout: str | None = None
     stderr: str | None = None
+    stdout_truncated: bool = False
+    stderr_truncated: bool = False
     input: str | None = None
     expected: str | None = None
 

@@ -83,6 +83,8 @@ def case_views(
                 message=case.message if visible else None,
                 stdout=case.stdout if visible else None,
                 stderr=case.stderr if visible else None,
+                stdout_truncated=case.stdout_truncated and visible,
+                stderr_truncated=case.stderr_truncated and visible,
                 input=entry.get("input_preview") if visible and entry else None,
                 expected=entry.get("answer_preview") if visible and entry else None,
             )
@@ -91,7 +93,16 @@ def case_views(
 
 
 def _strip(case: CaseResult) -> CaseResult:
-    return msgspec.structs.replace(case, message="", stdout=None, stderr=None, stdout_bytes=None, stderr_bytes=None)
+    return msgspec.structs.replace(
+        case,
+        message="",
+        stdout=None,
+        stderr=None,
+        stdout_bytes=None,
+        stderr_bytes=None,
+        stdout_truncated=False,
+        stderr_truncated=False,
+    )
 
 
 def filter_event(

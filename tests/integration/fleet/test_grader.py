@@ -176,6 +176,23 @@ async def test_visible_tests_keep_capped_output_and_hidden_ones_none(judge: Judg
     assert 0 < len(visible.stderr) <= 4096
     assert hidden.stdout is None
     assert hidden.stderr is None
+    assert visible.stderr_truncated  # 12,000 bytes written, 4 KiB kept: the result says so
+    assert not visible.stdout_truncated
+    assert not hidden.stderr_truncated  # nothing is said about a hidden test's output, not even its size
+
+
+async def test_output_of_exactly_the_kept_size_is_not_called_truncated(judge: Judge) -> None:
+    """The flag comes from what the program wrote, not from the shown text's length."""
+    exact = "import sys\nsys.stdout.write('a' * 4096)\n"
+    more = "import sys\nsys.stdout.write('a' * 4097)\n"
+    test = InlineTest(input=b"", expected=None, visible=True)
+    (kept,) = (await judge.grade(request("python3", exact, test))).cases
+    (cut,) = (await judge.grade(request("python3", more, test))).cases
+    assert kept.stdout is not None
+    assert cut.stdout is not None
+    assert len(kept.stdout) == len(cut.stdout) == 4096
+    assert not kept.stdout_truncated
+    assert cut.stdout_truncated
 
 
 async def test_an_ad_hoc_run_accepts_any_output(judge: Judge) -> None:

@@ -27,6 +27,7 @@ def _result(index: int) -> dict[str, Any]:
         "verdict": "WA",
         "stdout": "out",
         "stderr": "err",
+        "stdout_truncated": True,
         "message": "expected 6, got 5",
         "points": 0.0,
         "max_points": 1.0,
@@ -49,11 +50,13 @@ def test_each_visibility_shows_data_only_when_allowed(audience: Audience, shown:
         if view.index in shown:
             assert not view.hidden
             assert view.stdout == "out"
+            assert view.stdout_truncated
             assert view.message == "expected 6, got 5"
         else:
             assert view.hidden
             assert view.stdout is None
             assert view.stderr is None
+            assert not view.stdout_truncated  # not even the output's size leaks
             assert view.message is None
             assert view.input is None
             assert view.expected is None

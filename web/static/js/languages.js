@@ -33,6 +33,10 @@ const LANGUAGES = {
     monaco: "go",
     starter: "package main\n\nimport \"fmt\"\n\nfunc main() {\n\t// your solution here\n\tfmt.Println()\n}\n",
   },
+  ruby: {
+    monaco: "ruby",
+    starter: "data = $stdin.read.split\n# your solution here\n",
+  },
 };
 LANGUAGES.cpp20 = LANGUAGES.cpp17;
 

@@ -300,10 +300,10 @@ function showRun(submission) {
   if (result && result.signal) facts.push(`signal ${result.signal}`);
   const described = { AC: "Finished", CE: "Did not compile", TLE: "Time limit exceeded", MLE: "Memory limit exceeded", RTE: "Run-time error", OLE: "Output limit exceeded", IE: "Internal error" }[verdict] || verdict;
   runStatus.textContent = `${described}${facts.length ? ": " + facts.join(", ") : ""}.`;
-  showInert(document.getElementById("run-output"), result?.stdout ?? "", { judgeCapped: true });
+  showInert(document.getElementById("run-output"), result?.stdout ?? "", { cutByJudge: Boolean(result?.stdoutTruncated) });
   const stderr = result?.stderr || "";
   runResult.querySelector("[data-run-stderr]").hidden = !stderr;
-  showInert(document.getElementById("run-stderr"), stderr, { judgeCapped: true });
+  showInert(document.getElementById("run-stderr"), stderr, { cutByJudge: Boolean(result?.stderrTruncated) });
   const compile = submission.compileOutput || "";
   runResult.querySelector("[data-run-compile]").hidden = !compile;
   showInert(document.getElementById("run-compile"), compile);

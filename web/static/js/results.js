@@ -177,7 +177,9 @@ export class ResultsView {
         pre.setAttribute("aria-label", label);
         block.append(caption, pre);
         td.append(block);
-        showInert(pre, value, { judgeCapped: label === "Your output" || label === "Standard error" });
+        const cutByJudge =
+          (label === "Your output" && result.stdoutTruncated) || (label === "Standard error" && result.stderrTruncated);
+        showInert(pre, value, { cutByJudge: Boolean(cutByJudge) });
       }
       detail.append(td);
       tr.after(detail);

@@ -4,7 +4,7 @@
 
 export const OUTPUT_LIMIT = 20000;
 // The judge keeps this much of a program's stdout and stderr per visible test (OUTPUT_SHOWN_CAP in
-// judge_worker/grader.py) and drops the rest without saying so: output of that size or more was cut there.
+// judge_worker/grader.py); a result's stdoutTruncated / stderrTruncated says when it cut the rest.
 export const JUDGE_OUTPUT_CAP = 4096;
 const SPECIAL = /[\u0000-\u0008\u000b-\u001f\u007f\u0080-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 
@@ -16,8 +16,8 @@ function symbolFor(char) {
 }
 
 // Replace the content of `element` (a <pre>) with `text`. Returns whether the text was truncated.
-// `judgeCapped`: the text is a program's output as the judge kept it (see JUDGE_OUTPUT_CAP).
-export function showInert(element, text, { limit = OUTPUT_LIMIT, judgeCapped = false } = {}) {
+// `cutByJudge`: the judge kept only the first JUDGE_OUTPUT_CAP bytes of this output (the result's flag).
+export function showInert(element, text, { limit = OUTPUT_LIMIT, cutByJudge = false } = {}) {
   element.replaceChildren();
   const value = text == null ? "" : String(text);
   const shown = value.slice(0, limit);
@@ -40,7 +40,6 @@ export function showInert(element, text, { limit = OUTPUT_LIMIT, judgeCapped = f
     element.append(span);
   }
   const note = element.nextElementSibling?.classList.contains("truncated-note") ? element.nextElementSibling : null;
-  const cutByJudge = judgeCapped && new TextEncoder().encode(value).length >= JUDGE_OUTPUT_CAP;
   const truncated = value.length > limit || cutByJudge;
   if (truncated) {
     const text =
