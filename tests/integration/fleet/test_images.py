@@ -165,7 +165,7 @@ async def test_the_platform_runs_from_the_built_images_and_judges(platform: tupl
         page = await client.get("/login")
         assert page.status_code == 200
         assert "<form" in page.text
-        css = await client.get("/static/css/app.css")
+        css = await client.get("/static/css/verdict.css")
         assert css.status_code == 200, "the web assets are in the image"
         vendor = await client.get("/static/vendor/htmx/htmx.min.js")
         assert vendor.status_code == 200, "npm packages were copied into the image"
