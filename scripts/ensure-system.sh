@@ -3,7 +3,7 @@
 # As root it installs what is missing with apt-get; otherwise it prints the exact command to run and fails.
 #   scripts/ensure-system.sh dev    - what `make dev` needs (Python venv, compilers, JDK, Node.js, Go, Ruby)
 #   scripts/ensure-system.sh test   - the same, plus the PostgreSQL server the tests start, Chromium (e2e tests)
-#                                     and Docker's engine (container tests)
+#                                     and Docker's engine with debootstrap (container and image tests)
 set -euo pipefail
 purpose=${1:-dev}
 
@@ -27,6 +27,8 @@ if [ "$purpose" = test ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   # The container tests start Debian's Docker engine themselves, with a data directory of their own.
   have_cmd dockerd || need+=(docker.io)
+  # The image tests build a Debian base with debootstrap (no registry is reachable) and Verdict's images on it.
+  have_cmd debootstrap || need+=(debootstrap)
 fi
 
 [ ${#need[@]} -eq 0 ] && exit 0

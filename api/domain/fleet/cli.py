@@ -89,6 +89,24 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     common(auto, docker=True)
     auto.set_defaults(handler=_cmd_autoscale)
 
+    build = fsub.add_parser(
+        "build-images", help="build the api and judge images (on a debootstrap Debian base unless --base is given)"
+    )
+    build.add_argument("--docker-host", default=None, help="the Docker engine (default: $DOCKER_HOST)")
+    build.add_argument("--context", type=Path, default=Path.cwd(), help="the Verdict checkout (default: .)")
+    build.add_argument("--base", default=None, help="an existing base image instead of debootstrap")
+    build.add_argument("--prefix", default="verdict", help="tags <prefix>-api:local and <prefix>-judge:local")
+    build.add_argument("--mirror", default="http://deb.debian.org/debian", help="Debian mirror for debootstrap")
+    build.add_argument(
+        "--apt-file", action="append", default=[], type=Path, metavar="PATH",
+        help="a file under /etc/apt copied into the base (repeatable): sources naming a local mirror, a proxy",
+    )  # fmt: skip
+    build.add_argument(
+        "--ca-certificate", action="append", default=[], type=Path, metavar="PEM",
+        help="an extra certificate authority for the builds (repeatable), e.g. a TLS-inspecting proxy's",
+    )  # fmt: skip
+    build.set_defaults(handler=_cmd_build_images)
+
     def fleet_help(_args: argparse.Namespace) -> int:
         fleet.print_help()
         return 2
@@ -168,6 +186,25 @@ def _docker(args: argparse.Namespace, count: int) -> tuple[DockerFleet, JudgeCon
         extra_capabilities=tuple(cap.upper().removeprefix("CAP_") for cap in args.cap_add),
     )
     return fleet, spec
+
+
+def _cmd_build_images(args: argparse.Namespace) -> int:
+    from api.domain.fleet.docker_fleet import connect
+    from api.domain.fleet.images import build_images, describe
+    from api.domain.fleet.services import FleetError
+
+    if not (args.context / "Dockerfile.api").is_file():
+        return _fail(f"{args.context} is not a Verdict checkout (no Dockerfile.api)", 2)
+    try:
+        client = connect(args.docker_host)
+        built = build_images(
+            client, args.context, base_image=args.base, prefix=args.prefix, apt_files=args.apt_file,
+            ca_certificates=args.ca_certificate, mirror=args.mirror,
+        )  # fmt: skip
+        print(describe(built, client))
+    except FleetError as exc:
+        return _fail(str(exc))
+    return 0
 
 
 def _cmd_up(args: argparse.Namespace) -> int:
