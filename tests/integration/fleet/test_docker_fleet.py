@@ -153,7 +153,10 @@ async def test_judge_containers_are_hardened_judge_and_scale_down_by_draining(do
     ids = [await fleet.submit(problem, "python3", AC) for _ in range(4)]
     wrong = await fleet.submit(problem, "python3", "print(3)")
     rows = await fleet.wait_all_final([*ids, wrong], within=120)
-    assert [r["verdict"] for r in rows] == ["AC"] * 4 + ["WA"]
+    assert [r["verdict"] for r in rows] == ["AC"] * 4 + ["WA"], [
+        [(r["verdict"], r["message"]) for r in rows],
+        [c.logs(tail=60).decode(errors="replace") for c in docker_fleet.containers()],
+    ]
 
     code, out = await docker_fleet.run("scale", "1", "--wait", "90")
     assert code == 0, out
