@@ -238,13 +238,13 @@ class WarmJail(TestRunner):
     def _reset_files(self, files: Mapping[str, bytes]) -> None:
         box = self._slot.box
         _empty(box.path)
-        box.path.chmod(0o700)
+        _restore_mode(box.path, 0o700)
         init = self._init_pid
         if not init:
             raise _DeadJailError("the jail's init is gone")
         tmp = Path(f"/proc/{init}/root/tmp")
         _empty(tmp)
-        tmp.chmod(self._tmp_mode)
+        _restore_mode(tmp, self._tmp_mode)
         box.write_files({**files, **self._plan.artifacts})
 
     def adopt(self, artifacts: Mapping[str, bytes]) -> None:
@@ -308,6 +308,14 @@ class WarmJail(TestRunner):
                 close_quietly(fd)
         test = WarmRequest(loop, self, in_parent, stdin, out_parent, err_parent, started)
         return await test.supervise(collect)
+
+
+def _restore_mode(directory: Path, mode: int) -> None:
+    """Give back the mode a program changed. chmod needs ownership or CAP_FOWNER, and a hardened judge container
+    has neither for the box (the jail's uid owns it): only a changed mode is restored, and a failure (OSError)
+    starts a fresh jail with a fresh box instead."""
+    if directory.stat().st_mode & 0o7777 != mode:
+        directory.chmod(mode)
 
 
 def _empty(directory: Path) -> None:

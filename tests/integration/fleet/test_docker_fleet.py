@@ -193,11 +193,16 @@ def collected(suites: tuple[str, ...]) -> int:
 
 
 def test_the_hostile_program_tests_pass_inside_a_hardened_judge_container(engine: DockerEngine) -> None:
-    """The sandbox's adversarial suites (fork bombs, floods, escapes, secrets, compile-time attacks) run inside a
-    container with exactly the judge's hardening: the limits hold there too, not only on a root host."""
+    """The sandbox's adversarial suites (fork bombs, floods, escapes, secrets, compile-time attacks) and the warm
+    jails' reset run inside a container with exactly the judge's hardening: they hold there too, not only on a root
+    host (a warm jail once failed only there: no CAP_FOWNER to give the box its mode back)."""
     image = host_root_image(engine, "verdict-hostjudge:test", f"{REPO}/.venv/bin", workdir=str(REPO))
     project = f"h{uuid.uuid4().hex[:6]}"
-    suites = ("tests/sandbox/test_adversarial.py", "tests/sandbox/test_compile_attacks.py")
+    suites = (
+        "tests/sandbox/test_adversarial.py",
+        "tests/sandbox/test_compile_attacks.py",
+        "tests/sandbox/test_warm.py",
+    )
     spec = JudgeContainerSpec(
         image=image,
         environment={"PYTHONDONTWRITEBYTECODE": "1"},
