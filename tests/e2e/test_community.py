@@ -86,7 +86,8 @@ async def test_two_students_chat_one_asks_a_ta_answers_and_the_student_is_notifi
         await sign_in(other, classmate_email, PASSWORD, next_path=f"/courses/{course_id}/chat")
         await expect(page.locator("[data-room-name]")).to_have_text("General")
         await expect(other.locator("[data-room-name]")).to_have_text("General")
-        await page.wait_for_timeout(500)  # both pages have subscribed to the room on their live connection
+        for chatting in (page, other):  # both pages follow the room on their live connection
+            await expect(chatting.locator("[data-chat][data-subscribed]")).to_have_count(1)
         text = f"hello from the demo student {tag}"
         await page.get_by_label("Message", exact=True).fill(text + " <script>window.pwned=1</script>")
         await page.get_by_role("button", name="Send").click()
@@ -105,7 +106,7 @@ async def test_two_students_chat_one_asks_a_ta_answers_and_the_student_is_notifi
         await page.get_by_role("button", name="Ask").click()
         await expect(page.get_by_role("heading", name=f"Why does sample-1 fail? {tag}", level=1)).to_be_visible()
         await expect(page.locator("main")).not_to_contain_text("secret-huge")
-        await page.wait_for_timeout(500)  # the question page's live connection is up
+        await expect(page.locator("[data-bell][data-live=ready]")).to_have_count(1)  # the live connection is up
 
         # a TA finds it grouped by test and answers
         ta = await ta_ctx.new_page()

@@ -194,22 +194,37 @@ if (chat) {
     current = room;
     chat.querySelector("[data-room-name]").textContent = roomLabel(room);
     if (lock) lock.textContent = room.locked ? "Unlock" : "Lock";
+    delete chat.dataset.subscribed;
+    list.replaceChildren();
+    // Follow the room first, then load its history: a message sent meanwhile is in the history, arrives as an
+    // event, or both (shown once, by id), and never falls between the two.
+    const subscribed = new Promise((resolve) => {
+      stop = live.subscribe(
+        room.channel,
+        (event) => {
+          if (event.event === "message" || event.event === "message_edited") upsert(event.data);
+          else if (event.event === "message_deleted") {
+            const item = list.querySelector(`[data-id="${event.data.id}"]`);
+            if (item) item.querySelector(".markdown").textContent = "(deleted)";
+          } else if (event.event === "room_updated") {
+            current.locked = event.data.locked;
+            if (lock) lock.textContent = current.locked ? "Unlock" : "Lock";
+          }
+        },
+        resolve,
+      );
+    });
+    await Promise.race([subscribed, new Promise((resolve) => setTimeout(resolve, 3000))]);
     const page = await api(`${base}/rooms/${room.id}/messages?limit=50`);
+    if (current !== room) return;
+    const arrived = [...list.children];
     list.replaceChildren(...page.items.map(messageItem));
+    for (const item of arrived) if (!list.querySelector(`[data-id="${item.dataset.id}"]`)) list.append(item);
     older.hidden = !page.hasMore;
     room.unread = 0;
     renderRooms();
     api(`${base}/rooms/${room.id}/read`, { method: "POST" }).catch(() => {});
-    stop = live.subscribe(room.channel, (event) => {
-      if (event.event === "message" || event.event === "message_edited") upsert(event.data);
-      else if (event.event === "message_deleted") {
-        const item = list.querySelector(`[data-id="${event.data.id}"]`);
-        if (item) item.querySelector(".markdown").textContent = "(deleted)";
-      } else if (event.event === "room_updated") {
-        current.locked = event.data.locked;
-        if (lock) lock.textContent = current.locked ? "Unlock" : "Lock";
-      }
-    });
+    chat.dataset.subscribed = room.id;
   }
 
   older.addEventListener("click", loadOlder);

@@ -177,7 +177,8 @@ export function showLive(view, id, { testCount = 0, onFinal } = {}) {
 }
 
 // The one live connection of the page (WS /api/live, api/domain/live/socket.py), multiplexed by channel:
-// `live.subscribe("room:<id>", onEvent)` follows a channel; every event carries an id that increases by one per
+// `live.subscribe("room:<id>", onEvent, onReady)` follows a channel (`onReady` runs once the server has confirmed the
+// subscription: from then on every event reaches `onEvent`); every event carries an id that increases by one per
 // channel, and after a dropped connection the socket is reopened (back-off 0.5 s doubling to 15 s) and each channel
 // resubscribed with the last id seen, so the server replays what was missed from the database. Events seen twice
 // are dropped by id. `live.onStatus(fn)` reports "open" / "closed".
@@ -190,14 +191,18 @@ class LiveConnection {
     this.timer = null;
   }
 
-  subscribe(channel, handler) {
+  subscribe(channel, handler, onReady) {
     let entry = this.channels.get(channel);
     if (!entry) {
-      entry = { handlers: new Set(), lastId: null };
+      entry = { handlers: new Set(), lastId: null, ready: false, waiting: [] };
       this.channels.set(channel, entry);
       this.#send({ type: "subscribe", channel });
     }
     entry.handlers.add(handler);
+    if (onReady) {
+      if (entry.ready) onReady();
+      else entry.waiting.push(onReady);
+    }
     this.#open();
     return () => {
       entry.handlers.delete(handler);
@@ -262,6 +267,8 @@ class LiveConnection {
     }
     if (message.type === "subscribed") {
       if (entry.lastId === null || message.lastId > entry.lastId) entry.lastId = message.lastId;
+      entry.ready = true;
+      for (const ready of entry.waiting.splice(0)) ready();
       return;
     }
     if (message.type !== "event") return;

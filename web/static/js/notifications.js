@@ -39,18 +39,25 @@ function toast(note) {
 
 if (bell) {
   const userId = bell.dataset.userId;
-  api("/api/notifications/unread-count")
-    .then((data) => setCount(data.unread))
-    .catch(() => {});
-  live.subscribe(`user:${userId}`, (message) => {
-    if (message.event === "notification") {
-      setCount(message.data.unread);
-      toast(message.data);
-      document.dispatchEvent(new CustomEvent("verdict:notification", { detail: message.data }));
-    } else if (message.event === "read") {
-      setCount(message.data.unread);
-    }
-  });
+  // The count is read once the channel is followed, so a notification sent meanwhile is never missed.
+  live.subscribe(
+    `user:${userId}`,
+    (message) => {
+      if (message.event === "notification") {
+        setCount(message.data.unread);
+        toast(message.data);
+        document.dispatchEvent(new CustomEvent("verdict:notification", { detail: message.data }));
+      } else if (message.event === "read") {
+        setCount(message.data.unread);
+      }
+    },
+    () => {
+      bell.dataset.live = "ready";
+      api("/api/notifications/unread-count")
+        .then((data) => setCount(data.unread))
+        .catch(() => {});
+    },
+  );
 }
 
 // The list page (/notifications)
