@@ -52,10 +52,12 @@ if (bell) {
       }
     },
     () => {
-      bell.dataset.live = "ready";
       api("/api/notifications/unread-count")
         .then((data) => setCount(data.unread))
-        .catch(() => {});
+        .catch(() => {})
+        .finally(() => {
+          bell.dataset.live = "ready";
+        });
     },
   );
 }
