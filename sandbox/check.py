@@ -148,8 +148,41 @@ def _static_checks(config: SandboxConfig) -> tuple[list[CheckItem], int | None]:
     return items, version
 
 
+# Two tests in one warm jail: the first leaves a file in /tmp and takes every permission off /box, the second must
+# find a jail as new (the reset is what a hardened container can refuse: no CAP_FOWNER, no CAP_SYS_PTRACE, ...).
+_WARM_PROBE = b"""import os
+state = "LEFT" if os.path.exists("/tmp/left") else "clean"
+if open("step").read() == "1":
+    open("/tmp/left", "w").write("x")
+    os.chmod("/box", 0)
+print(state)
+"""
+
+
+async def _warm_session_problem(sandbox: Sandbox) -> str:
+    """Why a warm jail does not work on this host ("" when two tests ran, the second in a clean jail)."""
+    limits = Limits(cpu_time_ms=2000, wall_time_ms=5000, memory_bytes=64 * MIB)
+    command = ["/usr/bin/python3", "-S", "probe.py"]
+    try:
+        async with sandbox.warm_command(command, artifacts={"probe.py": _WARM_PROBE}, limits=limits) as jail:
+            if not jail.warm:
+                return "the jail ran cold"
+            results = [await jail.run(files={"step": step}, stdin=None) for step in (b"1", b"2")]
+            cause = getattr(jail, "last_failure", "")
+    except (SandboxError, OSError) as exc:
+        return str(exc)
+    for result in results:
+        if result.status is not RunStatus.OK or result.stdout != b"clean\n":
+            said = result.message or (result.stdout + result.stderr)[-200:].decode(errors="replace")
+            return f"a test in a warm jail ended {result.status}: {said.strip()}" + (f" ({cause})" if cause else "")
+    return ""
+
+
 async def _jail_checks(sandbox: Sandbox) -> list[CheckItem]:
     items: list[CheckItem] = []
+    if not sandbox.warm_problem and (problem := await _warm_session_problem(sandbox)):
+        # the judge calls this at start-up: from here on its tests start cold instead of failing
+        sandbox.warm_problem = sandbox.zygote_problem = f"self-test failed ({problem})"
     if sandbox.init_problem:
         items.append(
             CheckItem(

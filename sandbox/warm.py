@@ -106,6 +106,7 @@ class WarmJail(TestRunner):
         self._tmp_mode = 0o1777
         self.restarts = 0
         self.tests = 0
+        self.last_failure = ""  # why the jail last had to be restarted (for the host check, never for students)
         self.zygote = plan.spec.init == ZYGOTE_PATH
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
@@ -265,6 +266,7 @@ class WarmJail(TestRunner):
                 except _DeadJailError as exc:
                     said = self._log.data.decode(errors="replace")[-500:] if self._log is not None else ""
                     logger.warning("warm jail in slot %d restarted: %s %s", self._slot.index, exc, said)
+                    self.last_failure = str(exc)
                     continue
                 self.tests += 1
                 return result

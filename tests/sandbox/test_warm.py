@@ -11,7 +11,7 @@ import signal
 
 import pytest
 
-from sandbox import LANGUAGES, MIB, Limits, RunStatus, Sandbox
+from sandbox import LANGUAGES, MIB, Limits, RunStatus, Sandbox, check_host
 from sandbox._sys import read_small
 from tests.sandbox.programs import BUSY, c_binary, main_c
 
@@ -212,3 +212,30 @@ async def test_without_warm_jails_each_test_runs_cold(sandbox: Sandbox) -> None:
     finally:
         sandbox.warm_problem = saved
     assert [r.stdout for r in results] == [b"0\n", b"1\n"]
+
+
+async def test_the_host_check_runs_a_warm_jail_and_the_sandbox_goes_cold_when_its_reset_fails(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The judge's start-up check runs two tests in one warm jail; where the reset between them is refused (as in
+    a container without CAP_FOWNER), the judge runs its tests cold instead of failing every submission."""
+    saved = sandbox.warm_problem, sandbox.zygote_problem
+    healthy = await check_host(sandbox.config, sandbox=sandbox, languages=False)
+    assert [i.severity for i in healthy.items if i.name == "warm jails"] == ["ok"]
+
+    def refused(directory: object, mode: int) -> None:
+        raise PermissionError(1, "Operation not permitted", str(directory))
+
+    monkeypatch.setattr("sandbox.warm._restore_mode", refused)
+    try:
+        report = await check_host(sandbox.config, sandbox=sandbox, languages=False)
+        (item,) = [i for i in report.items if i.name == "warm jails"]
+        assert item.severity == "warning", item
+        assert "self-test failed" in item.detail, item
+        assert "Operation not permitted" in item.detail, item  # the cause, for the operator
+        async with sandbox.warm(LANGUAGES["python3"], {"main.py": b"print(input())\n"}, LIMITS) as jail:
+            assert not jail.warm
+            result = await jail.run(files={}, stdin=b"cold\n")
+        assert (result.status, result.stdout) == (RunStatus.OK, b"cold\n")
+    finally:
+        sandbox.warm_problem, sandbox.zygote_problem = saved
