@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
 from api.domain.dashboards import schemas
-from api.domain.dashboards.sqlparts import DateRange, day_of, dialect_of, pairs, week_of
+from api.domain.dashboards.sqlparts import DateRange, day_of, day_text, dialect_of, pairs, week_of
 from api.domain.dashboards.stats import percentile
 from api.domain.system.services import list_workers
 
@@ -30,14 +30,17 @@ def _in(span: DateRange) -> list[Any]:
 async def _active(session: AsyncSession, span: DateRange, dialect: str) -> tuple[list[Any], list[Any]]:
     out = []
     for bucket in (day_of(m.Submission.created_at, dialect), week_of(m.Submission.created_at, dialect)):
-        period = bucket.label("period")
-        rows = await session.execute(
-            select(period, func.count(func.distinct(m.Submission.user_id)))
+        # distinct (period, person) pairs first, then counted: two hash aggregates, not a sort of the whole range
+        people = (
+            select(bucket.label("period"), m.Submission.user_id)
             .where(*_in(span), m.Submission.kind.in_(_PEOPLE), m.Submission.user_id.is_not(None))
-            .group_by(period)
-            .order_by(period)
+            .distinct()
+            .subquery()
         )
-        out.append([schemas.ActiveUsers(period=p, users=int(n)) for p, n in rows.tuples()])
+        rows = await session.execute(
+            select(people.c.period, func.count()).group_by(people.c.period).order_by(people.c.period)
+        )
+        out.append([schemas.ActiveUsers(period=day_text(p), users=int(n)) for p, n in rows.tuples()])
     return out[0], out[1]
 
 
@@ -55,8 +58,8 @@ async def _by_language_and_verdict(
     languages: dict[tuple[str, str], int] = defaultdict(int)
     verdicts: dict[tuple[str, str], int] = defaultdict(int)
     for d, language, v, n in rows.tuples():
-        languages[d, str(language)] += int(n)
-        verdicts[d, str(v)] += int(n)
+        languages[day_text(d), str(language)] += int(n)
+        verdicts[day_text(d), str(v)] += int(n)
 
     def listed(counts: dict[tuple[str, str], int]) -> list[schemas.SubmissionsByKey]:
         return [schemas.SubmissionsByKey(day=d, key=k, submissions=n) for (d, k), n in sorted(counts.items())]
@@ -82,7 +85,7 @@ async def _waits(session: AsyncSession, span: DateRange, dialect: str) -> list[s
         )
         return [
             schemas.QueueWait(
-                day=d,
+                day=day_text(d),
                 judged=int(n),
                 p50_ms=None if p50 is None else round(float(p50), 1),
                 p90_ms=None if p90 is None else round(float(p90), 1),
@@ -109,7 +112,10 @@ async def _judge_use(session: AsyncSession, span: DateRange, dialect: str) -> li
         .group_by(day)
         .order_by(day)
     )
-    return [schemas.JudgeUse(day=d, judged=int(n), cpu_seconds=round(int(c) / 1000, 1)) for d, n, c in rows.tuples()]
+    return [
+        schemas.JudgeUse(day=day_text(d), judged=int(n), cpu_seconds=round(int(c) / 1000, 1))
+        for d, n, c in rows.tuples()
+    ]
 
 
 async def _courses(session: AsyncSession, span: DateRange) -> list[schemas.CourseUsage]:

@@ -7,15 +7,22 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Boolean, ColumnElement, Integer, String, false, func, literal_column
+from sqlalchemy import Boolean, ColumnElement, Date, Integer, String, cast, false, func, literal_column
 from sqlalchemy import column as sql_column
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.lib.exceptions import ApplicationClientError
 
-__all__ = ["MAX_DAYS", "DateRange", "TestCases", "day_of", "dialect_of", "pairs", "test_cases", "week_of"]
+__all__ = ["MAX_DAYS", "DateRange", "TestCases", "day_of", "day_text", "dialect_of", "pairs", "test_cases", "week_of"]
 
 MAX_DAYS: Final = 366
+# Constants in the SQL text, not parameters: the planner matches them to the statistics of migration 0017.
+_UTC: Final[ColumnElement[str]] = literal_column("'UTC'")
+
+
+def day_text(value: date | str) -> str:
+    """A ``day_of`` or ``week_of`` value as ``YYYY-MM-DD``."""
+    return value if isinstance(value, str) else value.isoformat()
 
 
 def dialect_of(session: AsyncSession) -> str:
@@ -23,16 +30,18 @@ def dialect_of(session: AsyncSession) -> str:
 
 
 def day_of(column: Any, dialect: str) -> ColumnElement[Any]:
-    """The UTC day of a timestamp as ``YYYY-MM-DD``."""
+    """The UTC day of a timestamp: a ``date`` on PostgreSQL (a cast: ``to_char`` per row cost a third of each
+    dashboard query; migration 0015 gives the planner this expression's statistics), ``YYYY-MM-DD`` on SQLite.
+    ``day_text`` makes either the text the dashboards show."""
     if dialect == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+        return cast(func.timezone(_UTC, column), Date)
     return func.strftime("%Y-%m-%d", column)
 
 
 def week_of(column: Any, dialect: str) -> ColumnElement[Any]:
-    """The Monday that starts the (UTC) week of a timestamp, as ``YYYY-MM-DD``."""
+    """The Monday that starts the (UTC) week of a timestamp (as ``day_of``: a date, or text on SQLite)."""
     if dialect == "postgresql":
-        return func.to_char(func.date_trunc("week", func.timezone("UTC", column)), "YYYY-MM-DD")
+        return cast(func.date_trunc(literal_column("'week'"), func.timezone(_UTC, column)), Date)
     # SQLite: step back to Monday ('weekday 0' is the next Sunday; six days before it is that week's Monday)
     return func.strftime("%Y-%m-%d", column, literal_column("'weekday 0'"), literal_column("'-6 days'"))
 
