@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime
 
 from playwright.async_api import Browser, Dialog, Page, expect
+from sqlalchemy import select, update
 
+from api.db import models as m
+from api.db.engine import create_engine, session_factory
+from api.settings import Settings
 from tests.e2e.helpers import DEMO_PASSWORD, sign_in
 from tests.e2e.test_accessibility import violations
 from tests.support.fleet import JudgeFleet
@@ -88,3 +93,22 @@ async def test_an_instructor_builds_an_exam_and_a_student_takes_it(
     await expect(row.locator("[data-form-status]")).to_have_text("Saved.")
     await row.get_by_role("button", name=re.compile("^Reopen for")).click()
     await expect(page.get_by_role("row").filter(has_text="student@example.com")).to_contain_text("in progress")
+    await _hand_in_reopened(site, title)
+
+
+async def _hand_in_reopened(site: JudgeFleet, title: str) -> None:
+    """The reopened attempt would leave the demo student taking an exam for the tests after this one (their course
+    chat closed, as it is during an exam): hand it in again, as the student would."""
+    engine = create_engine(Settings.from_env(site.base_env()))
+    try:
+        async with session_factory(engine)() as session:
+            exam = await session.scalar(select(m.Assessment.id).where(m.Assessment.title == title))
+            assert exam is not None
+            await session.execute(
+                update(m.AssessmentAttempt)
+                .where(m.AssessmentAttempt.assessment_id == exam, m.AssessmentAttempt.submitted_at.is_(None))
+                .values(submitted_at=datetime.now(UTC))
+            )
+            await session.commit()
+    finally:
+        await engine.dispose()
