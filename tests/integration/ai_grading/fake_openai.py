@@ -27,8 +27,8 @@ _RUBRIC = re.compile(r"^(\d+)\. ", re.MULTILINE)
 
 
 def _rubric_size(body: dict[str, Any]) -> int:
-    last = body["messages"][-1]["content"]
-    rubric = last.split("The rubric:", 1)[-1].split("\n\n", 1)[0]
+    asked = [m["content"] for m in body["messages"] if m["role"] == "user" and "The rubric:" in m["content"]]
+    rubric = asked[-1].split("The rubric:", 1)[-1].split("\n\n", 1)[0] if asked else ""
     return len(_RUBRIC.findall(rubric))
 
 
