@@ -24,10 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from api.db import models as m
 from api.db.engine import session_factory
 from api.domain.ai_grading import schemas
-from api.domain.ai_grading.answers import problem_of
 from api.domain.ai_grading.client import AiClient, AiError, Provider, estimate_tokens
 from api.domain.ai_grading.config import availability, record_usage, tokens_used
-from api.domain.ai_grading.leaks import Secret, find_leak, hidden_material
+from api.domain.ai_grading.jobs import assessment_secrets
+from api.domain.ai_grading.leaks import Secret, find_leak
 from api.domain.ai_grading.prompts import hint_messages
 from api.domain.assessments.services import Clock, utcnow
 from api.domain.assessments.taking import AttemptService
@@ -180,7 +180,7 @@ class HintService:
             assessment_id=assessment.id,
             user_id=access.user.id,
         )
-        secrets = await hidden_material(self.session, problem_of(question))
+        secrets = await assessment_secrets(self.session, assessment.id)
         await self.session.commit()
         return HintPlan(state.provider, messages, secrets, [str(source)], usage.id)
 

@@ -96,6 +96,18 @@ async def plan(session: AsyncSession, access: CourseAccess, run: m.AiGradingRun)
     return work
 
 
+async def assessment_secrets(session: AsyncSession, assessment_id: UUID) -> list[Secret]:
+    """The hidden material of every problem of the assessment: an essay about a problem must not quote it either."""
+    questions = await session.scalars(
+        select(m.AssessmentQuestion).where(m.AssessmentQuestion.assessment_id == assessment_id)
+    )
+    problems = {p for q in questions if (p := problem_of(q)) is not None}
+    secrets: list[Secret] = []
+    for problem_id in sorted(problems):
+        secrets.extend(await hidden_material(session, problem_id))
+    return secrets
+
+
 async def _finish(session: AsyncSession, run: m.AiGradingRun, status: str, message: str = "") -> None:
     run.status = status
     run.message = message
@@ -141,7 +153,7 @@ async def _grade_all(
     provider: Provider,
 ) -> str:
     settings: Settings = ctx["settings"]
-    secrets: dict[UUID, list[Secret]] = {}
+    secrets = await assessment_secrets(session, run.assessment_id)
     graded: dict[UUID, Any] = {}
     failures = 0
     for index, item in enumerate(work):
@@ -156,8 +168,7 @@ async def _grade_all(
             return "failed"
         await wait_for_rate(session, run.course_id, state.requests_per_minute, sleep=client.sleep)
         question = item.question
-        if question.id not in secrets:
-            secrets[question.id] = await hidden_material(session, problem_of(question))
+        if question.id not in graded:
             graded[question.id] = await hand_graded(session, question.id)
         proposal = await _grade_one(
             session,
@@ -165,7 +176,7 @@ async def _grade_all(
             item,
             client=client,
             provider=provider,
-            secrets=secrets[question.id],
+            secrets=secrets,
             graded=graded[question.id],
         )
         run.done = index + 1
