@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Final
+from typing import Any, Final
 from uuid import UUID
 
 import msgspec
 from advanced_alchemy.exceptions import NotFoundError
 from litestar.response import ServerSentEventMessage
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.db import models as m
@@ -31,12 +31,13 @@ from api.domain.ai_grading.leaks import Secret, find_leak
 from api.domain.ai_grading.prompts import hint_messages
 from api.domain.assessments.services import Clock, utcnow
 from api.domain.assessments.taking import AttemptService
+from api.domain.assessments.visibility import audience_for
 from api.domain.courses.access import CourseAccess
 from api.lib.exceptions import ConflictError, TooManyRequestsError
 from api.settings import Settings
 from judge_worker.contracts import TestSetData
 
-__all__ = ["HintPlan", "HintService", "stream_hint"]
+__all__ = ["HintOffer", "HintPlan", "HintService", "HintTest", "hint_offer", "stream_hint"]
 
 HOUR: Final = timedelta(hours=1)
 MAX_TEST_CHARS: Final = 4000
@@ -135,7 +136,12 @@ class HintService:
         test = tests[data.test] if 0 <= data.test < len(tests) else None
         if result is None or test is None:
             raise NotFoundError("no such test in this submission's results")
-        if not (test.sample or test.visibility == "visible"):
+        audience = await audience_for(self.session, access.user, submission)  # the one visibility decision
+        if audience.results_hidden_until is not None:
+            raise ConflictError(f"your results are hidden until {audience.results_hidden_until}: no hints before")
+        if not (test.sample or test.visibility == "visible") or not audience.may_see(
+            {"sample": test.sample, "visibility": test.visibility}
+        ):
             raise ConflictError("hints explain visible tests only; this test is hidden")
         verdict = str(result.get("verdict", ""))
         if verdict == "AC":
@@ -217,12 +223,52 @@ async def stream_hint(plan: HintPlan, engine: AsyncEngine) -> AsyncIterator[Serv
         yield _event("done", {"chars": len(said)})
 
 
-async def hint_count(session: AsyncSession, course_id: UUID, user_id: UUID) -> int:
-    return int(
-        await session.scalar(
-            select(func.count()).where(
-                m.AiUsage.course_id == course_id, m.AiUsage.user_id == user_id, m.AiUsage.kind == "hint"
-            )
-        )
-        or 0
+@dataclass(frozen=True)
+class HintTest:
+    index: int
+    name: str
+    verdict: str
+
+
+@dataclass(frozen=True)
+class HintOffer:
+    """What the submission page offers its owner: the hint endpoint and the failing visible tests."""
+
+    url: str
+    per_hour: int
+    tests: list[HintTest]
+
+
+async def hint_offer(
+    session: AsyncSession, settings: Settings, viewer: m.User, submission: m.Submission, results: list[Any]
+) -> HintOffer | None:
+    """For the owner of an assessment submission with failing visible tests, where hints are allowed; else None."""
+    if submission.user_id != viewer.id:
+        return None
+    failing = [
+        HintTest(r.index, r.name or f"test {r.index + 1}", r.verdict)
+        for r in results
+        if not r.hidden and (r.sample or r.visibility == "visible") and r.verdict not in ("AC", "") and not r.skipped
+    ]
+    if not failing:
+        return None
+    link = await session.scalar(
+        select(m.AssessmentSubmission).where(m.AssessmentSubmission.submission_id == submission.id)
     )
+    if link is None:
+        return None
+    attempt = await session.get(m.AssessmentAttempt, link.attempt_id)
+    assessment = await session.get(m.Assessment, attempt.assessment_id) if attempt else None
+    if assessment is None or assessment.kind == "exam":
+        return None
+    row = await session.scalar(
+        select(m.AiAssessmentSetting).where(m.AiAssessmentSetting.assessment_id == assessment.id)
+    )
+    if (
+        row is None
+        or not row.hints_enabled
+        or not (await availability(session, settings, assessment.course_id)).available
+    ):
+        return None
+    url = f"/api/courses/{assessment.course_id}/hints/assessments/{assessment.id}/questions/{link.question_id}/explain"
+    return HintOffer(url=url, per_hour=row.hints_per_hour, tests=failing)

@@ -60,7 +60,7 @@ def addup_with_long_hidden_test() -> dict[str, bytes]:
     return files
 
 
-async def make_lab(client: Client, cast: Cast, settings: Settings) -> Lab:
+async def make_lab(client: Client, cast: Cast, settings: Settings, *, score_visibility: str = "on_publish") -> Lab:
     staff = cast.instructor.headers
     slug = f"addup-{uuid.uuid4().hex[:6]}"
     pushed = await client.put(
@@ -75,7 +75,7 @@ async def make_lab(client: Client, cast: Cast, settings: Settings) -> Lab:
     assert attached.status_code == 201, attached.text
     base = f"/api/courses/{cast.course_id}/assessments"
     created = await client.post(
-        base, json={"title": "Lab 4", "kind": "assignment", "scoreVisibility": "on_publish"}, headers=staff
+        base, json={"title": "Lab 4", "kind": "assignment", "scoreVisibility": score_visibility}, headers=staff
     )
     assert created.status_code == 201, created.text
     aid = created.json()["assessment"]["id"]

@@ -125,7 +125,7 @@ def _events(text: str) -> list[tuple[str, dict[str, Any]]]:
 async def test_hints_explain_a_failing_visible_test_streamed_and_rate_limited(
     client: Client, cast: Cast, settings: Settings, fake_openai: FakeOpenAI
 ) -> None:
-    lab = await make_lab(client, cast, settings)
+    lab = await make_lab(client, cast, settings, score_visibility="immediate")
     student = cast.student.headers
     hidden_index = 4
     results = [{"index": i, "verdict": "WA"} for i in range(hidden_index + 1)]
@@ -144,6 +144,15 @@ async def test_hints_explain_a_failing_visible_test_streamed_and_rate_limited(
     assert turned.json()["allowed"] is True
     allowance = await client.get(f"{lab.course}/hints/assessments/{lab.assessment_id}", headers=student)
     assert allowance.json()["allowed"] is True
+    page = await client.get(f"/submissions/{submission_id}", headers=student)
+    assert page.status_code == 200
+    assert "Explain my failing test" in page.text
+    offered = page.text.split("data-hint-form", 1)[1].split("</form>", 1)[0]
+    # the samples and group1 (marked visible in problem.yaml); group2 is hidden and not offered
+    assert offered.count("<option value=") == 4
+    assert "secret/group2" not in offered
+    staff_view = await client.get(f"/submissions/{submission_id}", headers=cast.instructor.headers)
+    assert "Explain my failing test" not in staff_view.text  # offered to the owner only
 
     streamed = await client.post(explain, json=body, headers=student)
     assert streamed.status_code == 200, streamed.text
@@ -173,6 +182,24 @@ async def test_hints_explain_a_failing_visible_test_streamed_and_rate_limited(
     assert int(limited.headers["retry-after"]) > 0
     usage = (await client.get(f"{lab.ai}/usage", headers=cast.instructor.headers)).json()
     assert [(r["kind"], r["calls"]) for r in usage["byKind"]] == [("hint", 2)]
+
+
+async def test_no_hints_while_results_are_hidden(
+    client: Client, cast: Cast, settings: Settings, fake_openai: FakeOpenAI
+) -> None:
+    lab = await make_lab(client, cast, settings)  # scores (and results) shown once the instructor publishes them
+    submission_id = await _student_submission(settings, lab, [{"index": 0, "verdict": "WA"}])
+    hints = f"{lab.ai}/assessments/{lab.assessment_id}/hints"
+    assert (await client.put(hints, json={"hintsEnabled": True}, headers=cast.instructor.headers)).status_code == 200
+    explain = f"{lab.course}/hints/assessments/{lab.assessment_id}/questions/{lab.code_id}/explain"
+    refused = await client.post(
+        explain, json={"submissionId": str(submission_id), "test": 0}, headers=cast.student.headers
+    )
+    assert refused.status_code == 409
+    assert "results are hidden" in refused.json()["detail"]
+    assert fake_openai.requests == []
+    page = await client.get(f"/submissions/{submission_id}", headers=cast.student.headers)
+    assert "Explain my failing test" not in page.text
 
 
 async def test_no_hints_in_exams(client: Client, cast: Cast, settings: Settings) -> None:
