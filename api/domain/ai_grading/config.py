@@ -22,6 +22,8 @@ from api.lib.timeutil import utcnow
 from api.settings import Settings
 
 __all__ = [
+    "NOT_CONFIGURED",
+    "RATE_WINDOW",
     "Availability",
     "availability",
     "course_setting",

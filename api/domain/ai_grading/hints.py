@@ -18,14 +18,14 @@ from uuid import UUID
 import msgspec
 from advanced_alchemy.exceptions import NotFoundError
 from litestar.response import ServerSentEventMessage
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.db import models as m
 from api.db.engine import session_factory
 from api.domain.ai_grading import schemas
 from api.domain.ai_grading.client import AiClient, AiError, Provider, estimate_tokens
-from api.domain.ai_grading.config import availability, record_usage, tokens_used
+from api.domain.ai_grading.config import RATE_WINDOW, availability, record_usage, tokens_used
 from api.domain.ai_grading.jobs import assessment_secrets
 from api.domain.ai_grading.leaks import Secret, find_leak
 from api.domain.ai_grading.prompts import hint_messages
@@ -167,6 +167,13 @@ class HintService:
             )
         state = await availability(self.session, self.settings, access.course.id)
         assert state.provider is not None  # view.allowed said so
+        course_calls = await self.session.scalar(
+            select(func.count()).where(
+                m.AiUsage.course_id == access.course.id, m.AiUsage.created_at > self.clock() - RATE_WINDOW
+            )
+        )
+        if int(course_calls or 0) >= state.requests_per_minute:
+            raise TooManyRequestsError("the course's AI is busy right now: try again in a minute", retry_after_s=60)
         source = next(iter(submission.files.values()), "") if submission.files else ""
         messages = hint_messages(
             question_md=question.prompt_md,
