@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any, Final
 from uuid import UUID
 
+import msgspec
 from arq import func
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,8 +26,10 @@ from api.domain.ai_grading.config import availability, record_usage, wait_for_ra
 from api.domain.ai_grading.leaks import Secret, find_leak, hidden_material
 from api.domain.ai_grading.prompts import PROMPT_VERSION, RubricLine, grading_messages, line_count, validator
 from api.domain.ai_grading.schemas import GradeOutput
+from api.domain.ai_grading.views import run_view
 from api.domain.courses.access import CourseAccess, resolve_access
 from api.domain.grading.answers import AnswerService
+from api.domain.live.events import emit, user_live_channel
 from api.lib.timeutil import utcnow
 from api.settings import Settings
 
@@ -108,11 +111,20 @@ async def assessment_secrets(session: AsyncSession, assessment_id: UUID) -> list
     return secrets
 
 
+async def _commit(session: AsyncSession, run: m.AiGradingRun) -> None:
+    """Commit the run's progress; the one who started it gets it live (``ai_run`` on their ``user:`` channel)."""
+    if run.requested_by_id is not None:
+        await session.flush()
+        await session.refresh(run)
+        await emit(session, user_live_channel(run.requested_by_id), "ai_run", msgspec.to_builtins(run_view(run)))
+    await session.commit()
+
+
 async def _finish(session: AsyncSession, run: m.AiGradingRun, status: str, message: str = "") -> None:
     run.status = status
     run.message = message
     run.finished_at = utcnow()
-    await session.commit()
+    await _commit(session, run)
 
 
 async def grade_with_ai(ctx: dict[str, Any], run_id: str) -> str:
@@ -135,10 +147,19 @@ async def grade_with_ai(ctx: dict[str, Any], run_id: str) -> str:
             return "failed"
         work = await plan(session, access, run)
         run.status, run.total, run.done, run.model = "running", len(work), 0, state.provider.model
-        await session.commit()
+        await _commit(session, run)
         client = AiClient(state.provider, sleep=ctx.get("sleep", asyncio.sleep))
         try:
             return await _grade_all(ctx, session, run, work, client=client, provider=state.provider)
+        except Exception as exc:
+            logger.exception("AI run %s failed", run_id)
+            await session.rollback()
+            lost = await session.get(m.AiGradingRun, UUID(run_id))
+            if lost is not None:
+                await _finish(
+                    session, lost, "failed", f"the run failed: {type(exc).__name__}; the rest is left for a human"
+                )
+            raise
         finally:
             await client.close()
 
@@ -189,7 +210,7 @@ async def _grade_all(
                 run.withheld += 1
             else:
                 run.proposed += 1
-        await session.commit()
+        await _commit(session, run)
         if failures >= MAX_FAILURES_IN_A_ROW:
             left = len(work) - index - 1
             await _finish(

@@ -19,6 +19,7 @@ from api.domain.ai_grading import schemas
 from api.domain.ai_grading.answers import hand_graded
 from api.domain.ai_grading.config import Availability, availability, course_setting
 from api.domain.ai_grading.jobs import GRADE_WITH_AI, STALE_AFTER, run_job_id
+from api.domain.ai_grading.views import run_view
 from api.domain.assessments.services import Clock, utcnow
 from api.domain.courses.access import CourseAccess
 from api.domain.courses.audit import audit
@@ -29,26 +30,6 @@ from api.queue import JudgeQueue
 from api.settings import Settings
 
 __all__ = ["AiGradingService", "proposal_view", "run_view"]
-
-
-def run_view(run: m.AiGradingRun) -> schemas.Run:
-    return schemas.Run(
-        id=run.id,
-        assessment_id=run.assessment_id,
-        question_id=run.question_id,
-        purpose="calibrate" if run.purpose == "calibrate" else "grade",
-        status=run.status,  # type: ignore[arg-type]  # one of RunStatus, written by this package only
-        done=run.done,
-        total=run.total,
-        proposed=run.proposed,
-        withheld=run.withheld,
-        failed=run.failed,
-        cancel_requested=run.cancel_requested,
-        model=run.model,
-        message=run.message,
-        created_at=run.created_at,
-        finished_at=run.finished_at,
-    )
 
 
 def proposal_view(p: m.AiProposal, items: dict[UUID, m.RubricItem]) -> schemas.Proposal:

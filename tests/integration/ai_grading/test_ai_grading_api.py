@@ -66,6 +66,10 @@ async def test_staff_approve_a_proposal_and_the_student_sees_exactly_that(
         0,
     )
 
+    progress = await _live_progress(settings, cast)
+    assert [(e["done"], e["total"]) for e in progress][-3:] == [(4, 5), (5, 5), (5, 5)]
+    assert progress[-1]["status"] == "done"
+
     prompts = normalise(fake_openai.prompts())
     for hidden in (HIDDEN_INPUT, HIDDEN_ANSWER * 3, REFERENCE):
         assert normalise(hidden)[:40] not in prompts
@@ -265,6 +269,26 @@ async def test_off_when_not_configured_and_admins_set_a_course_endpoint_and_budg
         await off.put(config, json={"baseUrl": "http://127.0.0.1:9/v1", "model": "m"}, headers=cast.admin.headers)
         keyless = (await off.get(f"{lab.ai}/status", headers=cast.ta.headers)).json()
         assert keyless["available"] is False
+
+
+async def _live_progress(settings: Settings, cast: Cast) -> list[dict[str, Any]]:
+    """The ``ai_run`` events the job sent on the TA's live channel, in order."""
+    from sqlalchemy import select
+
+    from api.db import models as m
+    from api.db.engine import create_engine, session_factory
+
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            rows = await session.scalars(
+                select(m.LiveEvent)
+                .where(m.LiveEvent.channel == f"user:{cast.ta.user_id}", m.LiveEvent.type == "ai_run")
+                .order_by(m.LiveEvent.event_id)
+            )
+            return [dict(r.data) for r in rows]
+    finally:
+        await engine.dispose()
 
 
 def _env(settings: Settings) -> dict[str, str]:

@@ -3,8 +3,9 @@
 // or edited: the checked rubric items and the feedback), or reject it; the page then reloads to show the marks.
 
 import { api } from "./api.js";
+import { live } from "./live.js";
 
-const POLL_MS = 1000;
+const POLL_MS = 2000; // progress also comes live ("ai_run" on the user's channel); polling is the fallback
 
 function showError(text) {
   const box = document.querySelector("[data-ai-error], [data-grading-error]");
@@ -108,6 +109,11 @@ function aiPage(root) {
   });
 
   for (const line of list.querySelectorAll("[data-run-status='queued'], [data-run-status='running']")) follow(line.dataset.run);
+  if (root.dataset.user) {
+    live.subscribe(`user:${root.dataset.user}`, (message) => {
+      if (message.event === "ai_run" && message.data.assessmentId === root.dataset.assessment) put(message.data);
+    });
+  }
 }
 
 function proposalPanel(panel) {
