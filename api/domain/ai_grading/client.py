@@ -19,7 +19,7 @@ import msgspec
 import openai
 from openai import AsyncOpenAI
 
-__all__ = ["AiClient", "AiError", "ChatResult", "Message", "Provider", "SchemaError", "estimate_tokens"]
+__all__ = ["AiClient", "AiError", "ChatResult", "Message", "Provider", "SchemaError", "Structured", "estimate_tokens"]
 
 logger = logging.getLogger("verdict.ai")
 S = TypeVar("S")

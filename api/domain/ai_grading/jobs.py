@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.db import models as m
 from api.domain.ai_grading.answers import answer_text, hand_graded, problem_of, worked_examples
-from api.domain.ai_grading.client import AiClient, AiError, Provider
+from api.domain.ai_grading.client import AiClient, AiError, Provider, Structured
 from api.domain.ai_grading.config import availability, record_usage, wait_for_rate
 from api.domain.ai_grading.leaks import Secret, find_leak, hidden_material
 from api.domain.ai_grading.prompts import PROMPT_VERSION, RubricLine, grading_messages, line_count, validator
@@ -240,6 +241,9 @@ async def _grade_one(
     rubric = await _rubric(session, question.id)
     answer = await answer_text(session, item.attempt_id, question)
     examples = await worked_examples(session, question, [r.id for r in rubric], graded, excluding=item.attempt_id)
+    # Another student's answer that holds hidden data (a hard-coded expected output) is never an example.
+    examples = [e for e in examples if find_leak(e.answer.text, secrets) is None]
+    staff_text = "\n".join([question.prompt_md, *(f"{r.title}\n{r.description}" for r in rubric)])
     messages = grading_messages(
         question_md=question.prompt_md,
         rubric=[RubricLine(r.title, r.points, r.description) for r in rubric],
@@ -256,8 +260,9 @@ async def _grade_one(
     )
     session.add(proposal)
     try:
-        check = validator(len(rubric), line_count(answer.text))
-        result = await client.structured(messages, GradeOutput, validate=check)
+        result = await _ask(
+            client, messages, staff_text, secrets, validate=validator(len(rubric), line_count(answer.text))
+        )
     except AiError as exc:
         proposal.status, proposal.error, proposal.tries = "failed", exc.reason, exc.tries
         proposal.prompt_tokens, proposal.completion_tokens = exc.prompt_tokens, exc.completion_tokens
@@ -294,6 +299,20 @@ async def _grade_one(
         )
     await session.flush()
     return proposal
+
+
+async def _ask(
+    client: AiClient,
+    messages: list[dict[str, str]],
+    staff_text: str,
+    secrets: list[Secret],
+    *,
+    validate: Callable[[GradeOutput], None],
+) -> Structured[GradeOutput]:
+    quoted = find_leak(staff_text, secrets)
+    if quoted is not None:  # the prompt would carry hidden data: nothing is sent
+        raise AiError(f"not sent: the question or its rubric quotes {quoted.label}; grade it by hand")
+    return await client.structured(messages, GradeOutput, validate=validate)
 
 
 def ai_grading_functions() -> list[Any]:

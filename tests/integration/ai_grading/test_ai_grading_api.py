@@ -6,6 +6,7 @@ withheld and flagged; a failing endpoint leaves the answers for a human; runs ca
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 from api.domain.ai_grading.leaks import normalise
@@ -162,6 +163,60 @@ async def test_an_output_quoting_hidden_tests_or_the_reference_is_withheld_and_f
     assert await run_job(settings, run["id"]) == "done"
     flagged = await _proposals(client, lab, runId=run["id"])
     assert [p["flagged"] for p in flagged] == ["quoted reference solution submissions/accepted/sum.py"]
+
+
+async def test_hidden_data_in_another_answer_or_the_question_never_goes_into_a_prompt(
+    client: Client, cast: Cast, settings: Settings, fake_openai: FakeOpenAI
+) -> None:
+    from sqlalchemy import update
+
+    from api.db import models as m
+    from api.db.engine import create_engine, session_factory
+
+    lab = await make_lab(client, cast, settings)
+    ta = cast.ta.headers
+    engine = create_engine(settings)
+    try:  # ben hard-coded the hidden test into his essay; a TA grades it by hand: it would be a worked example
+        async with session_factory(engine)() as session:
+            await session.execute(
+                update(m.AssessmentAnswer)
+                .where(m.AssessmentAnswer.attempt_id == lab.attempts["ben"])
+                .values(text=f"print('{HIDDEN_INPUT}')")
+            )
+            await session.commit()
+    finally:
+        await engine.dispose()
+    ben = lab.answer(lab.attempts["ben"], lab.essay_id)
+    assert (await client.put(f"{ben}/rubric/{lab.essay_items[0]['id']}", headers=ta)).status_code == 200
+    ana = lab.answer(lab.attempts["ana"], lab.essay_id)
+    assert (await client.put(f"{ana}/comment", json={"text": "Good."}, headers=ta)).status_code == 200
+    run = await _start(client, lab, ta, questionId=lab.essay_id)
+    assert await run_job(settings, run["id"]) == "done"
+    assert (await _run(client, lab, run["id"]))["proposed"] == 2
+    assert fake_openai.requests
+    assert normalise(HIDDEN_INPUT)[:40] not in normalise(fake_openai.prompts())
+    assert "Good." in fake_openai.prompts()  # ana's hand-graded answer is still an example
+
+    for proposal in await _proposals(client, lab, runId=run["id"]):  # so that the answers are graded again
+        assert (await client.post(f"{lab.ai}/proposals/{proposal['id']}/reject", headers=ta)).status_code == 200
+    sent = len(fake_openai.requests)
+    engine = create_engine(settings)
+    try:  # the instructor quoted a hidden test in the question itself: nothing is sent at all
+        async with session_factory(engine)() as session:
+            await session.execute(
+                update(m.AssessmentQuestion)
+                .where(m.AssessmentQuestion.id == uuid.UUID(lab.essay_id))
+                .values(prompt_md=f"Explain why {HIDDEN_INPUT} sums to a big number.")
+            )
+            await session.commit()
+    finally:
+        await engine.dispose()
+    run = await _start(client, lab, ta, questionId=lab.essay_id)
+    await run_job(settings, run["id"])
+    failed = await _proposals(client, lab, runId=run["id"])
+    assert failed
+    assert all(p["status"] == "failed" and "not sent: the question or its rubric quotes" in p["error"] for p in failed)
+    assert len(fake_openai.requests) == sent
 
 
 async def test_a_failing_endpoint_leaves_the_answers_for_a_human(
