@@ -155,6 +155,7 @@ class GradingPages(Controller):
             usage=await ai.usage(course_access) if course_access.is_instructor else None,
             hints=await HintService(gradebook.session, settings).view(course_access, assessment.id),
             is_instructor=course_access.is_instructor,
+            course_ai=await ai.course_settings(course_access) if course_access.is_admin else None,
         )
 
     @get(_BASE + "/grading/regrades", name="page:grading-regrades")

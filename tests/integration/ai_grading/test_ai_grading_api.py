@@ -293,11 +293,13 @@ async def test_off_when_not_configured_and_admins_set_a_course_endpoint_and_budg
         refused = await off.post(f"{lab.ai}/assessments/{lab.assessment_id}/runs", json={}, headers=cast.ta.headers)
         assert refused.status_code == 409
         assert "not available" in refused.json()["detail"]
-        page = await off.get(
-            f"/courses/{cast.course_id}/grading/assessments/{lab.assessment_id}/ai", headers=cast.ta.headers
-        )
+        page_url = f"/courses/{cast.course_id}/grading/assessments/{lab.assessment_id}/ai"
+        page = await off.get(page_url, headers=cast.ta.headers)
         assert page.status_code == 200
         assert "AI is not configured on this platform" in page.text
+        assert "Course AI settings" not in page.text  # for administrators only
+        admin_page = await off.get(page_url, headers=cast.admin.headers)
+        assert "Course AI settings (administrators)" in admin_page.text
 
         config = f"{lab.ai}/config"
         body = {"baseUrl": fake_openai.url, "model": "course-model", "apiKey": "sk-course", "tokenBudget": 200}

@@ -108,6 +108,23 @@ function aiPage(root) {
     });
   });
 
+  const config = root.querySelector("[data-ai-config]");
+  config?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(config);
+    const budget = data.get("tokenBudget");
+    const json = {
+      enabled: data.get("enabled") !== null,
+      baseUrl: data.get("baseUrl").trim(),
+      model: data.get("model").trim(),
+      tokenBudget: budget === "" ? null : Number(budget),
+      requestsPerMinute: Number(data.get("requestsPerMinute")),
+    };
+    if (data.get("apiKey")) json.apiKey = data.get("apiKey");
+    await call(`${base}/config`, { method: "PUT", json });
+    window.location.reload();
+  });
+
   for (const line of list.querySelectorAll("[data-run-status='queued'], [data-run-status='running']")) follow(line.dataset.run);
   if (root.dataset.user) {
     live.subscribe(`user:${root.dataset.user}`, (message) => {
