@@ -183,6 +183,13 @@ async def test_hints_explain_a_failing_visible_test_streamed_and_rate_limited(
     usage = (await client.get(f"{lab.ai}/usage", headers=cast.instructor.headers)).json()
     assert [(r["kind"], r["calls"]) for r in usage["byKind"]] == [("hint", 2)]
 
+    # the instructor's budget for the assessment's hints holds too
+    small = {"hintsEnabled": True, "hintsPerHour": 50, "hintTokenBudget": 1}
+    assert (await client.put(hints, json=small, headers=cast.instructor.headers)).status_code == 200
+    spent = await client.post(explain, json=body, headers=student)
+    assert spent.status_code == 409
+    assert "used up their budget" in spent.json()["detail"]
+
 
 async def test_no_hints_while_results_are_hidden(
     client: Client, cast: Cast, settings: Settings, fake_openai: FakeOpenAI
