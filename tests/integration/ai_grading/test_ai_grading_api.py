@@ -106,6 +106,22 @@ async def test_staff_approve_a_proposal_and_the_student_sees_exactly_that(
     assert detail["applied"] == [lab.essay_items[0]["id"]]
     assert (detail["overallComment"], detail["score"]) == (edited, 60.0)
 
+    # an edit of the items: the grader applies "Mentions linear time" instead, and keeps the feedback
+    ana = (await _proposals(client, lab, attemptId=str(lab.attempts["ana"]), questionId=lab.essay_id))[0]
+    linear = lab.essay_items[1]["id"]
+    swapped = await client.post(f"{lab.ai}/proposals/{ana['id']}/accept", json={"itemIds": [linear]}, headers=ta)
+    assert swapped.status_code == 200, swapped.text
+    assert swapped.json()["finalItemIds"] == [linear]
+    ana_detail = (await client.get(lab.answer(lab.attempts["ana"], lab.essay_id), headers=ta)).json()
+    assert (ana_detail["applied"], ana_detail["score"]) == ([linear], 40.0)
+    assert ana_detail["overallComment"] == ana["feedback"]
+    foreign = await client.post(
+        f"{lab.ai}/proposals/{others_id(await _proposals(client, lab))}/accept",
+        json={"itemIds": [lab.code_items[0]["id"]]},
+        headers=ta,
+    )
+    assert foreign.status_code == 404  # a rubric item of another question
+
     others = await _proposals(client, lab, attemptId=str(lab.attempts["ben"]))
     rejected = await client.post(f"{lab.ai}/proposals/{others[0]['id']}/reject", headers=ta)
     assert rejected.json()["status"] == "rejected"
@@ -326,6 +342,12 @@ async def test_off_when_not_configured_and_admins_set_a_course_endpoint_and_budg
         await off.put(config, json={"baseUrl": "http://127.0.0.1:9/v1", "model": "m"}, headers=cast.admin.headers)
         keyless = (await off.get(f"{lab.ai}/status", headers=cast.ta.headers)).json()
         assert keyless["available"] is False
+
+
+def others_id(found: list[dict[str, Any]]) -> str:
+    """A proposal still open on an essay answer."""
+    essay = [p for p in found if p["rationale"] and p["rationale"][0]["title"] == "Explains the loop"]
+    return str(next(p["id"] for p in essay if p["status"] == "proposed"))
 
 
 async def _live_progress(settings: Settings, cast: Cast) -> list[dict[str, Any]]:
