@@ -76,17 +76,21 @@ class GradingPages(Controller):
     @get(_BASE + "/grading/assessments/{assessment_id:uuid}", name="page:grading-queue")
     async def queue(
         self,
+        *,
         assessment_id: FromPath[UUID],
         course_access: NamedDependency[CourseAccess],
         gradebook: NamedDependency[GradebookService],
+        settings: NamedDependency[Settings],
         question_id: Annotated[UUID | None, QueryParameter(name="questionId")] = None,
         pending: Annotated[bool, QueryParameter()] = False,
     ) -> Template:
         grading = ReleaseService(gradebook.session)
         assessment = await grading.assessment(course_access, assessment_id)
         questions = [q for q in await grading.attempts.questions(assessment.id) if q.type in GRADED_TYPES]
+        ai = AiGradingService(gradebook.session, settings)
         return render_page(
             "grading/queue.html.j2",
+            ai_open=await ai.open_proposals(course_access, assessment.id),
             user=course_access.user,
             nav="courses",
             title=f"Grading · {assessment.title}",

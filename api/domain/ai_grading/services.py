@@ -285,6 +285,19 @@ class AiGradingService(AnswerService):
         items = await self._items({p.question_id for p in rows})
         return [proposal_view(p, items) for p in rows]
 
+    async def open_proposals(self, access: CourseAccess, assessment_id: UUID) -> dict[str, str]:
+        """``"<attempt>:<question>"`` -> status of the assessment's proposals waiting for staff (for the queue)."""
+        rows = await self.session.execute(
+            select(m.AiProposal.attempt_id, m.AiProposal.question_id, m.AiProposal.status)
+            .join(m.AiGradingRun, m.AiGradingRun.id == m.AiProposal.run_id)
+            .where(
+                m.AiProposal.course_id == access.course.id,
+                m.AiGradingRun.assessment_id == assessment_id,
+                m.AiProposal.status.in_(("proposed", "withheld")),
+            )
+        )
+        return {f"{a}:{q}": status for a, q, status in rows.tuples()}
+
     async def _proposal(self, access: CourseAccess, proposal_id: UUID) -> m.AiProposal:
         proposal = await self.session.get(m.AiProposal, proposal_id)
         if proposal is None or proposal.course_id != access.course.id:

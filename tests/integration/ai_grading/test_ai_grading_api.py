@@ -77,6 +77,9 @@ async def test_staff_approve_a_proposal_and_the_student_sees_exactly_that(
     assert "alooptotal" not in prompts  # sanity: normalised text is compared
     assert normalise("A loop adds each element to a running total.") in prompts
 
+    queue_page = await client.get(f"/courses/{cast.course_id}/grading/assessments/{lab.assessment_id}", headers=ta)
+    assert queue_page.text.count("proposal to review") == 5
+
     mine = await _proposals(client, lab, attemptId=str(lab.student_attempt), questionId=lab.essay_id)
     assert len(mine) == 1
     proposal = mine[0]
