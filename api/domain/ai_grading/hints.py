@@ -198,7 +198,7 @@ class HintService:
         return HintPlan(state.provider, messages, secrets, [str(source)], usage.id)
 
 
-def _event(kind: str, data: dict[str, object]) -> ServerSentEventMessage:
+def _event(kind: str, data: schemas.HintChunk | schemas.HintEnd) -> ServerSentEventMessage:
     return ServerSentEventMessage(event=kind, data=msgspec.json.encode(data).decode())
 
 
@@ -211,13 +211,15 @@ async def stream_hint(plan: HintPlan, engine: AsyncEngine) -> AsyncIterator[Serv
         async for text in client.stream(plan.messages):
             if find_leak(said + text, plan.secrets, allowed=plan.allowed) is not None:
                 ending = "withheld"
-                yield _event("withheld", {"message": "the rest of this hint was withheld: it quoted hidden test data"})
+                yield _event(
+                    "withheld", schemas.HintEnd(message="the rest of this hint was withheld: it quoted hidden data")
+                )
                 break
             said += text
-            yield _event("chunk", {"text": text})
+            yield _event("chunk", schemas.HintChunk(text=text))
     except AiError as exc:
         ending = "error"
-        yield _event("error", {"message": f"no hint now: {exc.reason}"})
+        yield _event("error", schemas.HintEnd(message=f"no hint now: {exc.reason}"))
     finally:
         await client.close()
         async with session_factory(engine)() as session:
@@ -227,7 +229,7 @@ async def stream_hint(plan: HintPlan, engine: AsyncEngine) -> AsyncIterator[Serv
                 usage.cost = plan.provider.cost(usage.prompt_tokens, usage.completion_tokens)
                 await session.commit()
     if ending == "done":
-        yield _event("done", {"chars": len(said)})
+        yield _event("done", schemas.HintEnd(chars=len(said)))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ __all__ = [
     "CourseAiSettings",
     "CourseAiSettingsUpdate",
     "GradeOutput",
+    "HintChunk",
+    "HintEnd",
     "HintRequest",
     "HintSettings",
     "HintSettingsUpdate",
@@ -194,6 +196,19 @@ class HintRequest(CamelizedBaseStruct, forbid_unknown_fields=True):
 
     submission_id: UUID
     test: Annotated[int, msgspec.Meta(ge=0)]
+
+
+class HintChunk(CamelizedBaseStruct):
+    """A ``chunk`` event of a streamed hint: the next piece of its text."""
+
+    text: str
+
+
+class HintEnd(CamelizedBaseStruct):
+    """The last event of a hint: ``done`` (``chars`` sent), ``withheld`` or ``error`` (``message`` says why)."""
+
+    message: str = ""
+    chars: int = 0
 
 
 class UsageRow(CamelizedBaseStruct):
