@@ -19,7 +19,7 @@ from api.domain.ai_grading import schemas
 from api.domain.ai_grading.answers import hand_graded
 from api.domain.ai_grading.config import Availability, availability, course_setting
 from api.domain.ai_grading.jobs import GRADE_WITH_AI, STALE_AFTER, run_job_id
-from api.domain.ai_grading.views import run_view
+from api.domain.ai_grading.views import proposal_view, run_view
 from api.domain.assessments.services import Clock, utcnow
 from api.domain.courses.access import CourseAccess
 from api.domain.courses.audit import audit
@@ -30,48 +30,6 @@ from api.queue import JudgeQueue
 from api.settings import Settings
 
 __all__ = ["AiGradingService", "proposal_view", "run_view"]
-
-
-def proposal_view(p: m.AiProposal, items: dict[UUID, m.RubricItem]) -> schemas.Proposal:
-    withheld = p.status == "withheld"
-    rationale = []
-    for raw in [] if withheld else p.rationale:
-        item = items.get(UUID(raw["itemId"]))
-        if item is None:
-            continue
-        rationale.append(
-            schemas.ItemRationale(
-                item_id=item.id,
-                title=item.title,
-                points=item.points,
-                applies=bool(raw.get("applies")),
-                rationale=str(raw.get("rationale", "")),
-                lines=[int(n) for n in raw.get("lines", [])],
-            )
-        )
-    return schemas.Proposal(
-        id=p.id,
-        run_id=p.run_id,
-        attempt_id=p.attempt_id,
-        question_id=p.question_id,
-        status=p.status,  # type: ignore[arg-type]  # one of ProposalStatus, written by this package only
-        item_ids=[] if withheld else [UUID(i) for i in p.item_ids],
-        rationale=rationale,
-        feedback="" if withheld else p.feedback,
-        points=None if withheld else p.percent,
-        model=p.model,
-        prompt_version=p.prompt_version,
-        prompt_tokens=p.prompt_tokens,
-        completion_tokens=p.completion_tokens,
-        cost=p.cost,
-        tries=p.tries,
-        error=p.error,
-        flagged=p.flagged,
-        final_item_ids=[UUID(i) for i in p.final_item_ids],
-        final_feedback=p.final_feedback,
-        decided_at=p.decided_at,
-        created_at=p.created_at,
-    )
 
 
 class AiGradingService(AnswerService):
