@@ -149,14 +149,17 @@ class AiGradingService(AnswerService):
                 raise NotFoundError("no such question in this assessment")
             if not await RubricService(self.session).items(question.id):
                 raise ApplicationClientError("this question has no rubric: write its rubric items first")
-        running = await self.session.scalar(
-            select(m.AiGradingRun.id).where(
-                m.AiGradingRun.assessment_id == assessment.id,
-                m.AiGradingRun.status.in_(("queued", "running")),
-                m.AiGradingRun.updated_at > self.clock() - STALE_AFTER,
+        going = list(
+            await self.session.scalars(
+                select(m.AiGradingRun).where(
+                    m.AiGradingRun.assessment_id == assessment.id, m.AiGradingRun.status.in_(("queued", "running"))
+                )
             )
         )
-        if running is not None:
+        for lost in [r for r in going if r.updated_at <= self.clock() - STALE_AFTER]:  # its worker died on it
+            lost.status, lost.finished_at = "failed", self.clock()
+            lost.message = "lost: no progress for 15 minutes (the worker stopped); the rest is left for a human"
+        if any(r.updated_at > self.clock() - STALE_AFTER for r in going):
             raise ConflictError("an AI grading run of this assessment is already going: wait for it or cancel it")
         run = m.AiGradingRun(
             course_id=access.course.id,

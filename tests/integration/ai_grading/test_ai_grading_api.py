@@ -383,3 +383,37 @@ def _env(settings: Settings) -> dict[str, str]:
         "JUDGE_TOKEN": settings.judge_token,
         "OPENAI_RETRY_BASE": "0",
     }
+
+
+async def test_a_run_whose_worker_died_is_marked_lost_and_another_may_start(
+    client: Client, cast: Cast, settings: Settings, fake_openai: FakeOpenAI
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from api.db import models as m
+    from api.db.engine import create_engine, session_factory
+    from api.lib.timeutil import utcnow
+
+    lab = await make_lab(client, cast, settings)
+    ta = cast.ta.headers
+    first = await _start(client, lab, ta)
+    engine = create_engine(settings)
+    try:  # the worker took it and died: "running", no progress for 20 minutes
+        async with session_factory(engine)() as session:
+            await session.execute(
+                update(m.AiGradingRun)
+                .where(m.AiGradingRun.id == uuid.UUID(first["id"]))
+                .values(status="running", updated_at=utcnow() - timedelta(minutes=20))
+                .execution_options(synchronize_session=False)
+            )
+            await session.commit()
+    finally:
+        await engine.dispose()
+    second = await _start(client, lab, ta)
+    assert second["status"] == "queued"
+    lost = await _run(client, lab, first["id"])
+    assert lost["status"] == "failed"
+    assert lost["message"].startswith("lost: no progress for 15 minutes")
+    assert fake_openai.requests == []
