@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.engine import create_engine, sqlalchemy_config
 from api.domain.accounts.plugin import AccountsPlugin
+from api.domain.ai_grading.controllers import AI_CONTROLLERS
 from api.domain.assessments.controllers import AssessmentController
 from api.domain.courses.routes import COURSE_CONTROLLERS
 from api.domain.dashboards import DASHBOARD_CONTROLLERS
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FileController,
             *DASHBOARD_CONTROLLERS,
             SimilarityController,
+            *AI_CONTROLLERS,
             QuestionScanController,
             SubmissionScanController,
             submission_progress,

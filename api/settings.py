@@ -58,6 +58,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     openai_base_url: str = ""
     openai_api_key: str = ""
     openai_model: str = ""
+    openai_timeout_s: float = 30.0  # one request to the endpoint (a streamed hint: between chunks)
+    openai_max_retries: int = 3  # further tries after a 429, a 5xx, a timeout or a refused connection
+    openai_retry_base_s: float = 1.0  # backoff: base * 2**try (or the endpoint's Retry-After), capped at 30 s
+    openai_price_input_per_mtok: float = 0.0  # cost shown for a million prompt tokens (courses may override)
+    openai_price_output_per_mtok: float = 0.0  # and for a million completion tokens
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_username: str = ""
@@ -177,6 +182,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             openai_base_url=env.url("OPENAI_BASE_URL", schemes=("http", "https")),
             openai_api_key=env.text("OPENAI_API_KEY", ""),
             openai_model=env.text("OPENAI_MODEL", ""),
+            openai_timeout_s=env.number("OPENAI_TIMEOUT", 30.0, minimum=0.1, maximum=600.0),
+            openai_max_retries=env.integer("OPENAI_MAX_RETRIES", 3, minimum=0, maximum=10),
+            openai_retry_base_s=env.number("OPENAI_RETRY_BASE", 1.0, minimum=0.0, maximum=60.0),
+            openai_price_input_per_mtok=env.number("OPENAI_PRICE_INPUT_PER_MTOK", 0.0, minimum=0.0, maximum=10_000.0),
+            openai_price_output_per_mtok=env.number("OPENAI_PRICE_OUTPUT_PER_MTOK", 0.0, minimum=0.0, maximum=10_000.0),
             smtp_host=env.text("SMTP_HOST", ""),
             smtp_port=env.integer("SMTP_PORT", 25, minimum=1, maximum=65535),
             smtp_username=env.text("SMTP_USERNAME", ""),

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
+from api.domain.ai_grading.jobs import ai_grading_functions
 from api.domain.assessments.lanes import exam_submission_ids, requeue_lane
 from api.domain.assessments.visibility import owner_hidden_until
 from api.domain.courses.roster_jobs import IMPORT_ROSTER, import_roster
@@ -316,6 +317,7 @@ def _functions() -> list[Any]:
         func(record_judge_report, name=RECORD_JUDGE_REPORT, max_tries=20, timeout=60, keep_result=3600),
         *judge0_functions(),
         *similarity_functions(),
+        *ai_grading_functions(),
         *scanning_functions(),
         func(import_roster, name=IMPORT_ROSTER, max_tries=1, timeout=600, keep_result=3600),
     ]

@@ -15,6 +15,8 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.domain.ai_grading.hints import HintService
+from api.domain.ai_grading.services import AiGradingService
 from api.domain.courses.access import STAFF, CourseAccess, course_access_from, requires_course_role
 from api.domain.courses.structure import CourseStructure
 from api.domain.grading.answers import GRADED_TYPES
@@ -22,6 +24,7 @@ from api.domain.grading.gradebook import GradebookService
 from api.domain.grading.release import ReleaseService
 from api.domain.problems.markdown import render_markdown
 from api.pages._common import SIGN_IN_REDIRECT, render_page, requires_signed_in_page
+from api.settings import Settings
 
 __all__ = ["GradingPages"]
 
@@ -73,17 +76,21 @@ class GradingPages(Controller):
     @get(_BASE + "/grading/assessments/{assessment_id:uuid}", name="page:grading-queue")
     async def queue(
         self,
+        *,
         assessment_id: FromPath[UUID],
         course_access: NamedDependency[CourseAccess],
         gradebook: NamedDependency[GradebookService],
+        settings: NamedDependency[Settings],
         question_id: Annotated[UUID | None, QueryParameter(name="questionId")] = None,
         pending: Annotated[bool, QueryParameter()] = False,
     ) -> Template:
         grading = ReleaseService(gradebook.session)
         assessment = await grading.assessment(course_access, assessment_id)
         questions = [q for q in await grading.attempts.questions(assessment.id) if q.type in GRADED_TYPES]
+        ai = AiGradingService(gradebook.session, settings)
         return render_page(
             "grading/queue.html.j2",
+            ai_open=await ai.open_proposals(course_access, assessment.id),
             user=course_access.user,
             nav="courses",
             title=f"Grading · {assessment.title}",
@@ -103,12 +110,18 @@ class GradingPages(Controller):
         question_id: FromPath[UUID],
         course_access: NamedDependency[CourseAccess],
         gradebook: NamedDependency[GradebookService],
+        settings: NamedDependency[Settings],
     ) -> Template:
         grading = ReleaseService(gradebook.session)
         detail = await grading.detail(course_access, attempt_id, question_id)
         assessment = await grading.assessment(course_access, detail.assessment_id)
+        ai = AiGradingService(gradebook.session, settings)
+        proposals = await ai.proposals(course_access, attempt_id=attempt_id, question_id=question_id)
         return render_page(
             "grading/answer.html.j2",
+            ai_status=await ai.status(course_access),
+            ai_proposal=next((p for p in proposals if p.status in ("proposed", "withheld", "failed")), None),
+            ai_decided=next((p for p in proposals if p.status in ("accepted", "rejected")), None),
             user=course_access.user,
             nav="courses",
             title=f"Grading {detail.display_name} · {assessment.title}",
@@ -117,6 +130,36 @@ class GradingPages(Controller):
             detail=detail,
             detail_data=msgspec.to_builtins(detail),
             prompt_html=render_markdown(detail.prompt_md),
+        )
+
+    @get(_BASE + "/grading/assessments/{assessment_id:uuid}/ai", name="page:ai-grading")
+    async def ai_grading(
+        self,
+        assessment_id: FromPath[UUID],
+        course_access: NamedDependency[CourseAccess],
+        gradebook: NamedDependency[GradebookService],
+        settings: NamedDependency[Settings],
+    ) -> Template:
+        """AI grading of an assessment: whether it is available, calibration per question, runs with progress."""
+        ai = AiGradingService(gradebook.session, settings)
+        assessment = await ai.assessment(course_access, assessment_id)
+        questions = [q for q in await ai.attempts.questions(assessment.id) if q.type in GRADED_TYPES]
+        calibrations = {q.id: await ai.calibration(course_access, q.id) for q in questions}
+        return render_page(
+            "grading/ai.html.j2",
+            user=course_access.user,
+            nav="courses",
+            title=f"AI grading · {assessment.title}",
+            course=course_access.course,
+            assessment=assessment,
+            questions=questions,
+            calibrations=calibrations,
+            status=await ai.status(course_access),
+            runs=await ai.runs(course_access, assessment.id),
+            usage=await ai.usage(course_access) if course_access.is_instructor else None,
+            hints=await HintService(gradebook.session, settings).view(course_access, assessment.id),
+            is_instructor=course_access.is_instructor,
+            course_ai=await ai.course_settings(course_access) if course_access.is_admin else None,
         )
 
     @get(_BASE + "/grading/regrades", name="page:grading-regrades")

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
 from api.domain.accounts.guards import is_staff
+from api.domain.ai_grading.hints import hint_offer
 from api.domain.assessments.visibility import audience_for, audiences_for
 from api.domain.courses.access import ensure_can_view_user, shared_course_of
 from api.domain.problems.controllers import provide_problems_service
@@ -26,6 +27,7 @@ from api.domain.submissions.controllers import provide_submissions_service
 from api.domain.submissions.services import SubmissionService
 from api.domain.submissions.views import submission_view, summary_view
 from api.pages._common import SIGN_IN_REDIRECT, render_page, requires_signed_in_page
+from api.settings import Settings
 
 __all__ = ["SubmissionPages"]
 
@@ -100,6 +102,7 @@ class SubmissionPages(Controller):
         current_user: NamedDependency[m.User],
         submissions_service: NamedDependency[SubmissionService],
         problems_service: NamedDependency[ProblemService],
+        settings: NamedDependency[Settings],
     ) -> Template:
         submission = await submissions_service.for_viewer(current_user, submission_id)
         problem = await submissions_service.problem_of(submission)
@@ -132,6 +135,9 @@ class SubmissionPages(Controller):
                 "done": view.status is m.SubmissionStatus.DONE or view.results_hidden_until is not None,
             },
             ask_course=await course_to_ask(submissions_service.repository.session, current_user, submission),
+            hint=await hint_offer(  # "explain my failing test" (AI, #14), where the assessment offers it
+                submissions_service.repository.session, settings, current_user, submission, list(view.results)
+            ),
         )
 
 

@@ -178,6 +178,14 @@ MATRIX: Final[tuple[tuple[frozenset[str], str, frozenset[str]], ...]] = (
     (ANY, "/api/courses/{course_id:uuid}/assessments/{assessment_id:uuid}/results*", COURSE_STAFF),
     (frozenset({"GET"}), "/api/courses/{course_id:uuid}/assessments/{assessment_id:uuid}/accommodations", COURSE_STAFF),
     (ANY, "/api/courses/{course_id:uuid}/assessments*", COURSE_INSTRUCTORS),
+    # AI grading (api/domain/ai_grading/, #14): staff run it and decide on proposals; instructors read the course's
+    # usage and set hints; admins set the course's endpoint and budget; members ask for hints where they are on
+    (ANY, "/api/courses/{course_id:uuid}/ai/config", ADMIN_ONLY),
+    (ANY, "/api/courses/{course_id:uuid}/ai/usage", COURSE_INSTRUCTORS),
+    (frozenset({"PUT"}), "/api/courses/{course_id:uuid}/ai/assessments/*/hints", COURSE_INSTRUCTORS),
+    (ANY, "/api/courses/{course_id:uuid}/ai/*", COURSE_STAFF),
+    (ANY, "/api/courses/{course_id:uuid}/hints/*", COURSE_MEMBERS),
+    (ANY, "/courses/{course_id:uuid}/grading/assessments/*/ai", COURSE_STAFF),
     # grading (api/domain/grading/): staff grade, keep the gradebook, release and resolve; students read their own
     (ANY, "/api/courses/{course_id:uuid}/gradebook*", COURSE_STAFF),
     (ANY, "/api/courses/{course_id:uuid}/grading/*", COURSE_STAFF),

@@ -4,6 +4,7 @@ from advanced_alchemy.base import orm_registry
 
 from api.db.models._enums import ProblemVisibility, Role, SubmissionKind, SubmissionStatus
 from api.db.models.account_token import AccountToken, AccountTokenPurpose
+from api.db.models.ai_grading import AiAssessmentSetting, AiCourseSetting, AiGradingRun, AiProposal, AiUsage
 from api.db.models.announcement import Announcement
 from api.db.models.api_token import ApiScope, ApiToken
 from api.db.models.assessment import Assessment, AssessmentQuestion
@@ -42,6 +43,11 @@ metadata = orm_registry.metadata
 __all__ = [
     "AccountToken",
     "AccountTokenPurpose",
+    "AiAssessmentSetting",
+    "AiCourseSetting",
+    "AiGradingRun",
+    "AiProposal",
+    "AiUsage",
     "Announcement",
     "AnswerGrade",
     "ApiScope",
