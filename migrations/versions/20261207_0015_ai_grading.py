@@ -2,7 +2,7 @@
 usage (tokens and cost of every call)
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0017
 Create Date: 2026-12-07 01:00:19
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0015"
-down_revision: str | None = "0011"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
