@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make sure the system packages Verdict needs are present on Debian/Ubuntu.
 # As root it installs what is missing with apt-get; otherwise it prints the exact command to run and fails.
-#   scripts/ensure-system.sh dev    - what `make dev` needs (Python venv, compilers, JDK, Node.js, Go, Ruby)
+#   scripts/ensure-system.sh dev    - what `make dev` needs (Python venv, compilers, JDK, Node.js, Go, Ruby,
+#                                     Kotlin, Mono's C#, Rust)
 #   scripts/ensure-system.sh test   - the same, plus the PostgreSQL server the tests start, Chromium (e2e tests)
 #                                     and Docker's engine with debootstrap (container and image tests)
 set -euo pipefail
@@ -20,6 +21,12 @@ have_cmd node || need+=(nodejs)
 have_cmd npm || need+=(npm)
 have_cmd go || [ -x /usr/lib/go/bin/go ] || need+=(golang-go)
 have_cmd ruby || need+=(ruby)
+# Kotlin runs on the JDK above (Debian's kotlinc); C# is Mono's mcs and runtime.
+[ -f /usr/share/kotlin/kotlinc/lib/kotlin-compiler.jar ] || need+=(kotlin)
+[ -f /usr/lib/mono/4.5/mcs.exe ] || need+=(mono-mcs)
+[ -x /usr/bin/mono ] || need+=(mono-runtime)
+# Rust: a rustup toolchain when there is one (the judge looks there first), else Debian's rustc.
+have_cmd rustc || [ -x /usr/bin/rustc ] || need+=(rustc)
 if [ "$purpose" = test ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || have_cmd initdb || need+=(postgresql)
   have_cmd runuser || need+=(util-linux)
