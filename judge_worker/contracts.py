@@ -1,6 +1,7 @@
 """The wire contract between the API side and the judge fleet.
 
-This is the only module that both sides import. It depends on msgspec and the standard library only.
+This is the only module that both sides import. It depends on msgspec and the standard library only (and its own
+private part, ``judge_worker._input_contracts``: the input-validation job).
 Every Struct tolerates unknown fields (msgspec's default) and every field added later gets a default, so old
 and new workers can run side by side during a rolling deploy.
 """
@@ -14,6 +15,15 @@ from uuid import UUID
 
 import msgspec
 
+from judge_worker._input_contracts import (
+    VALIDATE_INPUTS,
+    InputCheck,
+    InputValidationReport,
+    InputValidator,
+    ValidateInputsRequest,
+    validate_inputs_job_id,
+)
+
 __all__ = [
     "API_TASKS_QUEUE",
     "DRAIN_KEY_PREFIX",
@@ -26,6 +36,7 @@ __all__ = [
     "RECORD_SCAN_REPORT",
     "SCAN_SUBMISSION",
     "TESTSET_PATH_PREFIX",
+    "VALIDATE_INPUTS",
     "CaseFinished",
     "CaseResult",
     "CheckerSpec",
@@ -35,6 +46,9 @@ __all__ = [
     "GradingPolicy",
     "GroupResult",
     "InlineTest",
+    "InputCheck",
+    "InputValidationReport",
+    "InputValidator",
     "JudgeEvent",
     "JudgeLimits",
     "JudgeProgress",
@@ -48,6 +62,7 @@ __all__ = [
     "TestCaseData",
     "TestGroup",
     "TestSetData",
+    "ValidateInputsRequest",
     "Verdict",
     "WorkerHeartbeat",
     "decode_event",
@@ -60,6 +75,7 @@ __all__ = [
     "submission_channel",
     "testset_path",
     "user_channel",
+    "validate_inputs_job_id",
 ]
 
 JUDGE_QUEUE: Final = "judge"
