@@ -98,3 +98,40 @@ async def test_pythons_check_step_reports_a_syntax_error_as_the_interpreter_does
     good = await sandbox.compile(spec, {"main.py": b"# -*- coding: latin-1 -*-\nprint('\xe9')\n"})
     assert good.ok, good.result
     assert good.artifacts == {"main.py": b"# -*- coding: latin-1 -*-\nprint('\xe9')\n"}  # nothing compiled is kept
+
+
+async def test_csharp_runs_its_garbage_collector_and_threads_in_the_jail(sandbox: Sandbox) -> None:
+    spec = LANGUAGES["csharp"]
+    source = b"""using System;
+using System.Threading.Tasks;
+public static class Program {
+    public static void Main() {
+        long total = 0;
+        Parallel.For(0, 4, i => {
+            for (int k = 0; k < 200; k++) {
+                var junk = new byte[1 << 20];
+                junk[k] = 1;
+                System.Threading.Interlocked.Add(ref total, junk[k]);
+            }
+        });
+        GC.Collect();
+        Console.WriteLine(total);
+    }
+}
+"""
+    build = await sandbox.compile(spec, {spec.source: source})
+    assert build.ok, build.result
+    result = await sandbox.execute(spec, build.artifacts, None, Limits(memory_bytes=128 * 1024 * 1024))
+    assert result.status is RunStatus.OK, result
+    assert result.stdout == b"800\n"
+
+
+async def test_kotlin_heap_is_bounded_by_the_memory_limit(sandbox: Sandbox) -> None:
+    spec = LANGUAGES["kotlin"]
+    source = b"fun main() {\n    val keep = ArrayList<LongArray>()\n    while (true) keep.add(LongArray(1 shl 20))\n}\n"
+    build = await sandbox.compile(spec, {spec.source: source})
+    assert build.ok, build.result
+    result = await sandbox.execute(spec, build.artifacts, None, Limits(memory_bytes=64 * 1024 * 1024))
+    assert result.status in (RunStatus.NONZERO_EXIT, RunStatus.MEMORY_LIMIT), result
+    if result.status is RunStatus.NONZERO_EXIT:
+        assert b"OutOfMemoryError" in result.stderr

@@ -364,7 +364,7 @@ class PackageService:
         for reference in references:
             files = reference.files
             language = reference.language or ""
-            if len(files) == 1 and language != "java":
+            if len(files) == 1 and language not in ("java", "kotlin"):  # those run the class their file names
                 files = {source_name(language): next(iter(files.values()))}
             submission = m.Submission(
                 user_id=user.id,
