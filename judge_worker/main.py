@@ -250,7 +250,13 @@ def _functions(settings: JudgeSettings | None = None) -> list[Any]:
         func(judge_submission, name=JUDGE_SUBMISSION, max_tries=JUDGE_MAX_TRIES, timeout=timeout),
         func(scan_submission, name=SCAN_SUBMISSION, max_tries=SCAN_MAX_TRIES, timeout=120),  # code scanning
         # a pushed package's input validators, on every test input; the API waits for the report (the result)
-        func(validate_inputs, name=VALIDATE_INPUTS, max_tries=INPUT_VALIDATION_MAX_TRIES, timeout=timeout),
+        func(
+            validate_inputs,
+            name=VALIDATE_INPUTS,
+            max_tries=INPUT_VALIDATION_MAX_TRIES,
+            timeout=timeout,
+            keep_result=600,
+        ),
     ]
 
 
