@@ -45,13 +45,19 @@ class BareExecutor:
             raise UnknownLanguageError(language_id) from None
 
     async def compile(self, spec: LanguageSpec, sources: Mapping[str, bytes]) -> CompileOutcome:
-        if spec.compile is None:
+        template = spec.compile if spec.compile is not None else spec.check
+        if template is None:
             return CompileOutcome(result=None, artifacts=dict(sources))
         limits = spec.compile_limits
         with tempfile.TemporaryDirectory(dir=self.root) as box:
-            command = render_command(spec.compile, limits)
+            command = render_command(template, limits)
             result = await self._run(command, box=Path(box), files=sources, stdin=None, limits=limits, spec=spec)
-            artifacts = _collect(Path(box), spec.artifacts) if result.status is RunStatus.OK else {}
+            if result.status is not RunStatus.OK:
+                artifacts = {}
+            elif spec.compile is None:
+                artifacts = dict(sources)
+            else:
+                artifacts = _collect(Path(box), spec.artifacts)
         return CompileOutcome(result=result, artifacts=artifacts)
 
     async def execute(

@@ -26,6 +26,7 @@ from judge_worker.contracts import (
     TestSetData,
     Verdict,
 )
+from judge_worker.deferred_check import DeferredCheck
 from judge_worker.events import EventStream
 from judge_worker.execution import Executor, UnknownLanguageError
 from judge_worker.interactive import interact
@@ -33,7 +34,7 @@ from judge_worker.policy import GradingPlan, PlannedTest, PolicyError
 from judge_worker.programs import arrange_program
 from judge_worker.slots import SlotPool
 from judge_worker.verdicts import HostFaultError, run_verdict
-from sandbox import KIB, LanguageSpec, Limits, RunResult, RunStatus
+from sandbox import KIB, CompileOutcome, LanguageSpec, Limits, RunResult, RunStatus
 
 __all__ = ["TestCase", "grade", "judge_limits", "load_tests"]
 
@@ -50,6 +51,13 @@ class TestCase(msgspec.Struct, frozen=True, kw_only=True):
     points: float = 1.0
     group: str | None = None
     visible: bool = False
+
+
+class _CompileFailedError(Exception):
+    def __init__(self, reason: str, *, cpu_ms: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.cpu_ms = cpu_ms
 
 
 class _Outcome(msgspec.Struct, frozen=True, kw_only=True):
@@ -133,6 +141,8 @@ class _Grader:
         self.custom: CompiledChecker | None = None
         self.spec: LanguageSpec | None = None
         self.artifacts: dict[str, bytes] = {}
+        self.deferred: DeferredCheck | None = None
+        self.checked_output = ""
 
     def report(self, verdict: Verdict, **fields: object) -> JudgeReport:
         """A report of this request; ``fields`` are further ``JudgeReport`` fields."""
@@ -166,25 +176,63 @@ class _Grader:
         if isinstance(arranged, str):
             return await self.compile_error(arranged)
         self.spec, sources = arranged
+        checked_only = self.spec.compile is None and self.spec.check is not None
+        if checked_only and (len(sources) == 1 or self.slots.try_acquire()):
+            # Python's syntax check, off the first result's path (judge_worker.deferred_check).
+            self.artifacts = dict(sources)
+            self.deferred = DeferredCheck(self.executor, self.spec, sources, self.slots, eager=len(sources) > 1)
+            try:
+                return await self.judge_tests_checked()
+            except _CompileFailedError as failed:
+                return await self.compile_error(failed.reason, cpu_ms=failed.cpu_ms)
+            finally:
+                if self.deferred is not None:
+                    self.deferred.abandon()
         outcome = await self.executor.compile(self.spec, sources)
-        result = outcome.result
-        compile_output = ""
-        if result is not None:
-            if result.status is RunStatus.INTERNAL_ERROR:
-                raise HostFaultError(result.message or "the sandbox failed while compiling")
-            compile_output = _text(result.stderr + result.stdout, COMPILE_OUTPUT_CAP)
-            if not outcome.ok:
-                reason = compile_output or (
-                    "the compiler produced no program" if result.status is RunStatus.OK else result.status.value
-                )
-                if result.status in (RunStatus.TIME_LIMIT, RunStatus.WALL_LIMIT, RunStatus.MEMORY_LIMIT):
-                    reason = f"compilation exceeded its limits ({result.status.value})\n{compile_output}".strip()
-                return await self.compile_error(reason, cpu_ms=result.cpu_ms)
-        self.artifacts = dict(outcome.artifacts)
-        await self.events.compile_finished(ok=True, output=compile_output, cpu_ms=result.cpu_ms if result else 0)
         try:
-            return await self.judge_tests(compile_output)
+            compile_output = self.compile_output(outcome)
+        except _CompileFailedError as failed:
+            return await self.compile_error(failed.reason, cpu_ms=failed.cpu_ms)
+        self.artifacts = dict(outcome.artifacts)
+        cpu_ms = outcome.result.cpu_ms if outcome.result else 0
+        await self.events.compile_finished(ok=True, output=compile_output, cpu_ms=cpu_ms)
+        return await self.judge_tests_checked(compile_output)
+
+    def compile_output(self, outcome: CompileOutcome) -> str:
+        """The compiler's output of a compile step that built the program; raises why not otherwise."""
+        result = outcome.result
+        if result is None:
+            return ""
+        if result.status is RunStatus.INTERNAL_ERROR:
+            raise HostFaultError(result.message or "the sandbox failed while compiling")
+        compile_output = _text(result.stderr + result.stdout, COMPILE_OUTPUT_CAP)
+        if not outcome.ok:
+            reason = compile_output or (
+                "the compiler produced no program" if result.status is RunStatus.OK else result.status.value
+            )
+            if result.status in (RunStatus.TIME_LIMIT, RunStatus.WALL_LIMIT, RunStatus.MEMORY_LIMIT):
+                reason = f"compilation exceeded its limits ({result.status.value})\n{compile_output}".strip()
+            raise _CompileFailedError(reason, cpu_ms=result.cpu_ms)
+        return compile_output
+
+    async def settle_check(self, first_run: RunResult | None = None) -> str:
+        """Settle a deferred check (``first_run``: the first test's, if any) and send ``CompileFinished`` once it
+        has passed; raises if it has not. Called before any test result is sent."""
+        if self.deferred is None:
+            return self.checked_output
+        outcome = await self.deferred.outcome(first_run)
+        self.deferred = None
+        self.checked_output = self.compile_output(outcome) if outcome is not None else ""
+        cpu_ms = outcome.result.cpu_ms if outcome is not None and outcome.result else 0
+        await self.events.compile_finished(ok=True, output=self.checked_output, cpu_ms=cpu_ms)
+        return self.checked_output
+
+    async def judge_tests_checked(self, compile_output: str = "") -> JudgeReport:
+        self.checked_output = compile_output
+        try:
+            return await self.judge_tests()
         except (CheckerSpecError, PolicyError) as exc:
+            compile_output = await self.settle_check()
             report = self.report(Verdict.IE, compile_output=compile_output, message=f"problem setup: {exc}")
             return await self.finish(report)
 
@@ -193,7 +241,7 @@ class _Grader:
         report = self.report(Verdict.CE, compile_output=output, message="compilation failed")
         return await self.finish(report)
 
-    async def judge_tests(self, compile_output: str) -> JudgeReport:
+    async def judge_tests(self) -> JudgeReport:
         tests = load_tests(self.request, self.testset)
         validate_spec(self.checker, dict(self.files))
         if self.checker.kind not in BUILTIN_KINDS:
@@ -233,7 +281,10 @@ class _Grader:
                         continue  # a speculative run that short-circuit or a failed dependency made moot
                     outcome = task.result()
                     outcomes[index] = outcome
-                    for committed in plan.record(index, outcome.verdict, outcome.fraction):
+                    committed_now = plan.record(index, outcome.verdict, outcome.fraction)
+                    if committed_now:
+                        await self.settle_check(outcomes[committed_now[0]].run)
+                    for committed in committed_now:
                         case = self.case_result(plan, by_index[committed], outcomes.pop(committed))
                         results[committed] = case
                         await self.events.case_finished(case, total=len(tests))
@@ -247,6 +298,7 @@ class _Grader:
                     borrowed -= 1
         if failure is not None:
             raise failure
+        compile_output = await self.settle_check()
         return await self.summarise(plan, tests, results, compile_output)
 
     async def judge_one(self, test: TestCase) -> _Outcome:

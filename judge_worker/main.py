@@ -31,11 +31,13 @@ from judge_worker.contracts import (
     JUDGE_QUEUE,
     JUDGE_SUBMISSION,
     SCAN_SUBMISSION,
+    VALIDATE_INPUTS,
     WorkerHeartbeat,
     drain_key,
     heartbeat_key,
 )
 from judge_worker.execution import Executor, SandboxExecutor
+from judge_worker.input_validation import INPUT_VALIDATION_MAX_TRIES, validate_inputs
 from judge_worker.jobs import JUDGE_MAX_TRIES, WorkerState, judge_submission
 from judge_worker.logs import configure_logging
 from judge_worker.metrics import MetricsServer, bind_state, start_metrics_server
@@ -247,6 +249,14 @@ def _functions(settings: JudgeSettings | None = None) -> list[Any]:
     return [
         func(judge_submission, name=JUDGE_SUBMISSION, max_tries=JUDGE_MAX_TRIES, timeout=timeout),
         func(scan_submission, name=SCAN_SUBMISSION, max_tries=SCAN_MAX_TRIES, timeout=120),  # code scanning
+        # a pushed package's input validators, on every test input; the API waits for the report (the result)
+        func(
+            validate_inputs,
+            name=VALIDATE_INPUTS,
+            max_tries=INPUT_VALIDATION_MAX_TRIES,
+            timeout=timeout,
+            keep_result=600,
+        ),
     ]
 
 

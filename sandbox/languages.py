@@ -52,6 +52,13 @@ class LanguageSpec(msgspec.Struct, frozen=True, kw_only=True):
     source: str  # the file name the submission is stored as
     compile: tuple[str, ...] | None  # None: interpreted, the source is the artifact
     run: tuple[str, ...]
+    # An interpreted language's check-only compile step (``compile`` None): run over the sources with
+    # ``compile_limits``; a non-zero exit is a compilation error whose stderr is the message, and the sources stay
+    # the artifacts. (Python: every .py file compiled, nothing written, a syntax error shown as the interpreter does.)
+    check: tuple[str, ...] | None = None
+    # Exit codes of ``run`` that a failing check would have caused (Python: 1). A one-file program whose first test
+    # ended any other way parsed, and the judge skips its check (judge_worker.deferred_check).
+    check_exit_codes: tuple[int, ...] = ()
     artifacts: tuple[str, ...] = ()  # globs collected from the compile box (empty for interpreted languages)
     time_multiplier: float = 1.0
     extra_memory_bytes: int = 0
@@ -179,6 +186,42 @@ _RUBY_TEST: Final = SelfTest(
     expected=_AB_OUTPUT,
 )
 
+# Every .py file of the box, the main one first, compiled as the interpreter would (its encoding declaration, its
+# parser) without running or writing anything; each error printed as the interpreter prints it (file, line, caret).
+# No braces: command lines are format templates.
+_PY_CHECK: Final = (
+    "import os, sys, traceback\n"
+    "names = sorted(n for n in os.listdir('.') if n.endswith('.py'))\n"
+    "names.sort(key=lambda n: n != 'main.py')\n"
+    "failed = 0\n"
+    "for name in names:\n"
+    "    with open(name, 'rb') as source:\n"
+    "        code = source.read()\n"
+    "    try:\n"
+    "        compile(code, name, 'exec', dont_inherit=True)\n"
+    "    except SyntaxError as exc:\n"
+    "        sys.stderr.write(''.join(traceback.format_exception_only(type(exc), exc)))\n"
+    "        failed = 1\n"
+    "    except ValueError:\n"  # a NUL byte: Python 3.11 runs the file up to it, so the run decides
+    "        pass\n"
+    "sys.exit(failed)\n"
+)
+
+_KOTLIN_TEST: Final = SelfTest(
+    source=b'fun main() {\n    val (a, b) = readLine()!!.trim().split(Regex("\\\\s+")).map { it.toLong() }\n'
+    b"    println(a + b)\n}\n",
+    stdin=_AB_INPUT,
+    expected=_AB_OUTPUT,
+)
+_CSHARP_TEST: Final = SelfTest(
+    source=b"using System;\nusing System.Linq;\npublic static class Program {\n    public static void Main() {\n"
+    b"        var v = Console.In.ReadToEnd().Split((char[])null, StringSplitOptions.RemoveEmptyEntries)"
+    b".Select(long.Parse).ToArray();\n"
+    b"        Console.WriteLine(v[0] + v[1]);\n    }\n}\n",
+    stdin=_AB_INPUT,
+    expected=_AB_OUTPUT,
+)
+
 _GCC_FLAGS: Final = ("-O2", "-pipe", "-fdiagnostics-color=never")
 _JVM_COMPILE_LIMITS: Final = Limits(
     cpu_time_ms=20_000,
@@ -191,6 +234,8 @@ _JVM_COMPILE_LIMITS: Final = Limits(
     box_bytes=128 * MIB,
     tmp_bytes=128 * MIB,
 )
+_KOTLIN_LIB: Final = "/usr/share/kotlin/kotlinc/lib"  # Debian's kotlin package (links into /usr/share/java)
+_JVM_RUN: Final = ("-Xmx{memory_mib}m", "-Xss64m", "-XX:+UseSerialGC", "-XX:-UsePerfData")
 _BIG_COMPILE_LIMITS: Final = Limits(
     cpu_time_ms=30_000,
     wall_time_ms=60_000,
@@ -210,6 +255,8 @@ _SPECS: Final = (
         source="main.py",
         compile=None,
         run=("/usr/bin/python3", "-S", "main.py"),
+        check=("/usr/bin/python3", "-S", "-c", _PY_CHECK),
+        check_exit_codes=(1,),
         time_multiplier=3.0,
         extra_memory_bytes=16 * MIB,
         requires=("/usr/bin/python3",),
@@ -263,7 +310,7 @@ _SPECS: Final = (
             ".",
             "Main.java",
         ),
-        run=("/usr/bin/java", "-Xmx{memory_mib}m", "-Xss64m", "-XX:+UseSerialGC", "-XX:-UsePerfData", "Main"),
+        run=("/usr/bin/java", *_JVM_RUN, "Main"),
         artifacts=("*.class",),
         time_multiplier=2.0,
         extra_memory_bytes=128 * MIB,
@@ -336,6 +383,64 @@ _SPECS: Final = (
         requires=("/usr/bin/ruby",),
         env=(("LANG", "C.UTF-8"),),
         self_test=_RUBY_TEST,
+    ),
+    LanguageSpec(
+        id="kotlin",
+        name="Kotlin (kotlinc, JVM)",
+        # The class to run is the submitted file's (``hello.kt`` runs as ``HelloKt``, ``@file:JvmName`` as given),
+        # as Kattis does: judge_worker.programs fits both command lines to the file.
+        source="Main.kt",
+        compile=(
+            "/usr/bin/java",
+            "-Xmx768m",
+            "-Xss16m",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-XX:-UsePerfData",
+            "-cp",
+            f"{_KOTLIN_LIB}/kotlin-preloader.jar",
+            "org.jetbrains.kotlin.preloading.Preloader",
+            "-cp",
+            f"{_KOTLIN_LIB}/kotlin-compiler.jar",
+            "org.jetbrains.kotlin.cli.jvm.K2JVMCompiler",
+            "-nowarn",
+            "-d",
+            ".",
+            "Main.kt",
+        ),
+        run=("/usr/bin/java", *_JVM_RUN, "-cp", f".:{_KOTLIN_LIB}/kotlin-stdlib.jar", "MainKt"),
+        artifacts=("*.class",),
+        time_multiplier=2.0,
+        extra_memory_bytes=128 * MIB,
+        extra_processes=48,
+        compile_limits=_BIG_COMPILE_LIMITS,
+        requires=("/usr/bin/java", f"{_KOTLIN_LIB}/kotlin-compiler.jar", f"{_KOTLIN_LIB}/kotlin-stdlib.jar"),
+        etc=("/etc/java-*-openjdk",),
+        self_test=_KOTLIN_TEST,
+    ),
+    LanguageSpec(
+        id="csharp",
+        name="C# (Mono)",
+        source="main.cs",
+        compile=(
+            "/usr/bin/mono",
+            "/usr/lib/mono/4.5/mcs.exe",
+            "-optimize+",
+            "-nologo",
+            "-out:main.exe",
+            "main.cs",
+        ),
+        run=("/usr/bin/mono", "main.exe"),
+        artifacts=("main.exe",),
+        time_multiplier=1.5,
+        extra_memory_bytes=64 * MIB,
+        extra_processes=32,  # the runtime's finalizer, GC and timer threads
+        compile_limits=_JVM_COMPILE_LIMITS,
+        requires=("/usr/bin/mono", "/usr/lib/mono/4.5/mcs.exe"),
+        etc=("/etc/mono",),
+        # No home directory in the jail: Mono would try to create ~/.mono and a shared-memory registry there.
+        env=(("MONO_SHARED_DIR", "/tmp"), ("HOME", "/tmp"), ("MONO_ENV_OPTIONS", "")),  # noqa: S108
+        self_test=_CSHARP_TEST,
     ),
 )
 

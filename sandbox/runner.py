@@ -373,19 +373,24 @@ class Sandbox:
     async def compile(
         self, spec: LanguageSpec, sources: Mapping[str, bytes], limits: Limits | None = None
     ) -> CompileOutcome:
-        """Compile ``sources`` in the sandbox (stdin /dev/null); ``artifacts`` are what ``execute`` needs."""
-        if spec.compile is None:
+        """Compile ``sources`` in the sandbox (stdin /dev/null); ``artifacts`` are what ``execute`` needs. An
+        interpreted language with a ``check`` step (Python) is checked instead, its sources kept as the artifacts."""
+        command = spec.compile if spec.compile is not None else spec.check
+        if command is None:
             return CompileOutcome(result=None, artifacts=dict(sources))
         limits = limits or spec.compile_limits
         result = await self.run(
-            render_command(spec.compile, limits),
+            render_command(command, limits),
             files=sources,
             limits=limits,
             env=spec.env,
-            collect=spec.artifacts,
+            collect=spec.artifacts if spec.compile is not None else (),
             mounts=self._mounts_or_raise(spec),
         )
-        artifacts = dict(result.files) if result.status is RunStatus.OK else {}
+        if spec.compile is None:  # a check-only step: the sources are the program
+            artifacts = dict(sources) if result.status is RunStatus.OK else {}
+        else:
+            artifacts = dict(result.files) if result.status is RunStatus.OK else {}
         return CompileOutcome(result=msgspec.structs.replace(result, files={}), artifacts=artifacts)
 
     async def execute(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make sure the system packages Verdict needs are present on Debian/Ubuntu.
 # As root it installs what is missing with apt-get; otherwise it prints the exact command to run and fails.
-#   scripts/ensure-system.sh dev    - what `make dev` needs (Python venv, compilers, JDK, Node.js, Go, Ruby)
+#   scripts/ensure-system.sh dev    - what `make dev` needs (Python venv, compilers, JDK, Node.js, Go, Ruby,
+#                                     Kotlin, Mono's C#, Rust)
 #   scripts/ensure-system.sh test   - the same, plus the PostgreSQL server the tests start, Chromium (e2e tests)
 #                                     and Docker's engine with debootstrap (container and image tests)
 set -euo pipefail
@@ -13,13 +14,22 @@ python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 have_cmd gcc || need+=(gcc)
 have_cmd g++ || need+=(g++)
 have_cmd make || need+=(make)
-have_cmd javac || need+=(default-jdk-headless)
+# The judge runs each toolchain from the paths of its language table (sandbox/languages.py), not from $PATH: a
+# compiler elsewhere (a CI runner's own Node.js, Go or Java) is not one the judge can offer.
+[ -x /usr/bin/javac ] && [ -x /usr/bin/java ] || need+=(default-jdk-headless)
 # Code scanning's Python linter runs in the sandbox on Debian's python3.
 [ -d /usr/lib/python3/dist-packages/pyflakes ] || need+=(python3-pyflakes)
-have_cmd node || need+=(nodejs)
+[ -x /usr/bin/node ] || need+=(nodejs)
 have_cmd npm || need+=(npm)
-have_cmd go || [ -x /usr/lib/go/bin/go ] || need+=(golang-go)
-have_cmd ruby || need+=(ruby)
+[ -x /usr/lib/go/bin/go ] || [ -x /usr/local/go/bin/go ] || compgen -G '/usr/lib/go-*/bin/go' >/dev/null || need+=(golang-go)
+[ -x /usr/bin/ruby ] || need+=(ruby)
+# Kotlin runs on the JDK above (Debian's kotlinc); C# is Mono's mcs and runtime.
+[ -f /usr/share/kotlin/kotlinc/lib/kotlin-compiler.jar ] || need+=(kotlin)
+[ -f /usr/lib/mono/4.5/mcs.exe ] || need+=(mono-mcs)
+[ -x /usr/bin/mono ] || need+=(mono-runtime)
+# Rust: root's or the system's rustup toolchain when there is one (the judge looks there first), else Debian's.
+[ -x /usr/bin/rustc ] || compgen -G '/root/.rustup/toolchains/stable-*/bin/rustc' >/dev/null \
+  || compgen -G '/usr/local/rustup/toolchains/stable-*/bin/rustc' >/dev/null || need+=(rustc)
 if [ "$purpose" = test ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || have_cmd initdb || need+=(postgresql)
   have_cmd runuser || need+=(util-linux)

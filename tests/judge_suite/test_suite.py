@@ -7,7 +7,7 @@ Layout (one directory per problem)::
     <problem>/cases/<name>.in              a test's input
     <problem>/cases/<name>.out | .ans      its expected output (empty or missing: any output)
     <problem>/files/*                      checker or interactor sources, by file name
-    <problem>/submissions/<name>/main.*    a submission (main.py: python3, main.cpp: cpp17)
+    <problem>/submissions/<name>/main.*    a submission (main.py: python3, main.cpp: cpp17, main.cs: csharp, ...)
     <problem>/submissions/<name>/expect.yml
         expect: TLE                        the verdict it must get
         score: 30                          (optional) its score
@@ -43,7 +43,7 @@ from tests.support.judging import Judge
 pytestmark = [pytest.mark.sandbox, pytest.mark.integration]
 
 SUITE = Path(__file__).resolve().parent
-LANGUAGE_OF = {".py": "python3", ".cpp": "cpp17", ".go": "go", ".rb": "ruby"}
+LANGUAGE_OF = {".py": "python3", ".cpp": "cpp17", ".go": "go", ".rb": "ruby", ".cs": "csharp", ".kt": "kotlin"}
 
 
 def load_problem(directory: Path) -> tuple[dict[str, Any], TestSetData]:

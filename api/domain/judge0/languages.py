@@ -76,6 +76,14 @@ _TABLE: Final = (
         run_cmd="./main",
     ),
     Judge0Language(
+        id=51,
+        name="C# (Mono 6.8)",
+        verdict_language="csharp",
+        source_file="main.cs",
+        compile_cmd="/usr/bin/mono /usr/lib/mono/4.5/mcs.exe -optimize+ -out:main.exe main.cs",
+        run_cmd="/usr/bin/mono main.exe",
+    ),
+    Judge0Language(
         id=52,
         name="C++ (GCC, C++17, as id 54)",
         verdict_language="cpp17",
@@ -138,6 +146,14 @@ _TABLE: Final = (
         source_file="main.rs",
         compile_cmd="rustc --edition=2021 -O -o main main.rs",
         run_cmd="./main",
+    ),
+    Judge0Language(
+        id=78,
+        name="Kotlin (kotlinc 1.3, JVM)",
+        verdict_language="kotlin",
+        source_file="Main.kt",
+        compile_cmd="kotlinc -d . Main.kt",
+        run_cmd="/usr/bin/java -cp .:/usr/share/kotlin/kotlinc/lib/kotlin-stdlib.jar MainKt",
     ),
 )
 

@@ -89,6 +89,7 @@ class TestdataSettings(msgspec.Struct, frozen=True, kw_only=True):
     accept_score: float | None = None
     grader_flags: tuple[str, ...] = ()
     output_validator_flags: tuple[str, ...] = ()
+    input_validator_flags: tuple[str, ...] = ()
 
 
 def _names(value: Any, fields: Fields) -> dict[str, str]:
@@ -269,7 +270,18 @@ def parse_testdata_yaml(
     if validator_flags is None and data.get("output_validator_args") is not None:  # the 2023-07 name
         args = fields.words(data, "output_validator_args")
         validator_flags = " ".join(args)
+    input_flags: tuple[str, ...] | None = None
+    if data.get("input_validator_flags") is not None:  # legacy: one string of words
+        input_flags = fields.words(data, "input_validator_flags")
+    elif isinstance(data.get("input_validator_args"), dict):  # 2023-07: per validator name
+        fields.bad(
+            "input_validator_args",
+            "arguments per input validator (a map) are not supported: give one list for every validator",
+        )
+    elif data.get("input_validator_args") is not None:
+        input_flags = fields.words(data, "input_validator_args")
     return TestdataSettings(
+        input_validator_flags=input_flags if input_flags is not None else inherited.input_validator_flags,
         on_reject=on_reject or inherited.on_reject,
         accept_score=accept if accept is not None else inherited.accept_score,
         grader_flags=tuple(grader_flags.split()) if grader_flags is not None else inherited.grader_flags,

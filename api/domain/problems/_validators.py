@@ -18,11 +18,15 @@ import msgspec
 from api.domain.problems._config import ProblemConfig
 from api.domain.problems.errors import PackageIssue
 from api.domain.problems.languages import HEADER_EXTENSIONS, language_of
-from judge_worker.contracts import CheckerSpec
+from judge_worker.contracts import CheckerSpec, InputValidator
 
-__all__ = ["VALIDATOR_DIRS", "read_checker", "validator_programs"]
+__all__ = ["INPUT_VALIDATOR_DIRS", "VALIDATOR_DIRS", "read_checker", "read_input_validators", "validator_programs"]
 
 VALIDATOR_DIRS: Final = ("output_validators", "output_validator")
+# Input validators: ``input_format_validators/`` (legacy) and ``input_validators/`` (2023-07). Each directory in
+# them is one program; each source file directly in them is one program too (headers there are shared).
+INPUT_VALIDATOR_DIRS: Final = ("input_format_validators", "input_validators")
+MAX_INPUT_VALIDATORS: Final = 8
 MAX_VALIDATOR_FILES: Final = 32
 _MAIN_NAMES: Final = ("validate", "validator", "checker", "check", "interactor", "interact", "main")
 _SCRIPTS: Final = frozenset({"build", "run", "compile", "Makefile", "makefile", "CMakeLists.txt"})
@@ -167,3 +171,75 @@ def read_checker(
     where, program = programs.popitem()
     checker, checker_files = _custom_checker(where, program, config, flags, issues)
     return config, checker, checker_files
+
+
+def _input_programs(files: dict[str, bytes], issues: list[PackageIssue]) -> dict[str, dict[str, bytes]]:
+    programs: dict[str, dict[str, bytes]] = {}
+    loose: dict[str, dict[str, bytes]] = {}
+    for name, data in files.items():
+        parts = PurePosixPath(name).parts
+        if parts[0] not in INPUT_VALIDATOR_DIRS or len(parts) < 2:
+            continue
+        if len(parts) == 2:
+            loose.setdefault(parts[0], {})[parts[1]] = data
+        elif len(parts) == 3:
+            programs.setdefault(f"{parts[0]}/{parts[1]}", {})[parts[2]] = data
+        else:
+            issues.append(PackageIssue(name, "input validator files must be directly in the validator's directory"))
+    for top, group in loose.items():
+        headers = {n: d for n, d in group.items() if PurePosixPath(n).suffix.lower() in HEADER_EXTENSIONS}
+        for name, data in group.items():
+            if name in headers:
+                continue
+            if name in _SCRIPTS or language_of((name,)) is None:
+                programs[f"{top}/{name}"] = {name: data}  # refused below, by name
+            else:
+                programs[f"{top}/{name}"] = {name: data, **headers}
+    return programs
+
+
+def read_input_validators(files: dict[str, bytes], issues: list[PackageIssue]) -> tuple[InputValidator, ...]:
+    """The package's input validators as programs for the judge (run on every test input when it is pushed)."""
+    found: list[InputValidator] = []
+    programs = _input_programs(files, issues)
+    if len(programs) > MAX_INPUT_VALIDATORS:
+        issues.append(PackageIssue("input_validators/", f"more than {MAX_INPUT_VALIDATORS} input validators"))
+        return ()
+    for where, program in sorted(programs.items()):
+        scripts = sorted(n for n in program if n in _SCRIPTS)
+        if scripts:
+            issues.append(
+                PackageIssue(
+                    where if where.endswith(f"/{scripts[0]}") else f"{where}/{scripts[0]}",
+                    "build and run scripts are not supported: Verdict compiles the input validator's sources itself "
+                    "(remove the script; headers and several source files are fine)",
+                )
+            )
+            continue
+        if len(program) > MAX_VALIDATOR_FILES:
+            issues.append(PackageIssue(f"{where}/", f"the input validator has more than {MAX_VALIDATOR_FILES} files"))
+            continue
+        language = language_of(tuple(program))
+        if language is None:
+            issues.append(
+                PackageIssue(where, "cannot tell the input validator's language from its file names (use one language)")
+            )
+            continue
+        sources = sorted(n for n in program if language_of((n,)) == language)
+        main = _main_file(language, sources, program)
+        if main is None:
+            issues.append(
+                PackageIssue(
+                    f"{where}/",
+                    "the input validator has several source files and Verdict cannot tell the main one: name it "
+                    "validate.* (or keep main() in one file only)",
+                )
+            )
+            continue
+        kept = {n: d for n, d in sorted(program.items()) if n in sources or _is_header(n)}
+        found.append(InputValidator(path=where, language=language, main=main, files=kept))
+    return tuple(found)
+
+
+def _is_header(name: str) -> bool:
+    return PurePosixPath(name).suffix.lower() in HEADER_EXTENSIONS

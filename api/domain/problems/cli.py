@@ -57,6 +57,13 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="judge the package's reference solutions first; the upload is refused if one misses its verdict",
     )
+    push_cmd.add_argument(
+        "--check-inputs",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run the package's input validators on every test input (default: with --validate only); the upload "
+        "is refused, naming each test file, if one rejects an input",
+    )
     push_cmd.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for the server (600)")
     push_cmd.set_defaults(handler=_cmd_push)
 
@@ -110,13 +117,23 @@ def _archive(path: Path) -> tuple[bytes, str]:
 
 
 def push(
-    package: Path, *, url: str, token: str, slug: str | None = None, validate: bool = False, timeout: float = 600.0
+    package: Path,
+    *,
+    url: str,
+    token: str,
+    slug: str | None = None,
+    validate: bool = False,
+    check_inputs: bool | None = None,
+    timeout: float = 600.0,
 ) -> tuple[int, dict[str, Any]]:
     """Upload; return the HTTP status and the JSON answer (raises :class:`PushError` when it cannot be sent)."""
     body, content_type = _archive(package)
     target = f"{url.rstrip('/')}/api/problems/{urllib.parse.quote(slug or _slug_of(package), safe='')}/package"
-    if validate:
-        target += "?validate=true"
+    query = {"validate": "true"} if validate else {}
+    if check_inputs is not None:
+        query["check_inputs"] = "true" if check_inputs else "false"
+    if query:
+        target += "?" + urllib.parse.urlencode(query)
     parts = urllib.parse.urlsplit(target)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise PushError(f"--url must be an http(s) URL, got {url!r}")
@@ -156,6 +173,10 @@ def _report(status: int, answer: dict[str, Any]) -> int:
         print(f"{problem.get('slug', '?')}: {state}, {answer.get('testCount', '?')} tests")
         print(f"test set {answer.get('testsetDigest')}")
         print(f"package  {answer.get('packageDigest')}")
+        if answer.get("inputsChecked"):
+            print(f"  ok  every test input accepted by {', '.join(answer.get('inputValidators', []))}")
+        elif answer.get("inputValidators"):
+            print("  --  input validators not run (push with --check-inputs or --validate to run them)")
         for outcome in answer.get("validation", []):
             print(f"  ok  {outcome['path']} ({outcome['language']}): {outcome['verdict']}")
         for skipped in answer.get("skipped", []):
@@ -180,6 +201,7 @@ def _cmd_push(args: argparse.Namespace) -> int:
             token=args.token,
             slug=args.slug,
             validate=args.validate,
+            check_inputs=args.check_inputs,
             timeout=args.timeout,
         )
     except PushError as exc:

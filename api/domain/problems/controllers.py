@@ -151,12 +151,17 @@ class ProblemController(Controller):
         validate: Annotated[
             bool, QueryParameter(description="judge the package's reference solutions before it goes live")
         ] = False,
+        check_inputs: Annotated[
+            bool | None,
+            QueryParameter(description="run the package's input validators on every test input (default: as validate)"),
+        ] = None,
     ) -> Response[schemas.PackageResult]:
         """The body is the archive itself. The same package twice is a no-op answering the same digests."""
         prepared = await packages_service.receive(current_user, slug, request.stream(), _content_length(request))
         result = await packages_service.upload(
-            user=current_user, slug=slug, prepared=prepared, validate=validate, queue=judge_queue, redis=redis
-        )
+            user=current_user, slug=slug, prepared=prepared, validate=validate, queue=judge_queue, redis=redis,
+            check_inputs=check_inputs,
+        )  # fmt: skip
         return Response(result, status_code=HTTP_201_CREATED if result.created else HTTP_200_OK)
 
     @get(

@@ -1,7 +1,7 @@
 """Which language a file in a problem package is written in, by its extension (as problemtools and DOMjudge
 guess it), and the language ids Verdict uses for them.
 
-Ids Verdict does not judge (``kotlin``, ``rust``...) are still recognised, so that a package's reference
+Ids Verdict does not judge (``haskell``, ``scala``...) are still recognised, so that a package's reference
 solutions in those languages are reported as skipped rather than as unknown files.
 """
 
@@ -50,6 +50,8 @@ LANGUAGE_DISPLAY: Final[dict[str, LanguageDisplay]] = {
     "rust": LanguageDisplay("Rust", 70),
     "go": LanguageDisplay("Go", 80),
     "ruby": LanguageDisplay("Ruby", 90),
+    "kotlin": LanguageDisplay("Kotlin", 100),
+    "csharp": LanguageDisplay("C#", 110),
 }
 _UNLISTED_ORDER: Final = 1_000_000
 
@@ -72,7 +74,9 @@ def in_platform_order(languages: Iterable[str]) -> list[str]:
 
 # The languages the judge fleet can offer (each worker advertises, in its heartbeat, the subset its host supports).
 VERDICT_LANGUAGES: Final = tuple(
-    in_platform_order(("python3", "c", "cpp17", "cpp20", "java", "javascript", "rust", "go", "ruby"))
+    in_platform_order(
+        ("python3", "c", "cpp17", "cpp20", "java", "javascript", "rust", "go", "ruby", "kotlin", "csharp")
+    )
 )
 
 EXTENSION_LANGUAGES: Final[dict[str, str]] = {
@@ -111,6 +115,8 @@ _PREFERRED_EXTENSION: Final = {
     "rust": ".rs",
     "go": ".go",
     "ruby": ".rb",
+    "kotlin": ".kt",
+    "csharp": ".cs",
 }
 
 

@@ -33,12 +33,12 @@ from api.domain.problems._config import (
     parse_testdata_yaml,
 )
 from api.domain.problems._statements import read_statement
-from api.domain.problems._validators import read_checker
+from api.domain.problems._validators import read_checker, read_input_validators
 from api.domain.problems.errors import PackageError, PackageIssue
 from api.domain.problems.importers.dmoj import dmoj_to_icpc, is_dmoj
 from api.domain.problems.importers.polygon import is_polygon, polygon_to_icpc
 from api.domain.problems.languages import language_of
-from judge_worker.contracts import CheckerSpec
+from judge_worker.contracts import CheckerSpec, InputValidator
 
 __all__ = [
     "REFERENCE_FOLDERS",
@@ -112,6 +112,7 @@ class ParsedPackage(msgspec.Struct, frozen=True, kw_only=True):
     checker_files: dict[str, bytes]
     references: tuple[ReferenceSolution, ...]
     extras: dict[str, bytes]  # every file but the tests and the statement (problem.yaml included), for export
+    input_validators: tuple[InputValidator, ...] = ()  # run on every test input when the package is pushed
     digest: str  # SHA-256 over the files' names and contents: the same package gives the same digest
 
 
@@ -293,6 +294,7 @@ def parse_package(root: Path, names: Iterable[str]) -> ParsedPackage:
     config, checker, checker_files = read_checker(
         files, config, {t.settings.output_validator_flags for t in tests}, issues
     )
+    input_validators = read_input_validators(files, issues)
     references = _references(files)
     time_limit_ms = _time_limit_ms(config, files, issues)
     if issues:
@@ -311,6 +313,7 @@ def parse_package(root: Path, names: Iterable[str]) -> ParsedPackage:
         checker=checker,
         checker_files=checker_files,
         references=tuple(references),
+        input_validators=input_validators,
         extras={name: data for name, data in sorted(files.items()) if name not in skip},
         digest=package_digest(files),
     )

@@ -7,10 +7,13 @@ An upload goes through these steps, and stores nothing unless it gets to the las
    (:mod:`api.domain.problems.archive`), parsed (:mod:`api.domain.problems.package`) and turned into a test set;
    the directory is removed whatever happens;
 3. the same package as the problem's current one is a no-op that answers the same digests;
-4. with ``validate``, every reference solution is judged through the real fleet against the new tests (kind
+4. with ``check_inputs`` (by default when ``validate`` is on), the package's input validators run on every test
+   input through the fleet (:mod:`api.domain.problems._input_checks`); an input one rejects rejects the upload,
+   naming the test file and the validator's message;
+5. with ``validate``, every reference solution is judged through the real fleet against the new tests (kind
    ``validation``, the background lane); one that does not get its folder's verdict rejects the upload, naming
    the solution and the test, and what validation stored is removed again;
-5. the test set and the package's other files are stored content-addressed and the problem switches to them in
+6. the test set and the package's other files are stored content-addressed and the problem switches to them in
    one transaction: a submission already made keeps the digest it recorded, so what it is judged against never
    changes.
 """
@@ -33,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
 from api.domain.problems import schemas
+from api.domain.problems._input_checks import raise_for, run_input_validators
 from api.domain.problems._outcomes import failure_message, outcome_of, skip_of
 from api.domain.problems._timing import MEASURING_LIMIT_MS, measured_limit_ms
 from api.domain.problems.archive import ArchiveError, ArchiveLimits, extract_archive
@@ -152,7 +156,9 @@ class PackageService:
         validate: bool,
         queue: JudgeQueue,
         redis: Redis,
+        check_inputs: bool | None = None,
     ) -> schemas.PackageResult:
+        """``check_inputs`` (default: as ``validate``) runs the package's input validators on every test input."""
         ensure_can_edit(user)
         check_slug(slug)
         parsed = prepared.parsed
@@ -169,8 +175,15 @@ class PackageService:
             return self._result(problem, prepared, created=False, changed=False, validated=False)
         outcomes: list[schemas.ValidationOutcome] = []
         skipped: list[schemas.SkippedReference] = []
+        inputs_checked = False
+        testset_was_stored: bool | None = None  # before this upload (None: not looked at yet)
+        if parsed.input_validators and (validate if check_inputs is None else check_inputs):
+            testset_was_stored = await self._check_inputs(prepared, queue=queue, redis=redis)
+            inputs_checked = True
         if validate:
-            prepared, outcomes, skipped = await self._validate(user, prepared, queue=queue, redis=redis)
+            prepared, outcomes, skipped = await self._validate(
+                user, prepared, queue=queue, redis=redis, testset_was_stored=testset_was_stored
+            )
         created = problem is None
         await self._store(prepared)
         if problem is None:
@@ -180,6 +193,7 @@ class PackageService:
         await self.session.commit()
         await self.session.refresh(problem)
         result = self._result(problem, prepared, created=created, changed=True, validated=validate)
+        result.inputs_checked = inputs_checked
         result.validation.extend(outcomes)
         if prepared.parsed is not parsed:  # validation measured the time limit
             result.measured_time_limit_ms = prepared.parsed.time_limit_ms
@@ -208,6 +222,7 @@ class PackageService:
             validated=validated,
             validation=[],
             skipped=[],
+            input_validators=[v.path for v in prepared.parsed.input_validators],
         )
 
     async def _store(self, prepared: PreparedPackage) -> None:
@@ -251,9 +266,32 @@ class PackageService:
         problem.package_digest = parsed.digest
 
     # --- validating -----------------------------------------------------------------------------------------
+    async def _check_inputs(self, prepared: PreparedPackage, *, queue: JudgeQueue, redis: Redis) -> bool:
+        """Run the input validators on every test input through the fleet; 422 naming the inputs they reject.
+        Returns whether the test set was stored before (the new one stays stored for the reference solutions)."""
+        if await fleet_languages(redis) is None:
+            raise ServiceUnavailableError(
+                "no judge worker is running, so the package's input validators cannot be run: start one, or push "
+                "with ?check_inputs=false"
+            )
+        stored_testset = await self.session.get(m.TestSet, prepared.testset_digest) is not None
+        await self._store_testset_only(prepared)
+        await self.session.commit()  # a judge worker downloads it by its digest
+        try:
+            report = await run_input_validators(
+                queue.pool, prepared.parsed, prepared.testset_digest,
+                timeout_s=self.settings.package_validation_timeout_s,
+            )  # fmt: skip
+            raise_for(prepared.parsed, report)
+        except BaseException:
+            await self._discard([], prepared.testset_digest, keep_testset=stored_testset)
+            raise
+        return stored_testset
+
     async def _validate(
-        self, user: m.User, prepared: PreparedPackage, *, queue: JudgeQueue, redis: Redis
-    ) -> tuple[PreparedPackage, list[schemas.ValidationOutcome], list[schemas.SkippedReference]]:
+        self, user: m.User, prepared: PreparedPackage, *, queue: JudgeQueue, redis: Redis,
+        testset_was_stored: bool | None = None,
+    ) -> tuple[PreparedPackage, list[schemas.ValidationOutcome], list[schemas.SkippedReference]]:  # fmt: skip
         """Judge the references; returns the package with its time limit measured when it gave none."""
         offered = await fleet_languages(redis)
         if offered is None:
@@ -273,7 +311,9 @@ class PackageService:
                 runnable.append(reference)
         if not runnable:
             return prepared, [], skipped
-        stored_testset = await self.session.get(m.TestSet, prepared.testset_digest) is not None
+        stored_testset = testset_was_stored
+        if stored_testset is None:
+            stored_testset = await self.session.get(m.TestSet, prepared.testset_digest) is not None
         await self._store_testset_only(prepared)
         ids: list[UUID] = []
         outcomes: list[schemas.ValidationOutcome] = []
@@ -324,7 +364,7 @@ class PackageService:
         for reference in references:
             files = reference.files
             language = reference.language or ""
-            if len(files) == 1 and language != "java":
+            if len(files) == 1 and language not in ("java", "kotlin"):  # those run the class their file names
                 files = {source_name(language): next(iter(files.values()))}
             submission = m.Submission(
                 user_id=user.id,

@@ -188,6 +188,8 @@ class PackageResult(CamelizedBaseStruct):
     validation: list[ValidationOutcome] = []
     skipped: list[SkippedReference] = []
     measured_time_limit_ms: int | None = None  # the package gave no time limit: measured from accepted/
+    input_validators: list[str] = []  # the package's input validators (input_validators/check, ...)
+    inputs_checked: bool = False  # they ran on every test input and accepted each (see ?check_inputs)
 
 
 class RejudgeResult(CamelizedBaseStruct):

@@ -46,6 +46,16 @@ async def test_a_submission_streams_every_test_and_ends_with_one_final_result(ju
     assert await judge_fleet.redis.get(progress_key(sid)) is None  # dropped once the result is recorded
 
 
+async def test_a_python_syntax_error_is_recorded_as_ce_with_the_interpreters_message(judge_fleet: JudgeFleet) -> None:
+    problem = await judge_fleet.create_problem(tests=sums(3))
+    sid = await judge_fleet.submit(problem, "python3", "print(sum(map(int, input().split()))\n")
+    row = await judge_fleet.wait_final(sid)
+    assert row["verdict"] == "CE"
+    assert row["results"] == []
+    assert 'File "main.py", line 1' in row["compile_output"]
+    assert "SyntaxError: '(' was never closed" in row["compile_output"]
+
+
 async def test_the_fleet_is_visible_and_ready(judge_fleet: JudgeFleet) -> None:
     problem = await judge_fleet.create_problem(tests=sums(4))
     sid = await judge_fleet.submit(problem, "python3", SLOW_SUM.format(delay=0.4))

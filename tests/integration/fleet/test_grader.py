@@ -12,10 +12,12 @@ import pytest
 
 from judge_worker.contracts import (
     CaseFinished,
+    CompileFinished,
     Compiling,
     Finished,
     InlineTest,
     JudgeLimits,
+    JudgeReport,
     JudgeRequest,
     TestCaseData,
     TestGroup,
@@ -285,3 +287,103 @@ async def test_output_that_is_not_utf8_is_escaped_not_dropped(judge: Judge) -> N
     raw = "import sys\nsys.stdout.buffer.write(b'ok \\xff\\xfe end\\n')\n"
     report = await judge.grade(request("python3", raw, InlineTest(input=b"", expected=None)))
     assert report.cases[0].stdout == "ok \\xff\\xfe end\n"
+
+
+async def _graded_with_events(judge: Judge, req: JudgeRequest, redis: object) -> tuple[JudgeReport, list[object]]:
+    from redis.asyncio import Redis
+
+    from judge_worker.contracts import decode_event, submission_channel
+
+    assert isinstance(redis, Redis)
+    pubsub = redis.pubsub()
+    await pubsub.subscribe(submission_channel(req.submission_id))
+    await pubsub.get_message(timeout=1)  # the subscribe confirmation
+    report = await judge.grade(req)
+    events: list[object] = []
+    while (message := await pubsub.get_message(timeout=0.5)) is not None:
+        events.append(decode_event(message["data"]))
+    await pubsub.aclose()  # type: ignore[no-untyped-call]
+    return report, events
+
+
+async def test_a_python_syntax_error_is_ce_with_the_interpreters_message(judge: Judge, plain_redis: object) -> None:
+    source = "import sys\nfor line in sys.stdin\n    print(line)\n"
+    report, events = await _graded_with_events(judge, request("python3", source, *sums(4)), plain_redis)
+    assert report.verdict is Verdict.CE
+    assert report.cases == ()
+    assert report.message == "compilation failed"
+    assert 'File "main.py", line 2' in report.compile_output
+    assert "for line in sys.stdin" in report.compile_output
+    assert "^" in report.compile_output
+    assert "SyntaxError: expected ':'" in report.compile_output
+    finished = [e for e in events if isinstance(e, CompileFinished)]
+    assert len(finished) == 1
+    assert not finished[0].ok
+    assert finished[0].output == report.compile_output
+    assert not [e for e in events if isinstance(e, CaseFinished)]  # no test result escapes before the check
+    assert isinstance(events[-1], Finished)
+    assert events[-1].verdict is Verdict.CE
+
+
+async def test_a_syntax_error_in_another_module_names_that_file(judge: Judge) -> None:
+    req = msgspec.structs.replace(
+        request("python3", "import helper\nprint(helper.twice(int(input())))\n", *sums(2)),
+        files={"main.py": "import helper\nprint(helper.twice(int(input())))\n", "helper.py": "def twice(x)\n"},
+    )
+    report = await judge.grade(req)
+    assert report.verdict is Verdict.CE
+    assert 'File "helper.py", line 1' in report.compile_output
+
+
+async def test_a_python_program_that_parses_is_judged_as_before(judge: Judge, plain_redis: object) -> None:
+    report, events = await _graded_with_events(judge, request("python3", SUM_PY, *sums(6)), plain_redis)
+    assert report.verdict is Verdict.AC
+    assert report.score == 100.0
+    assert report.compile_output == ""
+    assert judge.executor.compiles == []  # its first test parsed it: no separate check was needed
+    assert judge.executor.runs == 6
+    kinds = [type(e).__name__ for e in events]
+    assert kinds.index("CompileFinished") < kinds.index("CaseFinished")
+    assert [e.ok for e in events if isinstance(e, CompileFinished)] == [True]
+    # A runtime error (exit 1, as a syntax error) is checked, and stays a runtime error.
+    failing = await judge.grade(request("python3", "raise ValueError('boom')\n", *sums(2)))
+    assert failing.verdict is Verdict.RTE
+    assert judge.executor.compiles == ["python3"]
+    # Several files: checked beside the tests, whatever they do.
+    two = msgspec.structs.replace(
+        request("python3", SUM_PY, *sums(2)), files={"main.py": SUM_PY, "unused.py": "X = 1\n"}
+    )
+    assert (await judge.grade(two)).verdict is Verdict.AC
+    assert judge.executor.compiles == ["python3", "python3"]
+
+
+async def test_a_syntax_error_in_a_module_that_no_test_imports_is_still_ce(judge: Judge) -> None:
+    req = msgspec.structs.replace(
+        request("python3", SUM_PY, *sums(3)), files={"main.py": SUM_PY, "spare.py": "def broken(:\n    pass\n"}
+    )
+    report = await judge.grade(req)
+    assert report.verdict is Verdict.CE
+    assert 'File "spare.py", line 1' in report.compile_output
+    assert report.cases == ()
+
+
+async def test_the_syntax_check_runs_before_the_tests_when_no_slot_is_free(
+    judge_sandbox: Sandbox, arq_redis: object
+) -> None:
+    from arq.connections import ArqRedis
+
+    assert isinstance(arq_redis, ArqRedis)
+    single = Judge(judge_sandbox, arq_redis, slots=1)  # nothing to borrow: the check goes first, in the job's slot
+    try:
+        files = {"main.py": "import helper\nhelper.go()\n", "helper.py": "def go():\n    print('unclosed\n"}
+        bad = await single.grade(msgspec.structs.replace(request("python3", SUM_PY, *sums(3)), files=files))
+        assert bad.verdict is Verdict.CE
+        assert "SyntaxError: unterminated string literal" in bad.compile_output
+        assert single.executor.runs == 0
+        one_file = await single.grade(request("python3", "print('unclosed\n", *sums(3)))
+        assert one_file.verdict is Verdict.CE
+        assert single.executor.runs == 1  # the first test exited 1: checked before any result was sent
+        good = await single.grade(request("python3", SUM_PY, *sums(3)))
+        assert good.verdict is Verdict.AC
+    finally:
+        await single.executor.warm.close()

@@ -153,9 +153,9 @@ def test_images_are_built_from_the_local_base_and_carry_no_secrets(engine: Docke
     )
     out = client.containers.run(images.judge, ["python", "-c", probe], remove=True).decode().split("\n")
     assert out[:2] == ["[]", "ok"], out
-    found = "for tool in g++ python3 java go ruby nsjail; do command -v $tool; done"
+    found = "for tool in g++ python3 java go ruby kotlinc mcs mono nsjail; do command -v $tool; done"
     tools = client.containers.run(images.judge, ["sh", "-c", found], remove=True)
-    assert len(tools.decode().split()) == 6, tools
+    assert len(tools.decode().split()) == 9, tools
 
 
 async def test_the_platform_runs_from_the_built_images_and_judges(platform: tuple[JudgeFleet, str]) -> None:

@@ -64,3 +64,48 @@ async def test_an_output_validator_of_several_files_and_a_header_compiles_and_ju
     wrong = await judge.grade(_request("python3", {"main.py": "print(sum(map(int, input().split())) + 1)\n"}), data)
     assert wrong.verdict is Verdict.WA, wrong
     assert judge.checkers.compilations == 1  # compiled once, from all its files
+
+
+KOTLIN_SOLUTION = """// The class to run is this file's facade, HelloKt, as Kattis runs it.
+fun main() {
+    val (a, b) = readLine()!!.trim().split(" ").map { it.toLong() }
+    println(add(a, b))
+}
+"""
+KOTLIN_ADD = "fun add(a: Long, b: Long): Long = a + b\n"
+
+
+async def test_a_kotlin_program_runs_as_its_own_files_class_with_its_other_files(judge: Judge) -> None:
+    data = TestSetData(tests=ADD_TESTS)
+    report = await judge.grade(_request("kotlin", {"hello.kt": KOTLIN_SOLUTION, "util.kt": KOTLIN_ADD}), data)
+    assert report.verdict is Verdict.AC, report
+    named = '@file:JvmName("Adder")\n' + KOTLIN_SOLUTION.replace("add(a, b)", "a + b")
+    report = await judge.grade(_request("kotlin", {"solution.kt": named}), data)
+    assert report.verdict is Verdict.AC, report
+
+
+async def test_a_kotlin_compile_error_is_ce_with_kotlincs_message(judge: Judge) -> None:
+    report = await judge.grade(_request("kotlin", {"Main.kt": "fun main() { println(undefinedName) }\n"}))
+    assert report.verdict is Verdict.CE
+    assert "Main.kt:1:22: error: unresolved reference: undefinedName" in report.compile_output
+
+
+CSHARP_SOLUTION = """using System;
+public class Solution {
+    public static void Main() {
+        var parts = Console.ReadLine().Split(' ');
+        Console.WriteLine(long.Parse(parts[0]) + long.Parse(parts[1]));
+    }
+}
+"""
+
+
+async def test_a_csharp_program_compiles_with_mcs_and_runs_on_mono(judge: Judge) -> None:
+    report = await judge.grade(_request("csharp", {"main.cs": CSHARP_SOLUTION}), TestSetData(tests=ADD_TESTS))
+    assert report.verdict is Verdict.AC, report
+    failed = await judge.grade(_request("csharp", {"main.cs": "class P { static void Main() { int x = ; } }\n"}))
+    assert failed.verdict is Verdict.CE
+    assert "error CS1525" in failed.compile_output
+    thrown = 'class P { static void Main() { throw new System.Exception("boom"); } }\n'
+    crashed = await judge.grade(_request("csharp", {"main.cs": thrown}), TestSetData(tests=ADD_TESTS))
+    assert crashed.verdict is Verdict.RTE

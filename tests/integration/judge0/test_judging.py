@@ -75,6 +75,7 @@ async def test_outcomes_map_onto_judge0_statuses(fleet_factory: FleetFactory, se
             "stdin": "7 0",
         },
         "compile": {"source_code": "int main( {\n", "language_id": 54},
+        "py_syntax": {"source_code": "def f(:\n    return 1\n", "language_id": 71},
         "cpp_ok": {"source_code": '#include <cstdio>\nint main(){std::puts("hi");}\n', "language_id": 52},
         "tle": {"source_code": "while True:\n    pass\n", "language_id": 71, "cpu_time_limit": 0.5},
         "ole": {"source_code": 'print("x" * 100000)\n', "language_id": 71, "max_file_size": 4},
@@ -128,6 +129,11 @@ async def test_outcomes_map_onto_judge0_statuses(fleet_factory: FleetFactory, se
     assert "error" in (text(results["compile"]["compile_output"]) or "")
     assert results["compile"]["stdout"] is None
     assert results["compile"]["time"] is None
+    assert status("py_syntax") == 6  # Python's syntax check in the sandbox: the interpreter's own message
+    py_syntax = text(results["py_syntax"]["compile_output"]) or ""
+    assert 'File "main.py", line 1' in py_syntax
+    assert "SyntaxError: invalid syntax" in py_syntax
+    assert results["py_syntax"]["stdout"] is None
     assert status("cpp_ok") == 3
     assert text(results["cpp_ok"]["stdout"]) == "hi\n"
 

@@ -89,13 +89,17 @@ async def push(
     files: dict[str, bytes] | str,
     *,
     validate: bool = False,
+    check_inputs: bool | None = None,
     archive: bytes | None = None,
 ) -> Any:
     """PUT a package the way ``verdict push`` does; returns the response."""
     if archive is None:
         archive = zip_bytes(package_files(files) if isinstance(files, str) else files)
+    query = ["validate=true"] if validate else []
+    if check_inputs is not None:
+        query.append(f"check_inputs={'true' if check_inputs else 'false'}")
     return await client.put(
-        f"/api/problems/{slug}/package" + ("?validate=true" if validate else ""),
+        f"/api/problems/{slug}/package" + ("?" + "&".join(query) if query else ""),
         content=archive,
         headers={**person.headers, "Content-Type": "application/zip"},
     )

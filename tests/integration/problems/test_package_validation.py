@@ -46,6 +46,8 @@ async def test_every_reference_solution_gets_its_folder_s_verdict(
         "submissions/run_time_error/crash.py": "RTE",
     }
     assert all(o["ok"] for o in outcomes.values())
+    assert body["inputValidators"] == ["input_validators/validate.py"]
+    assert body["inputsChecked"] is True  # with validation, the input validators run first, on every input
     assert outcomes["submissions/wrong_answer/int32.c"]["test"] == "secret/group2/01"
     assert body["skipped"] == [
         {"path": "submissions/accepted/Sum.kt", "language": "kotlin", "reason": "Verdict does not offer kotlin"}
@@ -219,3 +221,93 @@ async def test_a_2023_07_package_with_an_output_validator_directory_validates(
     assert problem["timeLimitMs"] == 1500
     assert problem["checker"] == "icpc_validator"
     assert problem["authors"] == ["Ada Lovelace"]
+
+
+RANGE_VALIDATOR = b"""#include <cstdio>
+#include "limits.hpp"
+// Every value within the flags' bound (the first flag), or BOUND: prints why and exits 43 on a bad input.
+int main(int argc, char** argv) {
+    long long bound = argc > 1 ? std::atoll(argv[1]) : BOUND;
+    int n;
+    if (std::scanf("%d", &n) != 1) { std::puts("no count"); return 43; }
+    for (int i = 0; i < n; i++) {
+        long long v;
+        if (std::scanf("%lld", &v) != 1) { std::printf("only %d of %d values\\n", i, n); return 43; }
+        if (v > bound || v < -bound) { std::printf("value %lld is out of range\\n", v); return 43; }
+    }
+    return 42;
+}
+"""
+
+
+async def test_input_validators_run_on_upload_and_name_every_input_they_reject(
+    validating: tuple[Client, Settings, People, JudgeFleet],
+) -> None:
+    client, settings, people, _fleet = validating
+    files = package_files("addup")
+    files["data/secret/group1/02.in"] = b"3\n1 2\n"  # two values where it says three
+    files["data/secret/group2/02.in"] = b"2\n5000000000000 1\n"  # over the range
+    # A second validator, in C++ with a header beside it, as a directory (the legacy directory name this time).
+    files["input_format_validators/range/validate.cpp"] = RANGE_VALIDATOR
+    files["input_format_validators/range/limits.hpp"] = b"#include <cstdlib>\n#define BOUND 2000000000000LL\n"
+    before = await counts(settings)
+    resp = await push(client, people.instructor, "addup", files, check_inputs=True)  # without ?validate
+    assert resp.status_code == 422, resp.text
+    body = resp.json()
+    errors = {(e["path"], e["message"]) for e in body["errors"]}
+    assert ("data/secret/group1/02.in", "rejected by input_validators/validate.py: rejected") in errors
+    assert ("data/secret/group1/02.in", "rejected by input_format_validators/range: only 2 of 3 values") in errors
+    assert (
+        "data/secret/group2/02.in",
+        "rejected by input_format_validators/range: value 5000000000000 is out of range",
+    ) in errors
+    assert ("data/secret/group2/02.in", "rejected by input_validators/validate.py: rejected") in errors
+    assert len(body["errors"]) == 4  # every other input is valid for both
+    assert body["detail"].startswith("invalid problem package: data/secret/group1/02.in: rejected by ")
+    assert await counts(settings) == before  # nothing stored: no problem, no test set
+    # The same package with valid inputs goes through, and says its inputs were checked.
+    good = package_files("addup")
+    good["input_format_validators/range/validate.cpp"] = files["input_format_validators/range/validate.cpp"]
+    good["input_format_validators/range/limits.hpp"] = files["input_format_validators/range/limits.hpp"]
+    resp = await push(client, people.instructor, "addup", good, check_inputs=True)
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["inputsChecked"] is True
+    assert resp.json()["inputValidators"] == ["input_format_validators/range", "input_validators/validate.py"]
+    assert leftovers(settings) == []
+
+
+async def test_input_validator_flags_come_from_testdata_yaml(
+    validating: tuple[Client, Settings, People, JudgeFleet],
+) -> None:
+    client, _settings, people, _fleet = validating
+    files = package_files("addup")
+    files["input_validators/range/validate.cpp"] = RANGE_VALIDATOR
+    files["input_validators/range/limits.hpp"] = b"#include <cstdlib>\n#define BOUND 2000000000000LL\n"
+    group1 = files["data/secret/group1/testdata.yaml"].decode()
+    files["data/secret/group1/testdata.yaml"] = (group1 + "\ninput_validator_args: [35]\n").encode()
+    resp = await push(client, people.instructor, "addup", files, check_inputs=True)
+    assert resp.status_code == 422, resp.text
+    paths = {e["path"] for e in resp.json()["errors"]}
+    assert paths == {"data/secret/group1/01.in"}  # 40 > 35 there; group 2 uses the validator's own bound
+    assert "value 40 is out of range" in resp.json()["errors"][0]["message"]
+
+
+async def test_an_input_validator_that_does_not_compile_rejects_the_upload_with_its_compiler_output(
+    validating: tuple[Client, Settings, People, JudgeFleet],
+) -> None:
+    client, settings, people, _fleet = validating
+    files = package_files("addup")
+    files["input_validators/broken.cpp"] = b"int main() { return undefined_thing; }\n"
+    before = await counts(settings)
+    resp = await push(client, people.instructor, "addup", files, validate=True)
+    assert resp.status_code == 422, resp.text
+    (error,) = resp.json()["errors"]
+    assert error["path"] == "input_validators/broken.cpp"
+    assert "does not compile" in error["message"]
+    assert "undefined_thing" in error["message"]
+    assert await counts(settings) == before
+    # Opted out: the validators are not run, and the answer says so.
+    resp = await push(client, people.instructor, "addup", files, validate=True, check_inputs=False)
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["inputsChecked"] is False
+    assert "input_validators/broken.cpp" in resp.json()["inputValidators"]

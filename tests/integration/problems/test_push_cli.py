@@ -43,6 +43,13 @@ async def test_push_creates_then_is_a_no_op_then_reports_refusals(
         assert code == 0, err
         assert out.startswith("addup: created, 6 tests")
         assert "test set " in out
+        assert "input validators not run (push with --check-inputs or --validate to run them)" in out
+
+        args = ("push", str(package), "--url", fleet.api_url, "--slug", "checked", "--check-inputs")
+        code, _out, err = await _verdict(*args, env=token_env)
+        assert code == 1
+        assert "refused (503)" in err
+        assert "no judge worker is running, so the package's input validators cannot be run" in err
 
         code, out, err = await _verdict("push", str(package), "--url", fleet.api_url, env=token_env)
         assert code == 0, err

@@ -308,7 +308,7 @@ def test_config_info_has_exactly_judge0_1_13_1s_keys_in_order() -> None:
 def test_language_ids_are_judge0_ce_1_13_1s() -> None:
     expected = {
         **{50: "c", 52: "cpp17", 54: "cpp17", 60: "go", 62: "java", 63: "javascript", 71: "python3", 72: "ruby"},
-        73: "rust",
+        **{73: "rust", 51: "csharp", 78: "kotlin"},
     }
     assert {lang.id: lang.verdict_language for lang in LANGUAGES.values()} == expected
     assert LANGUAGES[62].source_file == "Main.java"

@@ -224,3 +224,57 @@ def test_reference_solutions_that_cannot_be_judged_say_why(tmp_path: Path) -> No
 def test_the_parsed_package_is_a_plain_struct(tmp_path: Path) -> None:
     parsed = _parse(tmp_path, MINIMAL)
     assert msgspec.structs.asdict(parsed)["title"] == "Minimal"
+
+
+def test_input_validators_are_read_as_programs_in_both_layouts(tmp_path: Path) -> None:
+    files = {
+        **MINIMAL,
+        "data/secret/1.in": b"5\n",
+        "data/secret/testdata.yaml": b"input_validator_flags: --max 10\n",
+        "data/sample/1.in": b"1\n",
+        "data/sample/1.ans": b"1\n",
+        "data/sample/testdata.yaml": b"input_validator_args: [--max, 3]\n",
+        # 2023-07: one program per file directly in input_validators/, headers shared; a directory is one program.
+        "input_validators/bounds.py": b"import sys\nsys.exit(42)\n",
+        "input_validators/format.cpp": b'#include "testlib.h"\nint main() { return 42; }\n',
+        "input_validators/testlib.h": b"// testlib\n",
+        "input_validators/multi/validate.cpp": b'#include "io.h"\nint main() { return read() ? 42 : 43; }\n',
+        "input_validators/multi/io.cpp": b"bool read() { return true; }\n",
+        "input_validators/multi/io.h": b"bool read();\n",
+        # legacy
+        "input_format_validators/old.py": b"import sys\nsys.exit(42)\n",
+    }
+    parsed = _parse(tmp_path, files)
+    by_path = {v.path: v for v in parsed.input_validators}
+    assert sorted(by_path) == [
+        "input_format_validators/old.py",
+        "input_validators/bounds.py",
+        "input_validators/format.cpp",
+        "input_validators/multi",
+    ]
+    assert by_path["input_validators/bounds.py"].language == "python3"
+    assert set(by_path["input_validators/format.cpp"].files) == {"format.cpp", "testlib.h"}
+    assert by_path["input_validators/format.cpp"].main == "format.cpp"
+    multi = by_path["input_validators/multi"]
+    assert (multi.language, multi.main) == ("cpp17", "validate.cpp")
+    assert set(multi.files) == {"validate.cpp", "io.cpp", "io.h"}
+    flags = {t.name: t.settings.input_validator_flags for t in parsed.tests}
+    assert flags == {"sample/1": ("--max", "3"), "secret/1": ("--max", "10")}
+    assert "input_validators/bounds.py" in parsed.extras  # kept for export
+
+
+def test_input_validators_that_cannot_be_run_are_refused_by_name(tmp_path: Path) -> None:
+    errors = _errors(
+        tmp_path,
+        {
+            **MINIMAL,
+            "input_validators/scripted/build": b"#!/bin/sh\n",
+            "input_validators/scripted/validate.cpp": b"int main() { return 42; }\n",
+            "input_validators/notes.txt": b"what the validator checks\n",
+            "data/secret/testdata.yaml": b"input_validator_args: {bounds: [1]}\n",
+        },
+    )
+    messages = {e["path"]: e["message"] for e in errors}
+    assert "build and run scripts are not supported" in messages["input_validators/scripted/build"]
+    assert "cannot tell the input validator's language" in messages["input_validators/notes.txt"]
+    assert "per input validator (a map) are not supported" in messages["data/secret/testdata.yaml"]

@@ -37,6 +37,15 @@ const LANGUAGES = {
     monaco: "ruby",
     starter: "data = $stdin.read.split\n# your solution here\n",
   },
+  kotlin: {
+    monaco: "kotlin",
+    starter: "fun main() {\n    val words = generateSequence(::readLine).flatMap { it.split(\" \").asSequence() }\n    // your solution here\n}\n",
+  },
+  csharp: {
+    monaco: "csharp",
+    starter:
+      "using System;\nusing System.IO;\n\npublic static class Program {\n    public static void Main() {\n        string input = Console.In.ReadToEnd();\n        // your solution here\n    }\n}\n",
+  },
 };
 LANGUAGES.cpp20 = LANGUAGES.cpp17;
 
