@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 
 from api.lib.redis_server import find_free_port
+from sandbox._sys import mount_points_under, umount
+from tests.integration.fleet.test_docker_fleet import sweep_cgroups
 
 VERDICT = [sys.executable, "-m", "api.cli"]
 
@@ -135,8 +137,11 @@ def test_dev_runs_everything_restarts_what_dies_and_stops_everything_on_ctrl_c(t
             pytest.fail(f"verdict dev did not stop within 60 s of Ctrl-C:\n{log_path.read_text()[-3000:]}")
     output = log_path.read_text(errors="replace")
     run_dir = Path(env["SANDBOX_RUN_DIR"])
-    if not any(line.split()[1].startswith(str(run_dir)) for line in Path("/proc/mounts").read_text().splitlines()):
+    for point in sorted(mount_points_under(run_dir), key=lambda p: len(p.parts), reverse=True):
+        umount(point)  # the boxes of the judge this test killed with SIGKILL (it had no chance to release them)
+    if not mount_points_under(run_dir):
         shutil.rmtree(run_dir, ignore_errors=True)  # only the lock and the cached jail init are left
+    sweep_cgroups(env["SANDBOX_CGROUP_ROOT"])
     assert proc.returncode == 0, output
     assert f"http://127.0.0.1:{port}" in output
     assert "student@example.com" in output
