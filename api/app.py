@@ -48,6 +48,7 @@ from api.domain.system.metrics import MetricsController, metrics_middleware
 from api.lib.channels import ResilientPubSubBackend
 from api.lib.csp import security_headers_middleware
 from api.lib.exceptions import exception_handlers
+from api.lib.heap import freeze_startup_heap
 from api.lib.json_body import json_body_middleware
 from api.lib.middleware import request_id_middleware
 from api.logging import configure_logging
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
+        freeze_startup_heap()  # the app is built: what lives now lives until exit, so collections skip it
         try:
             yield
         finally:
