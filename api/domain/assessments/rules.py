@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
+from uuid import UUID
 
 from api.db import models as m
 from api.domain.assessments import schemas
@@ -13,12 +14,14 @@ from api.lib.exceptions import ApplicationClientError
 
 __all__ = [
     "InvalidInputError",
+    "Placement",
     "attempt_deadline",
     "auto_submit",
     "in_audience",
     "question_config",
     "scores_visible",
     "student_state",
+    "submitted_as_of",
     "time_limit",
     "validate_window",
     "window",
@@ -94,7 +97,17 @@ def question_config(data: schemas.QuestionCreate) -> dict[str, Any]:
     return {"accepted": list(data.accepted), "match": data.match, "tolerance": data.tolerance}
 
 
-def in_audience(assessment: m.Assessment, membership: m.CourseMembership | None) -> bool:
+class Placement(Protocol):
+    """Where a member sits in a course: a ``CourseMembership``, or its two columns read without the ORM."""
+
+    @property
+    def group_id(self) -> UUID | None: ...
+
+    @property
+    def level_id(self) -> UUID | None: ...
+
+
+def in_audience(assessment: m.Assessment, membership: Placement | None) -> bool:
     """Whole course (no groups, no levels), or the member's group or level is named."""
     if not assessment.group_ids and not assessment.level_ids:
         return True
@@ -136,10 +149,17 @@ def attempt_deadline(
     return min(candidates) if candidates else None
 
 
+def submitted_as_of(submitted_at: datetime | None, deadline: datetime | None, now: datetime) -> datetime | None:
+    """When an attempt counts as submitted: when it was, or, once its deadline has passed, at its deadline."""
+    if submitted_at is None and deadline is not None and now >= deadline:
+        return deadline
+    return submitted_at
+
+
 def auto_submit(attempt: m.AssessmentAttempt, now: datetime) -> bool:
     """Submit an attempt whose deadline has passed, as of its deadline; True if it changed."""
-    if attempt.submitted_at is None and attempt.deadline is not None and now >= attempt.deadline:
-        attempt.submitted_at = attempt.deadline
+    if attempt.submitted_at is None and (moment := submitted_as_of(None, attempt.deadline, now)) is not None:
+        attempt.submitted_at = moment
         return True
     return False
 

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
-from api.domain.assessments.rules import auto_submit
+from api.domain.assessments.rules import submitted_as_of
 from api.domain.assessments.scoring import (
     CodeTry,
     WeightedScore,
@@ -40,18 +40,44 @@ class QuestionFraction:
 
 @dataclass(frozen=True)
 class AttemptScore:
-    attempt: m.AssessmentAttempt
+    attempt_id: UUID
+    user_id: UUID
+    submitted_at: datetime | None  # past its deadline: submitted as of the deadline, as the assessment pages show it
     score: float
     questions: list[QuestionFraction]
 
 
-def _fraction(q: m.AssessmentQuestion, answer: _Answer | None, tries: list[CodeTry]) -> float | None:
+@dataclass(frozen=True)
+class _Question:
+    """What scoring reads of a question, read once per assessment (not once per attempt off the ORM object)."""
+
+    id: UUID
+    type: str
+    weight: float
+    max_attempts: int
+    penalties: list[float]
+    count: str
+
+    @classmethod
+    def of(cls, q: m.AssessmentQuestion) -> _Question:
+        config = q.config
+        return cls(
+            q.id,
+            q.type,
+            q.weight,
+            int(config.get("maxAttempts") or 0),
+            list(config.get("penalties", [])),
+            str(config.get("count", "best")),
+        )
+
+
+def _fraction(q: _Question, answer: _Answer | None, tries: list[CodeTry]) -> float | None:
     if q.type == "code":
-        if q.config.get("maxAttempts"):
-            tries = tries[: int(q.config["maxAttempts"])]  # racing submissions past the limit count not
+        if q.max_attempts:
+            tries = tries[: q.max_attempts]  # racing submissions past the limit count not
         if not tries:
             return None
-        return code_fraction(tries, penalties=q.config.get("penalties", []), count=q.config.get("count", "best"))
+        return code_fraction(tries, penalties=q.penalties, count=q.count)
     if answer is None:
         return None
     return answer.manual_score if q.type == "essay" else answer.auto_score
@@ -64,21 +90,25 @@ async def scores_of(
     ids = [a.id for a in assessments]
     if not ids:
         return {}
-    questions: dict[UUID, list[m.AssessmentQuestion]] = defaultdict(list)
+    questions: dict[UUID, list[_Question]] = defaultdict(list)
     for q in await session.scalars(
         select(m.AssessmentQuestion)
         .where(m.AssessmentQuestion.assessment_id.in_(ids))
         .order_by(m.AssessmentQuestion.position, m.AssessmentQuestion.created_at)
     ):
-        questions[q.assessment_id].append(q)
+        questions[q.assessment_id].append(_Question.of(q))
     # the attempts' answers and submissions are selected by the same filter (a join, not thousands of ids)
     attempt_filter: list[ColumnElement[bool]] = [m.AssessmentAttempt.assessment_id.in_(ids)]
     if user_id is not None:
         attempt_filter.append(m.AssessmentAttempt.user_id == user_id)
-    attempt_query = select(m.AssessmentAttempt).where(*attempt_filter)
-    attempts = list(await session.scalars(attempt_query))
-    for attempt in attempts:  # past its deadline: submitted as of the deadline, as the assessment pages do
-        auto_submit(attempt, now)
+    attempt_query = select(
+        m.AssessmentAttempt.id,
+        m.AssessmentAttempt.assessment_id,
+        m.AssessmentAttempt.user_id,
+        m.AssessmentAttempt.submitted_at,
+        m.AssessmentAttempt.deadline,
+    ).where(*attempt_filter)
+    attempts = list((await session.execute(attempt_query)).tuples())
     answers: dict[tuple[UUID, UUID], _Answer] = {}
     tries: dict[tuple[UUID, UUID], list[CodeTry]] = defaultdict(list)
     if attempts:
@@ -102,20 +132,21 @@ async def scores_of(
             tries[attempt_id, question_id].append(CodeTry(score))
     by_id = {a.id: a for a in assessments}
     out: dict[UUID, list[AttemptScore]] = defaultdict(list)
-    for attempt in attempts:
-        assessment = by_id[attempt.assessment_id]
+    for attempt_id, assessment_id, owner_id, handed_in_at, deadline in attempts:
+        assessment = by_id[assessment_id]
+        submitted_at = submitted_as_of(handed_in_at, deadline, now)  # as ``auto_submit``, writing nothing
+        asked = questions[assessment_id]
         fractions = [
-            QuestionFraction(q.id, _fraction(q, answers.get((attempt.id, q.id)), tries.get((attempt.id, q.id), [])))
-            for q in questions[assessment.id]
+            QuestionFraction(q.id, _fraction(q, answers.get((attempt_id, q.id)), tries.get((attempt_id, q.id), [])))
+            for q in asked
         ]
-        parts = [
-            WeightedScore(q.weight, f.fraction or 0.0) for q, f in zip(questions[assessment.id], fractions, strict=True)
-        ]
+        parts = [WeightedScore(q.weight, f.fraction or 0.0) for q, f in zip(asked, fractions, strict=True)]
         late = late_penalty_percent(
-            attempt.submitted_at or now,
+            submitted_at or now,
             assessment.due_at,
             mode=assessment.late_penalty_mode,
             percent=assessment.late_penalty_percent,
         )
-        out[assessment.id].append(AttemptScore(attempt, assessment_score(parts, late_penalty=late), fractions))
+        score = assessment_score(parts, late_penalty=late)
+        out[assessment_id].append(AttemptScore(attempt_id, owner_id, submitted_at, score, fractions))
     return out

@@ -169,12 +169,12 @@ async def student_dashboard(session: AsyncSession, user: m.User, now: datetime) 
             course_code=courses[aid].code,
             assessment_id=aid,
             title=titles[aid],
-            submitted_at=s.attempt.submitted_at,
+            submitted_at=s.submitted_at,
             score=s.score,
         )
         for aid, found in scored.items()
         for s in found
-        if s.attempt.submitted_at is not None
+        if s.submitted_at is not None
     ]
     points.sort(key=lambda p: (p.course_code, p.submitted_at))
     by_difficulty, by_tag = await _practice(session, user)

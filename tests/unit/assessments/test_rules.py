@@ -12,6 +12,7 @@ from api.domain.assessments.rules import (
     in_audience,
     scores_visible,
     student_state,
+    submitted_as_of,
     time_limit,
     window,
 )
@@ -80,6 +81,15 @@ def test_states_follow_the_clock() -> None:
     assert attempt.submitted_at == T0 + timedelta(minutes=60)  # as of the deadline, not of the late look
     assert auto_submit(attempt, T0 + timedelta(minutes=62)) is False
     assert student_state(a, attempt, T0 + timedelta(minutes=61)) == "submitted"
+
+
+def test_submitted_as_of_reads_the_deadline_rule_without_writing() -> None:
+    deadline = T0 + timedelta(minutes=60)
+    assert submitted_as_of(None, deadline, deadline - timedelta(seconds=1)) is None
+    assert submitted_as_of(None, deadline, deadline + timedelta(hours=3)) == deadline
+    handed_in = T0 + timedelta(minutes=20)
+    assert submitted_as_of(handed_in, deadline, deadline + timedelta(hours=3)) == handed_in
+    assert submitted_as_of(None, None, deadline + timedelta(days=30)) is None  # no deadline: open until handed in
 
 
 def test_score_visibility_rules() -> None:
