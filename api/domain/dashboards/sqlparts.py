@@ -1,4 +1,4 @@
-"""SQL pieces that differ between PostgreSQL and SQLite: a timestamp's day and ISO week as text, the elements of a
+"""SQL pieces that differ between PostgreSQL and SQLite: a timestamp's day and a day's ISO week, the elements of a
 JSON array column, and a date range a caller may ask for (bounded, so no query scans all of history)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Boolean, ColumnElement, Date, Integer, String, cast, false, func, literal_column
+from sqlalchemy import TIMESTAMP, Boolean, ColumnElement, Date, Integer, String, cast, false, func, literal_column
 from sqlalchemy import column as sql_column
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,12 +38,12 @@ def day_of(column: Any, dialect: str) -> ColumnElement[Any]:
     return func.strftime("%Y-%m-%d", column)
 
 
-def week_of(column: Any, dialect: str) -> ColumnElement[Any]:
-    """The Monday that starts the (UTC) week of a timestamp (as ``day_of``: a date, or text on SQLite)."""
+def week_of(day: Any, dialect: str) -> ColumnElement[Any]:
+    """The Monday that starts the week of a ``day_of`` value (as ``day_of``: a date, or text on SQLite)."""
     if dialect == "postgresql":
-        return cast(func.date_trunc(literal_column("'week'"), func.timezone(_UTC, column)), Date)
+        return cast(func.date_trunc(literal_column("'week'"), cast(day, TIMESTAMP)), Date)
     # SQLite: step back to Monday ('weekday 0' is the next Sunday; six days before it is that week's Monday)
-    return func.strftime("%Y-%m-%d", column, literal_column("'weekday 0'"), literal_column("'-6 days'"))
+    return func.strftime("%Y-%m-%d", day, literal_column("'weekday 0'"), literal_column("'-6 days'"))
 
 
 @dataclass(frozen=True)
