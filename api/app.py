@@ -38,6 +38,7 @@ from api.domain.internal.controllers import InternalController
 from api.domain.judge0.controllers import judge0_router
 from api.domain.live.events import install_bus, uninstall_bus
 from api.domain.live.routes import COMMUNITY_ROUTES
+from api.domain.lti.controllers import LTI_CONTROLLERS
 from api.domain.problems.controllers import ProblemController
 from api.domain.scanning.controllers import QuestionScanController, SubmissionScanController
 from api.domain.similarity.controllers import SimilarityController
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *DASHBOARD_CONTROLLERS,
             SimilarityController,
             *AI_CONTROLLERS,
+            *LTI_CONTROLLERS,
             QuestionScanController,
             SubmissionScanController,
             submission_progress,
