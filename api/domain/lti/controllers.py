@@ -198,6 +198,7 @@ class LtiController(Controller):
         issued = await build_session_service(db_session, accounts_runtime).start(
             user, user_agent=request.headers.get("user-agent", "")[:200], ip=client_ip(request)
         )
+        await db_session.commit()  # the answer is a redirect, which the autocommit handler would roll back
         csrf = accounts_runtime.codec.csrf_token(issued.session_id)
         secure = accounts_runtime.cookie_secure
         state = params.get("state", "")
