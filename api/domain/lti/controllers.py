@@ -12,6 +12,7 @@ from advanced_alchemy.exceptions import NotFoundError
 from litestar import Controller, Request, Response, get, patch, post, route
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_201_CREATED
 from pylti1p3.exception import LtiException, OIDCException
@@ -248,13 +249,16 @@ class LtiAdminController(Controller):
 
     @post("/platforms", operation_id="CreateLtiPlatform", status_code=HTTP_201_CREATED)
     async def create(
-        self, db_session: NamedDependency[AsyncSession], data: schemas.LtiPlatformCreate
+        self, db_session: NamedDependency[AsyncSession], data: JSONBody[schemas.LtiPlatformCreate]
     ) -> schemas.LtiPlatform:
         return _platform(await create_platform(db_session, data))
 
     @patch("/platforms/{platform_id:uuid}", operation_id="UpdateLtiPlatform")
     async def update(
-        self, db_session: NamedDependency[AsyncSession], platform_id: UUID, data: schemas.LtiPlatformUpdate
+        self,
+        db_session: NamedDependency[AsyncSession],
+        platform_id: FromPath[UUID],
+        data: JSONBody[schemas.LtiPlatformUpdate],
     ) -> schemas.LtiPlatform:
         row = await db_session.get(m.LtiPlatform, platform_id)
         if row is None:

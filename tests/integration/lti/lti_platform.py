@@ -34,7 +34,12 @@ class _Key:
         self.kid = uuid.uuid4().hex[:12]
 
     def jwk(self) -> dict[str, Any]:
-        return {**json.loads(RSAAlgorithm.to_jwk(self.private.public_key())), "kid": self.kid, "alg": "RS256", "use": "sig"}
+        return {
+            **json.loads(RSAAlgorithm.to_jwk(self.private.public_key())),
+            "kid": self.kid,
+            "alg": "RS256",
+            "use": "sig",
+        }
 
 
 class StandInPlatform:
@@ -116,7 +121,9 @@ class StandInPlatform:
             if not message.get("more_body"):
                 break
         status, answer = self._answer(scope["method"], scope["path"], body)
-        await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]})
+        await send(
+            {"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]}
+        )
         await send({"type": "http.response.body", "body": json.dumps(answer).encode()})
 
     def _answer(self, method: str, path: str, body: bytes) -> tuple[int, Any]:

@@ -120,10 +120,13 @@ async def test_admin_registration_api(client: Client, admin: Caller, platform: S
     assert twice.status_code == 409
     pid = created.json()["id"]
     disabled = await client.patch(f"/api/admin/lti/platforms/{pid}", json={"enabled": False}, headers=admin.headers)
-    assert disabled.status_code == 200 and disabled.json()["enabled"] is False
+    assert disabled.status_code == 200
+    assert disabled.json()["enabled"] is False
     listed = await client.get("/api/admin/lti/platforms", headers=admin.headers)
     assert [p["id"] for p in listed.json()] == [pid]
     urls = (await client.get("/api/admin/lti/urls", headers=admin.headers)).json()
     assert urls["jwksUrl"] == "https://verdict.example.org/lti/jwks"
-    missing = await client.patch(f"/api/admin/lti/platforms/{uuid.uuid4()}", json={"enabled": True}, headers=admin.headers)
+    missing = await client.patch(
+        f"/api/admin/lti/platforms/{uuid.uuid4()}", json={"enabled": True}, headers=admin.headers
+    )
     assert missing.status_code == 404
