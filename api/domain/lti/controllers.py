@@ -40,7 +40,7 @@ from api.lib.ratelimit import client_ip
 from api.pages._common import render_page
 from api.settings import Settings
 
-__all__ = ["LTI_CONTROLLERS", "LtiAdminController", "LtiController", "explain_refusal"]
+__all__ = ["LtiAdminController", "LtiController", "explain_refusal", "tool_urls"]
 
 AnyRequest = Request[Any, Any, Any]
 NONCE_TTL_S: Final = 600
@@ -285,6 +285,3 @@ class LtiAdminController(Controller):
         """A new active key; the old one stays in the JWKS for the grace period, so in-flight tokens still verify."""
         key = await rotate_key(db_session)
         return schemas.LtiToolKey(kid=key.kid, active=key.active, created_at=key.created_at, retired_at=key.retired_at)
-
-
-LTI_CONTROLLERS: Final = (LtiController, LtiAdminController)

@@ -130,3 +130,13 @@ async def test_admin_registration_api(client: Client, admin: Caller, platform: S
         f"/api/admin/lti/platforms/{uuid.uuid4()}", json={"enabled": True}, headers=admin.headers
     )
     assert missing.status_code == 404
+
+
+async def test_admin_page_shows_urls_platforms_and_keys(
+    client: Client, registered: StandInPlatform, admin: Caller
+) -> None:
+    page = await client.get("/admin/lti", headers=admin.headers)
+    assert page.status_code == 200, page.text
+    assert "https://verdict.example.org/lti/login" in page.text
+    assert registered.client_id in page.text
+    assert registered.tool_jwks["keys"][0]["kid"] in page.text
