@@ -153,6 +153,7 @@ class LtiController(Controller):
             return _refusal("LTI login refused", message)
         for nonce in session.saved_nonces:
             await redis.set(_NONCE_KEY.format(nonce), "1", ex=NONCE_TTL_S)
+        await db_session.commit()  # keeps a tool key made just now (a redirect is not auto-committed)
         return Redirect(
             path=location, status_code=302, cookies=_state_cookies(cookies, secure=accounts_runtime.cookie_secure)
         )
