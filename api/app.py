@@ -38,6 +38,8 @@ from api.domain.internal.controllers import InternalController
 from api.domain.judge0.controllers import judge0_router
 from api.domain.live.events import install_bus, uninstall_bus
 from api.domain.live.routes import COMMUNITY_ROUTES
+from api.domain.lti.controllers import LtiAdminController, LtiController
+from api.domain.lti.views import LtiAdminPage
 from api.domain.problems.controllers import ProblemController
 from api.domain.scanning.controllers import QuestionScanController, SubmissionScanController
 from api.domain.similarity.controllers import SimilarityController
@@ -154,6 +156,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *DASHBOARD_CONTROLLERS,
             SimilarityController,
             *AI_CONTROLLERS,
+            LtiController,
+            LtiAdminController,
+            LtiAdminPage,
             QuestionScanController,
             SubmissionScanController,
             submission_progress,

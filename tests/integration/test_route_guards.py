@@ -39,6 +39,9 @@ PUBLIC: Final[tuple[tuple[frozenset[str], str, str], ...]] = (
     (frozenset({"POST"}), "/api/auth/refresh", "the refresh token is the credential"),
     (frozenset({"POST"}), "/api/auth/password-reset", "forgotten passwords"),
     (frozenset({"POST"}), "/api/auth/password-reset/confirm", "the mailed token is the credential"),
+    (frozenset({"GET", "POST"}), "/lti/login", "LTI OIDC login initiation: the LMS sends a signed-out browser here"),
+    (frozenset({"POST"}), "/lti/launch", "LTI launch: the platform's signed id_token is the credential"),
+    (frozenset({"GET"}), "/lti/jwks", "the tool's public keys, fetched by LMS platforms"),
 )
 
 
@@ -134,6 +137,8 @@ COURSE_INSTRUCTORS: Final = frozenset({"instructor", "admin"})
 NOBODY: Final = frozenset[str]()  # a credential none of the callers holds (the judge token)
 
 MATRIX: Final[tuple[tuple[frozenset[str], str, frozenset[str]], ...]] = (
+    # LTI 1.3 (#21): platform registrations and the tool's keys are for admins
+    (ANY, "/api/admin/lti*", ADMIN_ONLY),
     # dashboards and analytics (api/domain/dashboards/, api/pages/dashboards.py)
     (ANY, "/api/dashboard", SIGNED_IN),
     (ANY, "/dashboard", SIGNED_IN),

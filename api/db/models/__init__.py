@@ -25,6 +25,16 @@ from api.db.models.feedback import Feedback, FeedbackCategory, FeedbackStatus
 from api.db.models.grading import AnswerGrade, GradeRelease, LineComment, RegradeRequest, RubricApplication, RubricItem
 from api.db.models.judge0 import Judge0Submission
 from api.db.models.live_event import LiveChannel, LiveEvent
+from api.db.models.lti import (
+    LtiContextLink,
+    LtiGradeSync,
+    LtiGradeSyncStatus,
+    LtiLineItem,
+    LtiPlatform,
+    LtiResourceLink,
+    LtiToolKey,
+    LtiUserLink,
+)
 from api.db.models.notification import Notification, NotificationKind, NotificationPreference
 from api.db.models.problem import Problem
 from api.db.models.problem_package import ProblemPackage
@@ -81,6 +91,14 @@ __all__ = [
     "LineComment",
     "LiveChannel",
     "LiveEvent",
+    "LtiContextLink",
+    "LtiGradeSync",
+    "LtiGradeSyncStatus",
+    "LtiLineItem",
+    "LtiPlatform",
+    "LtiResourceLink",
+    "LtiToolKey",
+    "LtiUserLink",
     "Notification",
     "NotificationKind",
     "NotificationPreference",

@@ -1,0 +1,168 @@
+"""A stand-in LTI 1.3 platform (an LMS): a small ASGI app served by uvicorn on 127.0.0.1 (own thread and loop) with
+its own RSA keys. It serves its JWKS (``GET /jwks``), an OAuth2 token endpoint (``POST /token``: client_credentials
+with a JWT client assertion, verified against the tool's JWKS), and signs launch id_tokens like Moodle or Canvas.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Final
+from urllib.parse import parse_qs
+
+import jwt
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+__all__ = ["CLAIM", "INSTRUCTOR", "LEARNER", "StandInPlatform", "serve_platform"]
+
+CLAIM: Final = "https://purl.imsglobal.org/spec/lti/claim/"
+LEARNER: Final = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
+INSTRUCTOR: Final = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
+
+Scope = dict[str, Any]
+
+
+class _Key:
+    def __init__(self) -> None:
+        self.private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.kid = uuid.uuid4().hex[:12]
+
+    def jwk(self) -> dict[str, Any]:
+        return {
+            **json.loads(RSAAlgorithm.to_jwk(self.private.public_key())),
+            "kid": self.kid,
+            "alg": "RS256",
+            "use": "sig",
+        }
+
+
+class StandInPlatform:
+    def __init__(self) -> None:
+        self.url = ""
+        self.client_id = "verdict-tool-" + uuid.uuid4().hex[:6]
+        self.deployment_id = "deployment-1"
+        self.key = _Key()
+        self.tool_jwks: dict[str, Any] = {"keys": []}  # what the test fetched from the tool's /lti/jwks
+        self.token_requests: list[dict[str, Any]] = []
+
+    @property
+    def issuer(self) -> str:
+        return self.url
+
+    def registration(self) -> dict[str, Any]:
+        return {
+            "name": "Stand-in Moodle",
+            "issuer": self.issuer,
+            "clientId": self.client_id,
+            "authLoginUrl": f"{self.url}/auth",
+            "authTokenUrl": f"{self.url}/token",
+            "keySetUrl": f"{self.url}/jwks",
+            "deploymentIds": [self.deployment_id],
+        }
+
+    def id_token(
+        self,
+        *,
+        nonce: str | None,
+        sub: str = "user-1",
+        roles: tuple[str, ...] = (LEARNER,),
+        context_id: str = "course-101",
+        resource_link_id: str = "link-1",
+        custom: dict[str, str] | None = None,
+        key: Any = None,
+        kid: str | None = None,
+        aud: str | None = None,
+        iss: str | None = None,
+        deployment_id: str | None = None,
+        exp_in: int = 300,
+        email: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": iss or self.issuer,
+            "aud": aud or self.client_id,
+            "sub": sub,
+            "iat": now - 5,
+            "exp": now + exp_in,
+            "name": f"Person {sub}",
+            "email": email if email is not None else f"{sub}@lms.example.org",
+            CLAIM + "message_type": "LtiResourceLinkRequest",
+            CLAIM + "version": "1.3.0",
+            CLAIM + "deployment_id": deployment_id or self.deployment_id,
+            CLAIM + "target_link_uri": "https://verdict.example.org/lti/launch",
+            CLAIM + "roles": list(roles),
+            CLAIM + "context": {"id": context_id, "label": "CS101", "title": "Intro to Programming"},
+            CLAIM + "resource_link": {"id": resource_link_id, "title": "Week 1"},
+            **(extra or {}),
+        }
+        if nonce is not None:
+            claims["nonce"] = nonce
+        if custom:
+            claims[CLAIM + "custom"] = custom
+        return jwt.encode(claims, key or self.key.private, algorithm="RS256", headers={"kid": kid or self.key.kid})
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        status, answer = self._answer(scope["method"], scope["path"], body)
+        await send(
+            {"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]}
+        )
+        await send({"type": "http.response.body", "body": json.dumps(answer).encode()})
+
+    def _answer(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
+        if method == "GET" and path == "/jwks":
+            return 200, {"keys": [self.key.jwk()]}
+        if method == "POST" and path == "/token":
+            form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+            self.token_requests.append(form)
+            try:
+                self.verify_assertion(form.get("client_assertion", ""))
+            except jwt.InvalidTokenError as exc:
+                return 401, {"error": "invalid_client", "error_description": str(exc)}
+            return 200, {"access_token": uuid.uuid4().hex, "token_type": "Bearer", "expires_in": 3600}
+        return 404, {"error": "not found"}
+
+    def verify_assertion(self, assertion: str) -> dict[str, Any]:
+        """The tool's client assertion, checked against the tool's JWKS (by kid), like a real platform does."""
+        kid = jwt.get_unverified_header(assertion).get("kid")
+        for jwk in self.tool_jwks["keys"]:
+            if jwk["kid"] == kid:
+                public = RSAAlgorithm.from_jwk(json.dumps(jwk))
+                return dict(jwt.decode(assertion, public, algorithms=["RS256"], audience=f"{self.url}/token"))  # type: ignore[arg-type]
+        raise jwt.InvalidTokenError(f"no tool key {kid!r} in the tool's JWKS")
+
+
+@contextmanager
+def serve_platform() -> Iterator[StandInPlatform]:
+    platform = StandInPlatform()
+    server = uvicorn.Server(uvicorn.Config(platform, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the stand-in LTI platform did not start")
+        time.sleep(0.01)
+    platform.url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    try:
+        yield platform
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
