@@ -27,6 +27,7 @@ from api.domain.accounts.guards import requires_admin
 from api.domain.accounts.runtime import AccountsRuntime
 from api.domain.lti import schemas
 from api.domain.lti.adapters import LtiCookies, LtiMessageLaunch, LtiOidcLogin, LtiRequest, LtiSession, ToolConf
+from api.domain.lti.deeplink import check_deep_link_launch, is_deep_link
 from api.domain.lti.keys import active_key, jwks, public_pem, rotate_key
 from api.domain.lti.services import (
     CLAIM,
@@ -193,6 +194,8 @@ class LtiController(Controller):
         if claims.get(CLAIM + "message_type") not in {"LtiResourceLinkRequest", "LtiDeepLinkingRequest"}:
             return _refusal("LTI launch refused", "Verdict serves resource-link and deep-linking launches only.")
         try:
+            if is_deep_link(claims):
+                check_deep_link_launch(claims)
             outcome = await apply_launch(db_session, platform, claims)
         except LaunchRefusedError as exc:
             return _refusal(exc.title, exc.detail, status=exc.status)
