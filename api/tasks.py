@@ -30,6 +30,7 @@ from api.domain.assessments.visibility import owner_hidden_until
 from api.domain.courses.roster_jobs import IMPORT_ROSTER, import_roster
 from api.domain.judge0.tasks import enqueue_judge0_callback, judge0_cron_jobs, judge0_functions
 from api.domain.live.events import install_bus
+from api.domain.lti.ags import ags_functions
 from api.domain.notifications.hooks import submission_judged
 from api.domain.notifications.tasks import notification_cron_jobs
 from api.domain.scanning.tasks import enqueue_scan_after_judging, scanning_functions
@@ -318,6 +319,7 @@ def _functions() -> list[Any]:
         *judge0_functions(),
         *similarity_functions(),
         *ai_grading_functions(),
+        *ags_functions(),
         *scanning_functions(),
         func(import_roster, name=IMPORT_ROSTER, max_tries=1, timeout=600, keep_result=3600),
     ]

@@ -1,0 +1,115 @@
+"""Grade pass-back over real HTTP to the stand-in platform (token by client assertion, score POST checked for the
+bearer token and its scope), real PostgreSQL, real pylti1p3."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select
+
+from api.db import models as m
+from api.db.engine import create_engine, session_factory
+from api.domain.lti.ags import send_grade_job
+from api.settings import Settings
+from tests.integration.lti.lti_platform import INSTRUCTOR, LEARNER, StandInPlatform
+from tests.integration.lti.support import launch
+
+Client = AsyncTestClient[Litestar]
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+
+
+def _csrf(client: Client) -> dict[str, str]:
+    return {"x-csrf-token": client.cookies.get("verdict_csrf") or ""}
+
+
+async def _setup(client: Client, platform: StandInPlatform) -> tuple[str, str]:
+    first, _t, _s = await launch(client, platform, sub="teacher-1", roles=(INSTRUCTOR,), resource_link_id="setup")
+    course_id = first.headers["location"].removeprefix("/courses/")
+    created = await client.post(
+        f"/api/courses/{course_id}/assessments", json={"title": "Quiz 1", "kind": "quiz"}, headers=_csrf(client)
+    )
+    assert created.status_code == 201, created.text
+    assessment_id = created.json()["assessment"]["id"]
+    ags: dict[str, Any] = {
+        AGS: {
+            "scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+            "lineitem": f"{platform.url}/lineitems/7/lineitem",
+        }
+    }
+    client.cookies.clear()
+    await launch(
+        client,
+        platform,
+        sub="teacher-1",
+        roles=(INSTRUCTOR,),
+        resource_link_id="quiz-link",
+        custom={"verdict_assessment_id": assessment_id},
+    )
+    client.cookies.clear()
+    student, _t, _s = await launch(
+        client, platform, sub="student-9", roles=(LEARNER,), resource_link_id="quiz-link", extra=ags
+    )
+    assert student.status_code == 303, student.text
+    client.cookies.clear()
+    await launch(client, platform, sub="teacher-1", roles=(INSTRUCTOR,), resource_link_id="setup")
+    return course_id, assessment_id
+
+
+async def _syncs(settings: Settings) -> list[m.LtiGradeSync]:
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            return list(await session.scalars(select(m.LtiGradeSync)))
+    finally:
+        await engine.dispose()
+
+
+async def _run(settings: Settings, sync_id: str) -> str:
+    engine = create_engine(settings)
+    try:
+        return await send_grade_job({"sessions": session_factory(engine)}, sync_id)
+    finally:
+        await engine.dispose()
+
+
+async def test_release_sends_the_score_to_the_platform_and_retries_after_a_500(
+    client: Client, registered: StandInPlatform, settings: Settings
+) -> None:
+    course_id, assessment_id = await _setup(client, registered)
+    assert await _syncs(settings) == []  # nothing before release
+    assert registered.scores == []
+    resp = await client.post(f"/api/courses/{course_id}/grading/assessments/{assessment_id}/release", headers=_csrf(client))
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["visibleToStudents"] is True
+    rows = await _syncs(settings)
+    assert [r.status for r in rows] == [m.LtiGradeSyncStatus.PENDING]
+    registered.fail_next = 1
+    assert await _run(settings, str(rows[0].id)) == "pending"
+    failed = (await _syncs(settings))[0]
+    assert failed.attempts == 1 and failed.next_retry_at is not None and failed.last_error
+    assert registered.scores == []
+    assert await _run(settings, str(rows[0].id)) == "sent"
+    assert len(registered.scores) == 1
+    score = registered.scores[0]
+    assert score["userId"] == "student-9"
+    assert score["scoreMaximum"] == 100
+    assert score["scoreGiven"] == 0
+    assert score["gradingProgress"] == "FullyGraded"
+    assert score["lineitem"] == "/lineitems/7/lineitem"
+    assert "timestamp" in score
+    assert (await _syncs(settings))[0].attempts == 2
+
+
+async def test_withdrawn_release_sends_nothing(
+    client: Client, registered: StandInPlatform, settings: Settings
+) -> None:
+    course_id, assessment_id = await _setup(client, registered)
+    url = f"/api/courses/{course_id}/grading/assessments/{assessment_id}/release"
+    assert (await client.post(url, headers=_csrf(client))).status_code == 200
+    assert (await client.delete(url, headers=_csrf(client))).status_code == 200
+    rows = await _syncs(settings)
+    assert await _run(settings, str(rows[0].id)) == "pending"
+    assert registered.scores == []
+    assert (await _syncs(settings))[0].next_retry_at is None
