@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from uuid import UUID
 
+from arq import cron
 from arq.worker import func
 from pylti1p3.assignments_grades import AssignmentsGradesService
 from pylti1p3.grade import Grade
@@ -26,7 +27,16 @@ from api.domain.assessments.taking import AttemptService
 from api.domain.grading.scores import grades_released
 from api.domain.lti.keys import active_key, public_pem
 
-__all__ = ["SEND_GRADE", "ags_functions", "due_syncs", "queue_grade_syncs", "send_grade"]
+__all__ = [
+    "SEND_GRADE",
+    "ags_cron_jobs",
+    "ags_functions",
+    "due_syncs",
+    "queue_grade_syncs",
+    "retry_failed",
+    "send_due_grades",
+    "send_grade",
+]
 
 SEND_GRADE: Final = "lti_send_grade"
 MAX_ATTEMPTS: Final = 6
@@ -189,3 +199,36 @@ async def send_grade_job(ctx: dict[str, Any], sync_id: str) -> str:
 
 def ags_functions() -> list[Any]:
     return [func(send_grade_job, name=SEND_GRADE, max_tries=1, timeout=120, keep_result=600)]
+
+
+async def send_due_grades(ctx: dict[str, Any]) -> int:
+    """The retry sweep: every pending row whose next try is due is sent (one session each). Answers how many."""
+    sessions: async_sessionmaker[AsyncSession] = ctx["sessions"]
+    async with sessions() as session:
+        due = await due_syncs(session, utcnow())
+    for sync_id in due:
+        async with sessions() as session:
+            await send_grade(session, sync_id)
+            await session.commit()
+    return len(due)
+
+
+async def retry_failed(session: AsyncSession, course_id: UUID, now: datetime) -> int:
+    """Course staff's "retry failed now": failed rows of the course go back to pending, due now, attempts reset."""
+    rows = await session.scalars(
+        select(m.LtiGradeSync)
+        .join(m.Assessment, m.Assessment.id == m.LtiGradeSync.assessment_id)
+        .where(m.Assessment.course_id == course_id, m.LtiGradeSync.status == m.LtiGradeSyncStatus.FAILED)
+    )
+    count = 0
+    for row in rows:
+        row.status = m.LtiGradeSyncStatus.PENDING
+        row.attempts = 0
+        row.next_retry_at = now
+        count += 1
+    await session.flush()
+    return count
+
+
+def ags_cron_jobs() -> list[Any]:
+    return [cron(send_due_grades, second={15, 45}, unique=True, timeout=300)]

@@ -80,7 +80,9 @@ async def test_release_sends_the_score_to_the_platform_and_retries_after_a_500(
     course_id, assessment_id = await _setup(client, registered)
     assert await _syncs(settings) == []  # nothing before release
     assert registered.scores == []
-    resp = await client.post(f"/api/courses/{course_id}/grading/assessments/{assessment_id}/release", headers=_csrf(client))
+    resp = await client.post(
+        f"/api/courses/{course_id}/grading/assessments/{assessment_id}/release", headers=_csrf(client)
+    )
     assert resp.status_code == 200, resp.text
     assert resp.json()["visibleToStudents"] is True
     rows = await _syncs(settings)
@@ -88,7 +90,9 @@ async def test_release_sends_the_score_to_the_platform_and_retries_after_a_500(
     registered.fail_next = 1
     assert await _run(settings, str(rows[0].id)) == "pending"
     failed = (await _syncs(settings))[0]
-    assert failed.attempts == 1 and failed.next_retry_at is not None and failed.last_error
+    assert failed.attempts == 1
+    assert failed.next_retry_at is not None
+    assert failed.last_error
     assert registered.scores == []
     assert await _run(settings, str(rows[0].id)) == "sent"
     assert len(registered.scores) == 1
@@ -102,9 +106,7 @@ async def test_release_sends_the_score_to_the_platform_and_retries_after_a_500(
     assert (await _syncs(settings))[0].attempts == 2
 
 
-async def test_withdrawn_release_sends_nothing(
-    client: Client, registered: StandInPlatform, settings: Settings
-) -> None:
+async def test_withdrawn_release_sends_nothing(client: Client, registered: StandInPlatform, settings: Settings) -> None:
     course_id, assessment_id = await _setup(client, registered)
     url = f"/api/courses/{course_id}/grading/assessments/{assessment_id}/release"
     assert (await client.post(url, headers=_csrf(client))).status_code == 200
@@ -113,3 +115,27 @@ async def test_withdrawn_release_sends_nothing(
     assert await _run(settings, str(rows[0].id)) == "pending"
     assert registered.scores == []
     assert (await _syncs(settings))[0].next_retry_at is None
+
+
+async def test_status_api_lists_rows_and_retry_requeues_failed(
+    client: Client, registered: StandInPlatform, settings: Settings
+) -> None:
+    course_id, assessment_id = await _setup(client, registered)
+    url = f"/api/courses/{course_id}/grading/assessments/{assessment_id}/release"
+    assert (await client.post(url, headers=_csrf(client))).status_code == 200
+    rows = await _syncs(settings)
+    registered.fail_next = 100
+    for _ in range(6):
+        await _run(settings, str(rows[0].id))
+    listed = await client.get(f"/api/courses/{course_id}/lti/grade-sync")
+    assert listed.status_code == 200, listed.text
+    [row] = listed.json()
+    assert row["status"] == "failed"
+    assert row["attempts"] == 6
+    assert "500" in row["lastError"]
+    registered.fail_next = 0
+    retried = await client.post(f"/api/courses/{course_id}/lti/grade-sync/retry", headers=_csrf(client))
+    assert retried.status_code == 200, retried.text
+    assert retried.json() == {"requeued": 1}
+    assert await _run(settings, str(rows[0].id)) == "sent"
+    assert len(registered.scores) == 1
