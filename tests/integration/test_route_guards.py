@@ -140,6 +140,7 @@ MATRIX: Final[tuple[tuple[frozenset[str], str, frozenset[str]], ...]] = (
     # LTI 1.3 (#21): platform registrations and the tool's keys are for admins
     (ANY, "/api/admin/lti*", ADMIN_ONLY),
     (ANY, "/api/courses/{course_id:uuid}/lti*", COURSE_STAFF),
+    (ANY, "/courses/{course_id:uuid}/lti", COURSE_STAFF),
     # dashboards and analytics (api/domain/dashboards/, api/pages/dashboards.py)
     (ANY, "/api/dashboard", SIGNED_IN),
     (ANY, "/dashboard", SIGNED_IN),

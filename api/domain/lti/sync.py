@@ -10,6 +10,7 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,9 +19,11 @@ from api.db import models as m
 from api.domain.assessments.services import utcnow
 from api.domain.courses.access import STAFF, CourseAccess, course_access_from, requires_course_role
 from api.domain.courses.audit import audit
+from api.domain.courses.deps import COURSES_DEPENDENCIES
 from api.domain.lti.ags import retry_failed
+from api.pages._common import SIGN_IN_REDIRECT, render_page, requires_signed_in_page
 
-__all__ = ["LtiSyncController", "sync_rows"]
+__all__ = ["LtiSyncController", "LtiSyncPages", "sync_rows"]
 
 
 class GradeSyncRow(msgspec.Struct, rename="camel"):
@@ -92,3 +95,27 @@ class LtiSyncController(Controller):
         count = await retry_failed(db_session, course_access.course.id, utcnow())
         audit(db_session, course_access.course.id, course_access.user, "lti_grade_sync_retried", count=count)
         return RetryOutcome(requeued=count)
+
+
+class LtiSyncPages(Controller):
+    path = "/courses/{course_id:uuid}"
+    include_in_schema = False
+    exception_handlers = SIGN_IN_REDIRECT
+    dependencies = COURSES_DEPENDENCIES
+    guards = [requires_signed_in_page, _STAFF]
+
+    @get("/lti", name="page:course-lti")
+    async def page(
+        self, course_access: NamedDependency[CourseAccess], db_session: NamedDependency[AsyncSession]
+    ) -> Template:
+        rows = await sync_rows(db_session, course_access.course.id)
+        counts = {s.value: sum(1 for r in rows if r.status == s.value) for s in m.LtiGradeSyncStatus}
+        return render_page(
+            "lti/course_sync.html.j2",
+            user=course_access.user,
+            nav="courses",
+            title=f"LMS grade sync · {course_access.course.title}",
+            course=course_access.course,
+            rows=rows,
+            counts=counts,
+        )

@@ -139,3 +139,13 @@ async def test_status_api_lists_rows_and_retry_requeues_failed(
     assert retried.json() == {"requeued": 1}
     assert await _run(settings, str(rows[0].id)) == "sent"
     assert len(registered.scores) == 1
+
+
+async def test_status_page_shows_rows_to_staff(client: Client, registered: StandInPlatform, settings: Settings) -> None:
+    course_id, assessment_id = await _setup(client, registered)
+    url = f"/api/courses/{course_id}/grading/assessments/{assessment_id}/release"
+    assert (await client.post(url, headers=_csrf(client))).status_code == 200
+    page = await client.get(f"/courses/{course_id}/lti")
+    assert page.status_code == 200, page.text
+    assert "0 sent · 1 pending · 0 failed" in page.text
+    assert 'data-sync-row="pending"' in page.text
