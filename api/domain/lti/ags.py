@@ -33,6 +33,7 @@ __all__ = [
     "ags_functions",
     "due_syncs",
     "queue_grade_syncs",
+    "registration",
     "retry_failed",
     "send_due_grades",
     "send_grade",
@@ -123,8 +124,8 @@ async def _score(session: AsyncSession, assessment: m.Assessment, user_id: UUID,
     return float(value or 0.0)
 
 
-def _post(platform: m.LtiPlatform, private_pem: str, public: str, target: _Target, grade: Grade) -> None:
-    """The HTTP part, done by pylti1p3 (token by client-credentials assertion, then the score POST)."""
+def registration(platform: m.LtiPlatform, private_pem: str, public: str) -> Registration:
+    """The platform as pylti1p3 sees it, with the tool's key (for the client-credentials token assertion)."""
     reg = Registration()
     reg.set_issuer(platform.issuer)
     reg.set_client_id(platform.client_id)
@@ -133,8 +134,14 @@ def _post(platform: m.LtiPlatform, private_pem: str, public: str, target: _Targe
     reg.set_key_set_url(platform.key_set_url)
     reg.set_tool_private_key(private_pem)
     reg.set_tool_public_key(public)
+    return reg
+
+
+def _post(platform: m.LtiPlatform, private_pem: str, public: str, target: _Target, grade: Grade) -> None:
+    """The HTTP part, done by pylti1p3 (token by client-credentials assertion, then the score POST)."""
     service = AssignmentsGradesService(
-        ServiceConnector(reg), {"scope": list(SCORE_SCOPES), "lineitem": target.line_item_url}
+        ServiceConnector(registration(platform, private_pem, public)),
+        {"scope": list(SCORE_SCOPES), "lineitem": target.line_item_url},
     )
     service.put_grade(grade)
 

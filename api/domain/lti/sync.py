@@ -21,6 +21,7 @@ from api.domain.courses.access import STAFF, CourseAccess, course_access_from, r
 from api.domain.courses.audit import audit
 from api.domain.courses.deps import COURSES_DEPENDENCIES
 from api.domain.lti.ags import retry_failed
+from api.domain.lti.nrps import RosterImport, import_roster
 from api.pages._common import SIGN_IN_REDIRECT, render_page, requires_signed_in_page
 
 __all__ = ["LtiSyncController", "LtiSyncPages", "sync_rows"]
@@ -95,6 +96,13 @@ class LtiSyncController(Controller):
         count = await retry_failed(db_session, course_access.course.id, utcnow())
         audit(db_session, course_access.course.id, course_access.user, "lti_grade_sync_retried", count=count)
         return RetryOutcome(requeued=count)
+
+    @post("/roster-import", operation_id="ImportLtiRoster", status_code=HTTP_200_OK)
+    async def roster_import(
+        self, course_access: NamedDependency[CourseAccess], db_session: NamedDependency[AsyncSession]
+    ) -> RosterImport:
+        """Import the roster of the linked LMS contexts (NRPS): members created or linked, enrolled by role."""
+        return await import_roster(db_session, course_access)
 
 
 class LtiSyncPages(Controller):

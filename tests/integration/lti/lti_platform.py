@@ -52,6 +52,7 @@ class StandInPlatform:
         self.token_requests: list[dict[str, Any]] = []
         self.tokens: dict[str, set[str]] = {}  # access token issued -> its scopes
         self.scores: list[dict[str, Any]] = []  # AGS scores POSTed, with "lineitem" added
+        self.members: list[dict[str, Any]] = []  # NRPS memberships served at /nrps/memberships
         self.fail_next = 0  # answer 500 to this many AGS/NRPS calls
 
     @property
@@ -149,6 +150,13 @@ class StandInPlatform:
                 return refused
             self.scores.append({**json.loads(body), "lineitem": path.removesuffix("/scores")})
             return 200, {}
+        if method == "GET" and path == "/nrps/memberships":
+            refused = self._refuse(
+                authorization, "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+            )
+            if refused:
+                return refused
+            return 200, {"id": f"{self.url}/nrps/memberships", "context": {"id": "course-101"}, "members": self.members}
         return 404, {"error": "not found"}
 
     def _refuse(self, authorization: str, scope: str) -> tuple[int, Any] | None:

@@ -149,3 +149,38 @@ async def test_status_page_shows_rows_to_staff(client: Client, registered: Stand
     assert page.status_code == 200, page.text
     assert "0 sent · 1 pending · 0 failed" in page.text
     assert 'data-sync-row="pending"' in page.text
+
+
+async def test_roster_import_creates_links_and_enrolls_idempotently(
+    client: Client, registered: StandInPlatform, settings: Settings
+) -> None:
+    nrps = {
+        "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice": {
+            "context_memberships_url": f"{registered.url}/nrps/memberships",
+            "service_versions": ["2.0"],
+        }
+    }
+    first, _t, _s = await launch(client, registered, sub="teacher-1", roles=(INSTRUCTOR,), extra=nrps)
+    course_id = first.headers["location"].removeprefix("/courses/")
+    registered.members = [
+        {"user_id": "teacher-1", "roles": [INSTRUCTOR], "status": "Active", "name": "T One"},
+        {"user_id": "s-1", "roles": [LEARNER], "status": "Active", "name": "Ann", "email": "ann@lms.example.org"},
+        {"user_id": "s-2", "roles": [LEARNER], "status": "Active", "name": "Bob", "email": "bob@lms.example.org"},
+        {"user_id": "s-3", "roles": [LEARNER], "status": "Inactive", "name": "Gone"},
+    ]
+    url = f"/api/courses/{course_id}/lti/roster-import"
+    resp = await client.post(url, headers=_csrf(client))
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {"members": 3, "added": 2, "contexts": 1}
+    members = (await client.get(f"/api/courses/{course_id}/members")).json()
+    assert sorted((p["email"], p["role"]) for p in members) == [
+        ("ann@lms.example.org", "student"),
+        ("bob@lms.example.org", "student"),
+        ("teacher-1@lms.example.org", "instructor"),
+    ]
+    again = await client.post(url, headers=_csrf(client))
+    assert again.json() == {"members": 3, "added": 0, "contexts": 1}
+    # the imported student's later launch signs in as the same account
+    client.cookies.clear()
+    await launch(client, registered, sub="s-1", roles=(LEARNER,))
+    assert (await client.get("/api/me")).json()["email"] == "ann@lms.example.org"
