@@ -16,3 +16,18 @@ if (button) {
     }
   });
 }
+
+const importButton = document.querySelector("[data-roster-import]");
+const importResult = document.querySelector("[data-roster-import-result]");
+if (importButton) {
+  importButton.addEventListener("click", async () => {
+    importButton.disabled = true;
+    try {
+      const out = await api(importButton.dataset.rosterImport, { method: "POST" });
+      importResult.textContent = `${out.members} people in the LMS course, ${out.added} newly enrolled.`;
+    } catch (error) {
+      importResult.textContent = `Could not import: ${error.detail || error.message}`;
+    }
+    importButton.disabled = false;
+  });
+}
