@@ -24,11 +24,13 @@ def _csrf(client: Client) -> dict[str, str]:
     return {"x-csrf-token": client.cookies.get("verdict_csrf") or ""}
 
 
-async def _setup(client: Client, platform: StandInPlatform) -> tuple[str, str]:
+async def _setup(client: Client, platform: StandInPlatform, **extra: Any) -> tuple[str, str]:
     first, _t, _s = await launch(client, platform, sub="teacher-1", roles=(INSTRUCTOR,), resource_link_id="setup")
     course_id = first.headers["location"].removeprefix("/courses/")
     created = await client.post(
-        f"/api/courses/{course_id}/assessments", json={"title": "Quiz 1", "kind": "quiz"}, headers=_csrf(client)
+        f"/api/courses/{course_id}/assessments",
+        json={"title": "Quiz 1", "kind": "quiz", **extra},
+        headers=_csrf(client),
     )
     assert created.status_code == 201, created.text
     assessment_id = created.json()["assessment"]["id"]
@@ -184,3 +186,17 @@ async def test_roster_import_creates_links_and_enrolls_idempotently(
     client.cookies.clear()
     await launch(client, registered, sub="s-1", roles=(LEARNER,))
     assert (await client.get("/api/me")).json()["email"] == "ann@lms.example.org"
+
+
+async def test_nothing_is_queued_while_scores_are_hidden(
+    client: Client, registered: StandInPlatform, settings: Settings
+) -> None:
+    course_id, assessment_id = await _setup(
+        client, registered, scoreVisibility="after_due", dueAt="2099-01-01T00:00:00Z"
+    )
+    url = f"/api/courses/{course_id}/grading/assessments/{assessment_id}/release"
+    resp = await client.post(url, headers=_csrf(client))
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["visibleToStudents"] is False
+    assert await _syncs(settings) == []
+    assert registered.scores == []
