@@ -83,8 +83,11 @@ async def _visible(session: AsyncSession, assessment: m.Assessment, now: datetim
     return await grades_released(session, assessment.id) and scores_visible(assessment, now, staff=False)
 
 
-async def queue_grade_syncs(session: AsyncSession, assessment: m.Assessment, now: datetime) -> list[UUID]:
-    """Pending grade-sync rows for every linked student of the course (ids of the rows to send now)."""
+async def queue_grade_syncs(
+    session: AsyncSession, assessment: m.Assessment, now: datetime, *, only_missing: bool = False
+) -> list[UUID]:
+    """Pending grade-sync rows for every linked student of the course (ids of the rows to send now);
+    ``only_missing``: rows that exist already are left as they are."""
     if not await _visible(session, assessment, now):
         return []
     students = await session.scalars(
@@ -101,6 +104,8 @@ async def queue_grade_syncs(session: AsyncSession, assessment: m.Assessment, now
                 m.LtiGradeSync.user_id == user_id, m.LtiGradeSync.assessment_id == assessment.id
             )
         )
+        if row is not None and only_missing:
+            continue
         if row is None:
             row = m.LtiGradeSync(user_id=user_id, assessment_id=assessment.id, attempts=0, last_error="")
             session.add(row)
@@ -212,6 +217,15 @@ async def send_due_grades(ctx: dict[str, Any]) -> int:
     """The retry sweep: every pending row whose next try is due is sent (one session each). Answers how many."""
     sessions: async_sessionmaker[AsyncSession] = ctx["sessions"]
     async with sessions() as session:
+        # released assessments whose scores became visible later (after the due time) get their rows now
+        released = await session.scalars(
+            select(m.Assessment)
+            .join(m.GradeRelease, m.GradeRelease.assessment_id == m.Assessment.id)
+            .where(m.Assessment.id.in_(select(m.LtiLineItem.assessment_id)))
+        )
+        for assessment in list(released):
+            await queue_grade_syncs(session, assessment, utcnow(), only_missing=True)
+        await session.commit()
         due = await due_syncs(session, utcnow())
     for sync_id in due:
         async with sessions() as session:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
-from api.domain.lti.ags import send_grade_job
+from api.domain.lti.ags import send_due_grades, send_grade_job
 from api.settings import Settings
 from tests.integration.lti.lti_platform import INSTRUCTOR, LEARNER, StandInPlatform
 from tests.integration.lti.support import launch
@@ -139,7 +139,12 @@ async def test_status_api_lists_rows_and_retry_requeues_failed(
     retried = await client.post(f"/api/courses/{course_id}/lti/grade-sync/retry", headers=_csrf(client))
     assert retried.status_code == 200, retried.text
     assert retried.json() == {"requeued": 1}
-    assert await _run(settings, str(rows[0].id)) == "sent"
+    engine = create_engine(settings)
+    try:
+        assert await send_due_grades({"sessions": session_factory(engine)}) == 1  # the worker's sweep sends it
+    finally:
+        await engine.dispose()
+    assert (await _syncs(settings))[0].status == m.LtiGradeSyncStatus.SENT
     assert len(registered.scores) == 1
 
 
@@ -200,3 +205,10 @@ async def test_nothing_is_queued_while_scores_are_hidden(
     assert resp.json()["visibleToStudents"] is False
     assert await _syncs(settings) == []
     assert registered.scores == []
+
+    engine = create_engine(settings)
+    try:
+        assert await send_due_grades({"sessions": session_factory(engine)}) == 0  # the sweep: still hidden
+    finally:
+        await engine.dispose()
+    assert await _syncs(settings) == []
