@@ -39,6 +39,7 @@ from api.domain.judge0.controllers import judge0_router
 from api.domain.live.events import install_bus, uninstall_bus
 from api.domain.live.routes import COMMUNITY_ROUTES
 from api.domain.lti.controllers import LtiAdminController, LtiController
+from api.domain.lti.sync import LtiSyncController, LtiSyncPages
 from api.domain.lti.views import LtiAdminPage
 from api.domain.problems.controllers import ProblemController
 from api.domain.scanning.controllers import QuestionScanController, SubmissionScanController
@@ -158,6 +159,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *AI_CONTROLLERS,
             LtiController,
             LtiAdminController,
+            LtiSyncController,
+            LtiSyncPages,
             LtiAdminPage,
             QuestionScanController,
             SubmissionScanController,

@@ -30,6 +30,7 @@ from api.domain.assessments.visibility import owner_hidden_until
 from api.domain.courses.roster_jobs import IMPORT_ROSTER, import_roster
 from api.domain.judge0.tasks import enqueue_judge0_callback, judge0_cron_jobs, judge0_functions
 from api.domain.live.events import install_bus
+from api.domain.lti.ags import ags_cron_jobs, ags_functions
 from api.domain.notifications.hooks import submission_judged
 from api.domain.notifications.tasks import notification_cron_jobs
 from api.domain.scanning.tasks import enqueue_scan_after_judging, scanning_functions
@@ -318,6 +319,7 @@ def _functions() -> list[Any]:
         *judge0_functions(),
         *similarity_functions(),
         *ai_grading_functions(),
+        *ags_functions(),
         *scanning_functions(),
         func(import_roster, name=IMPORT_ROSTER, max_tries=1, timeout=600, keep_result=3600),
     ]
@@ -329,6 +331,7 @@ class WorkerSettings:
         cron(reap_stale_submissions, second={0, 30}, run_at_startup=True, unique=True, timeout=60),
         *judge0_cron_jobs(),
         *notification_cron_jobs(),
+        *ags_cron_jobs(),
     ]
     queue_name = API_TASKS_QUEUE
     on_startup = startup
@@ -360,7 +363,7 @@ def run_worker() -> int:
     )
     worker = ResilientWorker(
         functions=WorkerSettings.functions,
-        cron_jobs=[reaper, *judge0_cron_jobs(), *notification_cron_jobs()],
+        cron_jobs=[reaper, *judge0_cron_jobs(), *notification_cron_jobs(), *ags_cron_jobs()],
         queue_name=WorkerSettings.queue_name,
         on_startup=startup,
         on_shutdown=shutdown,

@@ -139,6 +139,8 @@ NOBODY: Final = frozenset[str]()  # a credential none of the callers holds (the 
 MATRIX: Final[tuple[tuple[frozenset[str], str, frozenset[str]], ...]] = (
     # LTI 1.3 (#21): platform registrations and the tool's keys are for admins
     (ANY, "/api/admin/lti*", ADMIN_ONLY),
+    (ANY, "/api/courses/{course_id:uuid}/lti*", COURSE_STAFF),
+    (ANY, "/courses/{course_id:uuid}/lti", COURSE_STAFF),
     # dashboards and analytics (api/domain/dashboards/, api/pages/dashboards.py)
     (ANY, "/api/dashboard", SIGNED_IN),
     (ANY, "/dashboard", SIGNED_IN),

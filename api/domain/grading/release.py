@@ -20,6 +20,7 @@ from api.domain.grading.answers import AnswerService, comment_view
 from api.domain.grading.common import Answer
 from api.domain.grading.rubric import item_view
 from api.domain.grading.scores import grades_released
+from api.domain.lti.ags import queue_grade_syncs
 from api.domain.notifications.hooks import grades_released_notice, regrade_resolved_notice
 from api.lib.exceptions import ConflictError
 
@@ -50,6 +51,7 @@ class ReleaseService(AnswerService):
             audit(self.session, access.course.id, access.user, "grades_released", assessment_id=assessment.id)
             await self.session.flush()
             await grades_released_notice(self.session, assessment, self.clock())
+            await queue_grade_syncs(self.session, assessment, self.clock())
         return await self.release_view(assessment)
 
     async def withdraw_release(self, access: CourseAccess, assessment_id: UUID) -> schemas.Release:

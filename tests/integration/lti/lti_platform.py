@@ -50,6 +50,10 @@ class StandInPlatform:
         self.key = _Key()
         self.tool_jwks: dict[str, Any] = {"keys": []}  # what the test fetched from the tool's /lti/jwks
         self.token_requests: list[dict[str, Any]] = []
+        self.tokens: dict[str, set[str]] = {}  # access token issued -> its scopes
+        self.scores: list[dict[str, Any]] = []  # AGS scores POSTed, with "lineitem" added
+        self.members: list[dict[str, Any]] = []  # NRPS memberships served at /nrps/memberships
+        self.fail_next = 0  # answer 500 to this many AGS/NRPS calls
 
     @property
     def issuer(self) -> str:
@@ -120,13 +124,14 @@ class StandInPlatform:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        status, answer = self._answer(scope["method"], scope["path"], body)
+        headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
+        status, answer = self._answer(scope["method"], scope["path"], body, headers.get("authorization", ""))
         await send(
             {"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]}
         )
         await send({"type": "http.response.body", "body": json.dumps(answer).encode()})
 
-    def _answer(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
+    def _answer(self, method: str, path: str, body: bytes, authorization: str = "") -> tuple[int, Any]:
         if method == "GET" and path == "/jwks":
             return 200, {"keys": [self.key.jwk()]}
         if method == "POST" and path == "/token":
@@ -136,8 +141,34 @@ class StandInPlatform:
                 self.verify_assertion(form.get("client_assertion", ""))
             except jwt.InvalidTokenError as exc:
                 return 401, {"error": "invalid_client", "error_description": str(exc)}
-            return 200, {"access_token": uuid.uuid4().hex, "token_type": "Bearer", "expires_in": 3600}
+            token = uuid.uuid4().hex
+            self.tokens[token] = set(form.get("scope", "").split())
+            return 200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
+        if method == "POST" and path.startswith("/lineitems/") and path.endswith("/scores"):
+            refused = self._refuse(authorization, "https://purl.imsglobal.org/spec/lti-ags/scope/score")
+            if refused:
+                return refused
+            self.scores.append({**json.loads(body), "lineitem": path.removesuffix("/scores")})
+            return 200, {}
+        if method == "GET" and path == "/nrps/memberships":
+            refused = self._refuse(
+                authorization, "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+            )
+            if refused:
+                return refused
+            return 200, {"id": f"{self.url}/nrps/memberships", "context": {"id": "course-101"}, "members": self.members}
         return 404, {"error": "not found"}
+
+    def _refuse(self, authorization: str, scope: str) -> tuple[int, Any] | None:
+        token = authorization.removeprefix("Bearer ").strip()
+        if token not in self.tokens:
+            return 401, {"error": "invalid_token"}
+        if scope not in self.tokens[token]:
+            return 403, {"error": "insufficient_scope"}
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            return 500, {"error": "platform busy"}
+        return None
 
     def verify_assertion(self, assertion: str) -> dict[str, Any]:
         """The tool's client assertion, checked against the tool's JWKS (by kid), like a real platform does."""
