@@ -39,6 +39,7 @@ from api.domain.judge0.controllers import judge0_router
 from api.domain.live.events import install_bus, uninstall_bus
 from api.domain.live.routes import COMMUNITY_ROUTES
 from api.domain.lti.controllers import LtiAdminController, LtiController
+from api.domain.lti.picker import DeepLinkPicker, DeepLinkResponseController
 from api.domain.lti.sync import LtiSyncController, LtiSyncPages
 from api.domain.lti.views import LtiAdminPage
 from api.domain.problems.controllers import ProblemController
@@ -162,6 +163,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             LtiSyncController,
             LtiSyncPages,
             LtiAdminPage,
+            DeepLinkPicker,
+            DeepLinkResponseController,
             QuestionScanController,
             SubmissionScanController,
             submission_progress,

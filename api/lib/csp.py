@@ -5,6 +5,10 @@ Pages load scripts only from Verdict itself (``web/static/js`` and the vendored 
 come from the site or ``data:`` URLs; Monaco's workers start from the site or from ``blob:`` URLs; the WebSocket of
 live results is same-origin (``connect-src 'self'``).
 
+A page that must post a form to another site (the LTI deep-linking picker answers the LMS) names that one origin
+in the ``x-verdict-form-action`` header of its answer; the header is removed and the origin added to ``form-action``
+of that answer only.
+
 The one page with an inline script is Litestar's Swagger UI at ``/api/docs``, which embeds the OpenAPI document in
 its start-up script: that answer gets the same policy with the SHA-256 of exactly the inline scripts it carries, so
 nothing else inline can run there either.
@@ -21,7 +25,10 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CONTENT_SECURITY_POLICY", "content_security_policy", "security_headers_middleware"]
+__all__ = ["CONTENT_SECURITY_POLICY", "FORM_ACTION_HEADER", "content_security_policy", "security_headers_middleware"]
+
+FORM_ACTION_HEADER: Final = "x-verdict-form-action"
+_ORIGIN: Final = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 _DIRECTIVES: Final = (
     ("default-src", "'self'"),
@@ -41,10 +48,12 @@ _DOCS_PREFIX: Final = "/api/docs"
 _INLINE_SCRIPT: Final = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 
 
-def content_security_policy(extra_script_sources: tuple[str, ...] = ()) -> str:
+def content_security_policy(extra_script_sources: tuple[str, ...] = (), form_origin: str = "") -> str:
     parts = []
     for name, value in _DIRECTIVES:
         sources = " ".join((value, *extra_script_sources)) if name == "script-src" else value
+        if name == "form-action" and form_origin:
+            sources = f"{value} {form_origin}"
         parts.append(f"{name} {sources}")
     return "; ".join(parts)
 
@@ -61,6 +70,11 @@ def _script_hashes(body: bytes) -> tuple[str, ...]:
 
 def _set_headers(message: Message, policy: str) -> None:
     headers = MutableScopeHeaders.from_message(message)
+    form_origin = headers.get(FORM_ACTION_HEADER, "")
+    if form_origin:
+        del headers[FORM_ACTION_HEADER]
+        if _ORIGIN.match(form_origin):
+            policy = content_security_policy(form_origin=form_origin)
     headers["x-content-type-options"] = "nosniff"
     headers["referrer-policy"] = "same-origin"
     if headers.get("content-type", "").startswith("text/html"):

@@ -141,6 +141,10 @@ MATRIX: Final[tuple[tuple[frozenset[str], str, frozenset[str]], ...]] = (
     (ANY, "/api/admin/lti*", ADMIN_ONLY),
     (ANY, "/api/courses/{course_id:uuid}/lti*", COURSE_STAFF),
     (ANY, "/courses/{course_id:uuid}/lti", COURSE_STAFF),
+    # the deep-linking picker: any signed-in person reaches the handler, which then serves only the one the LMS
+    # request signed in (the token is bound to that person; others get 403, unknown tokens 404)
+    (ANY, "/lti/deep-link/{token:str}", SIGNED_IN),
+    (ANY, "/api/lti/deep-link/{token:str}", SIGNED_IN),
     # dashboards and analytics (api/domain/dashboards/, api/pages/dashboards.py)
     (ANY, "/api/dashboard", SIGNED_IN),
     (ANY, "/dashboard", SIGNED_IN),

@@ -27,7 +27,7 @@ from api.domain.accounts.guards import requires_admin
 from api.domain.accounts.runtime import AccountsRuntime
 from api.domain.lti import schemas
 from api.domain.lti.adapters import LtiCookies, LtiMessageLaunch, LtiOidcLogin, LtiRequest, LtiSession, ToolConf
-from api.domain.lti.deeplink import check_deep_link_launch, is_deep_link
+from api.domain.lti.deeplink import SETTINGS_CLAIM, PendingDeepLink, check_deep_link_launch, is_deep_link, remember
 from api.domain.lti.keys import active_key, jwks, public_pem, rotate_key
 from api.domain.lti.services import (
     CLAIM,
@@ -208,8 +208,18 @@ class LtiController(Controller):
         secure = accounts_runtime.cookie_secure
         state = params.get("state", "")
         spent = Cookie(key=f"lti1p3-{state}", value="", max_age=0, path="/lti", secure=secure)
+        path = outcome.path
+        if is_deep_link(claims):  # the picker, bound to this person and this signed request
+            pending = PendingDeepLink(
+                platform_id=platform.id,
+                deployment_id=str(claims[CLAIM + "deployment_id"]),
+                user_id=user.id,
+                course_id=outcome.course_id,
+                settings=dict(claims[SETTINGS_CLAIM]),
+            )
+            path = f"/lti/deep-link/{await remember(redis, pending)}"
         return Redirect(
-            path=outcome.path,
+            path=path,
             status_code=303,
             cookies=[*session_cookies(issued, csrf_token=csrf, secure=secure), spent],
         )

@@ -54,6 +54,7 @@ class StandInPlatform:
         self.scores: list[dict[str, Any]] = []  # AGS scores POSTed, with "lineitem" added
         self.members: list[dict[str, Any]] = []  # NRPS memberships served at /nrps/memberships
         self.fail_next = 0  # answer 500 to this many AGS/NRPS calls
+        self.deep_links: list[dict[str, Any]] = []  # verified LtiDeepLinkingResponse claims posted to /deep-link-return
 
     @property
     def issuer(self) -> str:
@@ -150,6 +151,13 @@ class StandInPlatform:
                 return refused
             self.scores.append({**json.loads(body), "lineitem": path.removesuffix("/scores")})
             return 200, {}
+        if method == "POST" and path == "/deep-link-return":  # where the browser posts the tool's signed answer
+            form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+            try:
+                self.deep_links.append(self.verify_deep_link_response(form.get("JWT", "")))
+            except jwt.InvalidTokenError as exc:
+                return 400, {"error": str(exc)}
+            return 200, {"received": len(self.deep_links)}
         if method == "GET" and path == "/nrps/memberships":
             refused = self._refuse(
                 authorization, "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
@@ -169,6 +177,21 @@ class StandInPlatform:
             self.fail_next -= 1
             return 500, {"error": "platform busy"}
         return None
+
+    def verify_deep_link_response(self, answer: str) -> dict[str, Any]:
+        """A deep-linking response as a platform checks it: signed by a key in the tool's JWKS, from our client id
+        (iss) to us (aud), for our deployment."""
+        kid = jwt.get_unverified_header(answer).get("kid")
+        for jwk in self.tool_jwks["keys"]:
+            if jwk["kid"] == kid:
+                public = RSAAlgorithm.from_jwk(json.dumps(jwk))
+                claims = dict(
+                    jwt.decode(answer, public, algorithms=["RS256"], audience=self.issuer, issuer=self.client_id)  # type: ignore[arg-type]
+                )
+                if claims.get(CLAIM + "deployment_id") != self.deployment_id:
+                    raise jwt.InvalidTokenError("wrong deployment_id")
+                return claims
+        raise jwt.InvalidTokenError(f"no tool key {kid!r} in the tool's JWKS")
 
     def verify_assertion(self, assertion: str) -> dict[str, Any]:
         """The tool's client assertion, checked against the tool's JWKS (by kid), like a real platform does."""

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from typing import Any
 
 import pytest
 
-from api.lib.csp import CONTENT_SECURITY_POLICY, content_security_policy
+from api.lib.csp import (
+    CONTENT_SECURITY_POLICY,
+    FORM_ACTION_HEADER,
+    content_security_policy,
+    security_headers_middleware,
+)
 from api.lib.csp import _script_hashes as script_hashes
 from api.pages._common import safe_next
 from api.pages.filters import inert
@@ -74,3 +80,44 @@ def test_inline_scripts_are_allowed_by_their_hash_only_where_asked() -> None:
     assert len(hashes) == 2  # the script with a src is not inline
     policy = content_security_policy(hashes)
     assert f"script-src 'self' 'sha256-{digest}'" in policy
+
+
+async def _answer_headers(extra: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The headers the middleware lets out for an HTML answer carrying ``extra``."""
+    sent: list[Any] = []
+
+    async def app(_scope: Any, _receive: Any, send: Any) -> None:
+        start = {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/html"), *extra]}
+        await send(start)
+        await send({"type": "http.response.body", "body": b"<p>hi</p>"})
+
+    async def receive() -> Any:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope: Any = {"type": "http", "path": "/lti/deep-link/x", "headers": []}
+    await security_headers_middleware(app)(scope, receive, send)
+    return {k.decode(): v.decode() for k, v in sent[0]["headers"]}
+
+
+async def test_a_page_may_name_one_origin_its_form_posts_to() -> None:
+    headers = await _answer_headers([(FORM_ACTION_HEADER.encode(), b"https://lms.example.org")])
+    assert "form-action 'self' https://lms.example.org" in headers["content-security-policy"]
+    assert FORM_ACTION_HEADER not in headers  # the marker never leaves the server
+    plain = await _answer_headers([])
+    assert plain["content-security-policy"] == CONTENT_SECURITY_POLICY
+
+
+async def test_a_form_origin_that_is_not_an_origin_changes_nothing() -> None:
+    bad_values = (
+        b"https://lms.example.org/path",
+        b"javascript:alert(1)",
+        b"* 'unsafe-inline'",
+        b"https://a; script-src *",
+    )
+    for bad in bad_values:
+        headers = await _answer_headers([(FORM_ACTION_HEADER.encode(), bad)])
+        assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+        assert FORM_ACTION_HEADER not in headers
