@@ -31,6 +31,11 @@ __all__ = ["IssuedSession", "RevocationStore", "SessionService"]
 
 logger = logging.getLogger("verdict.auth")
 
+# A refresh token presented again this soon after its exchange, while the family has not moved on (its successor is
+# still unused), is a lost answer rather than a theft: the browser left the page while its refresh was in flight and
+# never saw the rotated cookie, or two tabs refreshed at once. It gets a new pair instead of revoking the session.
+REUSE_GRACE = timedelta(seconds=20)
+
 
 class IssuedSession(msgspec.Struct, frozen=True, kw_only=True):
     access_token: str
@@ -135,7 +140,8 @@ class SessionService(service.SQLAlchemyAsyncRepositoryService[m.RefreshToken]):
         return token
 
     async def rotate(self, raw: str, *, user_agent: str = "", ip: str = "") -> tuple[IssuedSession, m.User]:
-        """Exchange a refresh token for a new pair. A token already exchanged revokes its whole family.
+        """Exchange a refresh token for a new pair. A token already exchanged revokes its whole family, unless it is
+        a lost answer (see ``REUSE_GRACE``): exchanged under 20 seconds ago, with its successor still unused.
 
         The exchange is a single conditional UPDATE, so two concurrent uses of one token cannot both win.
         """
@@ -151,7 +157,13 @@ class SessionService(service.SQLAlchemyAsyncRepositoryService[m.RefreshToken]):
             .values(used_at=now)
             .returning(m.RefreshToken.id)
         )
-        if claimed is None:
+        if claimed is None and await self._lost_answer(token, now):
+            logger.info(
+                "refresh token presented again within the grace period: user %s, session %s",
+                token.user_id,
+                token.family_id,
+            )
+        elif claimed is None:
             logger.warning(
                 "refresh token reuse: user %s, session %s revoked (ip %s)", token.user_id, token.family_id, ip
             )
@@ -168,6 +180,20 @@ class SessionService(service.SQLAlchemyAsyncRepositoryService[m.RefreshToken]):
             raise PermissionDeniedError("this account has been deactivated; contact an administrator")
         issued = await self._issue(user.id, token.family_id, user_agent=user_agent or token.user_agent, ip=ip)
         return issued, user
+
+    async def _lost_answer(self, token: m.RefreshToken, now: datetime) -> bool:
+        """Whether a token that lost the exchange was used moments ago and nothing in its family was used since."""
+        used_at = await self.repository.session.scalar(
+            select(m.RefreshToken.used_at).where(m.RefreshToken.id == token.id, m.RefreshToken.revoked_at.is_(None))
+        )
+        if used_at is None or now - used_at > REUSE_GRACE:
+            return False
+        later = await self.repository.session.scalar(
+            select(m.RefreshToken.id)
+            .where(m.RefreshToken.family_id == token.family_id, m.RefreshToken.used_at > used_at)
+            .limit(1)
+        )
+        return later is None
 
     async def revoke_families(self, family_ids: Iterable[UUID]) -> None:
         ids = list(set(family_ids))

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import update
 
+from api.db import models as m
+from api.db.engine import create_engine, session_factory
+from api.domain.accounts.sessions import REUSE_GRACE
+from api.lib.crypto import hash_token
+from api.lib.timeutil import utcnow
+from api.settings import Settings
 from tests.integration.accounts.conftest import PASSWORD, Client, MakeUser, bearer, login
 
 
@@ -41,6 +49,51 @@ async def test_refresh_rotates_and_a_reused_refresh_token_revokes_the_whole_sess
     # Another sign-in of the same account is a different family and keeps working.
     other = await login(client, "ada@example.com")
     assert (await client.get("/api/me", headers=bearer(other["accessToken"]))).status_code == 200
+
+
+async def test_a_refresh_whose_answer_was_lost_is_honoured_once_the_family_moves_on_it_is_theft(
+    client: Client, make_user: MakeUser
+) -> None:
+    # A browser leaves the page while its refresh is in flight: the server rotated the token, the new cookie never
+    # arrived, and the next page presents the old token again. Within the grace period that is not a theft.
+    await make_user("ada@example.com")
+    first = await login(client, "ada@example.com")
+    lost = await client.post("/api/auth/refresh", json={"refreshToken": first["refreshToken"]})
+    assert lost.status_code == 200, lost.text
+    again = await client.post("/api/auth/refresh", json={"refreshToken": first["refreshToken"]})
+    assert again.status_code == 200, again.text
+    retry = again.json()
+    assert retry["refreshToken"] not in (first["refreshToken"], lost.json()["refreshToken"])
+    assert (await client.get("/api/me", headers=bearer(retry["accessToken"]))).status_code == 200
+
+    # Once the family has moved on (a successor was exchanged), the old token is a replay: the session dies.
+    newest = (await client.post("/api/auth/refresh", json={"refreshToken": retry["refreshToken"]})).json()
+    replay = await client.post("/api/auth/refresh", json={"refreshToken": first["refreshToken"]})
+    assert replay.status_code == 401
+    assert "already used" in replay.json()["detail"]
+    assert (await client.get("/api/me", headers=bearer(newest["accessToken"]))).status_code == 401
+
+
+async def test_a_refresh_token_presented_again_after_the_grace_period_revokes_the_session(
+    client: Client, make_user: MakeUser, settings: Settings
+) -> None:
+    await make_user("ada@example.com")
+    first = await login(client, "ada@example.com")
+    second = (await client.post("/api/auth/refresh", json={"refreshToken": first["refreshToken"]})).json()
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:  # the exchange happened a while ago
+            await session.execute(
+                update(m.RefreshToken)
+                .where(m.RefreshToken.token_hash == hash_token(first["refreshToken"]))
+                .values(used_at=utcnow() - REUSE_GRACE - timedelta(seconds=1))
+            )
+            await session.commit()
+    finally:
+        await engine.dispose()
+    replay = await client.post("/api/auth/refresh", json={"refreshToken": first["refreshToken"]})
+    assert replay.status_code == 401
+    assert (await client.post("/api/auth/refresh", json={"refreshToken": second["refreshToken"]})).status_code == 401
 
 
 async def test_unknown_or_missing_refresh_tokens_are_401s(client: Client) -> None:
