@@ -12,13 +12,12 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import uvicorn
+from tests.support.asgi_stand_in import Receive, Send, handled_lifespan, read_body, serve_in_thread
 
 __all__ = ["FakeOpenAI", "default_grader", "serve_fake_openai"]
 
@@ -61,21 +60,10 @@ class FakeOpenAI:
         """Every message of every request, as one text (what the model was shown)."""
         return "\n".join(m["content"] for body in self.requests for m in body.get("messages", []))
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if await handled_lifespan(scope, receive, send):
+            return
+        body = await read_body(receive)
         if scope["method"] != "POST" or not scope["path"].endswith("/chat/completions"):
             await self._send(send, 404, {"error": {"message": "not found"}})
             return
@@ -117,7 +105,7 @@ class FakeOpenAI:
         )
 
     async def _send(
-        self, send: Any, status: int, payload: dict[str, Any], headers: list[tuple[bytes, bytes]] | None = None
+        self, send: Send, status: int, payload: dict[str, Any], headers: list[tuple[bytes, bytes]] | None = None
     ) -> None:
         self.statuses.append(status)
         data = json.dumps(payload).encode()
@@ -130,7 +118,7 @@ class FakeOpenAI:
         )
         await send({"type": "http.response.body", "body": data})
 
-    async def _stream(self, send: Any, step: str) -> None:
+    async def _stream(self, send: Send, step: str) -> None:
         self.statuses.append(200)
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/event-stream")]})
         text = self.hint_text if step != "leak" else f"The secret input is {self.leak_text} and more."
@@ -153,19 +141,6 @@ class FakeOpenAI:
 @contextmanager
 def serve_fake_openai() -> Iterator[FakeOpenAI]:
     fake = FakeOpenAI()
-    config = uvicorn.Config(fake, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the fake OpenAI server did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    fake.url = f"http://127.0.0.1:{port}/v1"
-    try:
+    with serve_in_thread(fake, name="fake OpenAI server") as url:
+        fake.url = f"{url}/v1"
         yield fake
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

@@ -5,8 +5,8 @@ with a JWT client assertion, verified against the tool's JWKS), and signs launch
 
 from __future__ import annotations
 
+import asyncio
 import json
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,9 +15,10 @@ from typing import Any, Final
 from urllib.parse import parse_qs
 
 import jwt
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from tests.support.asgi_stand_in import Receive, Send, handled_lifespan, read_body, serve_in_thread
 
 __all__ = ["CLAIM", "INSTRUCTOR", "LEARNER", "StandInPlatform", "serve_platform"]
 
@@ -54,6 +55,7 @@ class StandInPlatform:
         self.scores: list[dict[str, Any]] = []  # AGS scores POSTed, with "lineitem" added
         self.members: list[dict[str, Any]] = []  # NRPS memberships served at /nrps/memberships
         self.fail_next = 0  # answer 500 to this many AGS/NRPS calls
+        self.stall_s = 0.0  # wait this long before every answer (a hanging LMS)
         self.deep_links: list[dict[str, Any]] = []  # verified LtiDeepLinkingResponse claims posted to /deep-link-return
 
     @property
@@ -113,18 +115,12 @@ class StandInPlatform:
             claims[CLAIM + "custom"] = custom
         return jwt.encode(claims, key or self.key.private, algorithm="RS256", headers={"kid": kid or self.key.kid})
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
-            while (await receive())["type"] != "lifespan.shutdown":
-                await send({"type": "lifespan.startup.complete"})
-            await send({"type": "lifespan.shutdown.complete"})
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if await handled_lifespan(scope, receive, send):
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
+        if self.stall_s:
+            await asyncio.sleep(self.stall_s)
         headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
         status, answer = self._answer(scope["method"], scope["path"], body, headers.get("authorization", ""))
         await send(
@@ -206,17 +202,6 @@ class StandInPlatform:
 @contextmanager
 def serve_platform() -> Iterator[StandInPlatform]:
     platform = StandInPlatform()
-    server = uvicorn.Server(uvicorn.Config(platform, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the stand-in LTI platform did not start")
-        time.sleep(0.01)
-    platform.url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    try:
+    with serve_in_thread(platform, name="stand-in LTI platform") as url:
+        platform.url = url
         yield platform
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
