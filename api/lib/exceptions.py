@@ -24,6 +24,7 @@ from litestar.status_codes import (
     HTTP_409_CONFLICT,
     HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_502_BAD_GATEWAY,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -35,6 +36,7 @@ __all__ = [
     "RETRY_AFTER_S",
     "ApplicationClientError",
     "ApplicationError",
+    "BadGatewayError",
     "ConflictError",
     "NotAuthenticatedError",
     "PermissionDeniedError",
@@ -128,6 +130,12 @@ class TooManyRequestsError(ApplicationError):
     def __init__(self, detail: str, *, retry_after_s: int) -> None:
         super().__init__(detail, headers={"Retry-After": str(max(1, retry_after_s))})
         self.retry_after_s = retry_after_s
+
+
+class BadGatewayError(ApplicationError):
+    """A service Verdict calls on someone's behalf (an LMS, say) refused or could not be reached."""
+
+    status_code = HTTP_502_BAD_GATEWAY
 
 
 class ServiceUnavailableError(ApplicationError):

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from uuid import UUID
 
+import requests
 from arq import cron
 from arq.worker import func
 from pylti1p3.assignments_grades import AssignmentsGradesService
@@ -31,6 +32,7 @@ __all__ = [
     "SEND_GRADE",
     "ags_cron_jobs",
     "ags_functions",
+    "connector",
     "due_syncs",
     "queue_grade_syncs",
     "registration",
@@ -41,6 +43,7 @@ __all__ = [
 
 SEND_GRADE: Final = "lti_send_grade"
 MAX_ATTEMPTS: Final = 6
+LMS_TIMEOUT_S: Final = (5.0, 30.0)  # connect, read: an LMS that hangs must not hold a worker thread for ever
 SCORE_SCOPES: Final = (
     "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
     "https://purl.imsglobal.org/spec/lti-ags/scope/score",
@@ -147,11 +150,25 @@ def registration(platform: m.LtiPlatform, private_pem: str, public: str) -> Regi
     return reg
 
 
+class _BoundedSession(requests.Session):
+    """pylti1p3 calls the LMS without a timeout; every request of this session has one."""
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", LMS_TIMEOUT_S)
+        return super().request(method, url, *args, **kwargs)
+
+
+def connector(platform: m.LtiPlatform, private_pem: str, public: str) -> ServiceConnector:
+    """pylti1p3's client for the platform's services (token by client-credentials assertion), with timeouts."""
+    http = _BoundedSession()
+    http.headers["User-Agent"] = "Verdict LTI tool"
+    return ServiceConnector(registration(platform, private_pem, public), requests_session=http)
+
+
 def _post(platform: m.LtiPlatform, private_pem: str, public: str, target: _Target, grade: Grade) -> None:
     """The HTTP part, done by pylti1p3 (token by client-credentials assertion, then the score POST)."""
     service = AssignmentsGradesService(
-        ServiceConnector(registration(platform, private_pem, public)),
-        {"scope": list(SCORE_SCOPES), "lineitem": target.line_item_url},
+        connector(platform, private_pem, public), {"scope": list(SCORE_SCOPES), "lineitem": target.line_item_url}
     )
     service.put_grade(grade)
 

@@ -9,18 +9,20 @@ import asyncio
 from typing import Any
 
 import msgspec
+import requests
+from pylti1p3.exception import LtiServiceException
 from pylti1p3.names_roles import NamesRolesProvisioningService
-from pylti1p3.service_connector import ServiceConnector
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models as m
 from api.domain.courses.access import CourseAccess
 from api.domain.courses.audit import audit
-from api.domain.lti.ags import registration
+from api.domain.lti.ags import connector
 from api.domain.lti.keys import active_key, public_pem
 from api.domain.lti.roles import course_role_for
 from api.domain.lti.services import _ensure_member, _user_for
+from api.lib.exceptions import BadGatewayError
 
 __all__ = ["RosterImport", "import_roster"]
 
@@ -32,10 +34,18 @@ class RosterImport(msgspec.Struct, rename="camel"):
 
 
 def _fetch(platform: m.LtiPlatform, private_pem: str, public: str, url: str) -> list[dict[str, Any]]:
-    service = NamesRolesProvisioningService(
-        ServiceConnector(registration(platform, private_pem, public)), {"context_memberships_url": url}
-    )
-    return [dict(member) for member in service.get_members()]
+    service = NamesRolesProvisioningService(connector(platform, private_pem, public), {"context_memberships_url": url})
+    try:
+        return [dict(member) for member in service.get_members()]
+    except LtiServiceException as exc:
+        raise BadGatewayError(
+            f"{platform.name} refused the roster request (HTTP {exc.response.status_code}): check that the tool's "
+            "registration there allows Names and Role Provisioning, then try again"
+        ) from exc
+    except requests.RequestException as exc:
+        raise BadGatewayError(
+            f"{platform.name} could not be reached for the roster ({type(exc).__name__}); try again later"
+        ) from exc
 
 
 async def import_roster(session: AsyncSession, access: CourseAccess) -> RosterImport:

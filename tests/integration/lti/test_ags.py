@@ -3,14 +3,17 @@ bearer token and its scope), real PostgreSQL, real pylti1p3."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
+from api.domain.lti import ags
 from api.domain.lti.ags import send_due_grades, send_grade_job
 from api.settings import Settings
 from tests.integration.lti.lti_platform import INSTRUCTOR, LEARNER, StandInPlatform
@@ -156,6 +159,8 @@ async def test_status_page_shows_rows_to_staff(client: Client, registered: Stand
     assert page.status_code == 200, page.text
     assert "0 sent · 1 pending · 0 failed" in page.text
     assert 'data-sync-row="pending"' in page.text
+    home = await client.get(f"/courses/{course_id}")  # the course's own page leads there
+    assert f'href="/courses/{course_id}/lti"' in home.text
 
 
 async def test_roster_import_creates_links_and_enrolls_idempotently(
@@ -191,6 +196,39 @@ async def test_roster_import_creates_links_and_enrolls_idempotently(
     client.cookies.clear()
     await launch(client, registered, sub="s-1", roles=(LEARNER,))
     assert (await client.get("/api/me")).json()["email"] == "ann@lms.example.org"
+
+
+async def test_a_roster_import_the_lms_refuses_or_never_answers_is_a_502_that_says_so(
+    client: Client, registered: StandInPlatform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nrps = {
+        "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice": {
+            "context_memberships_url": f"{registered.url}/nrps/memberships",
+            "service_versions": ["2.0"],
+        }
+    }
+    first, _t, _s = await launch(client, registered, sub="teacher-1", roles=(INSTRUCTOR,), extra=nrps)
+    course_id = first.headers["location"].removeprefix("/courses/")
+    registered.members = [{"user_id": "s-1", "roles": [LEARNER], "status": "Active", "email": "ann@lms.example.org"}]
+    url = f"/api/courses/{course_id}/lti/roster-import"
+
+    registered.fail_next = 1
+    refused = await client.post(url, headers=_csrf(client))
+    assert refused.status_code == 502, refused.text
+    assert "refused the roster request (HTTP 500)" in refused.json()["detail"]
+
+    monkeypatch.setattr(ags, "LMS_TIMEOUT_S", (2.0, 0.5))  # the worker's bound, shortened for the test
+    registered.stall_s = 2.0
+    started = time.monotonic()
+    hung = await client.post(url, headers=_csrf(client))
+    assert hung.status_code == 502, hung.text
+    assert "could not be reached" in hung.json()["detail"]
+    assert time.monotonic() - started < 1.9  # gave up at the read timeout, did not wait for the LMS
+
+    registered.stall_s = 0.0
+    members = (await client.get(f"/api/courses/{course_id}/members")).json()
+    assert [p["email"] for p in members] == ["teacher-1@lms.example.org"]  # nothing half-imported
+    assert (await client.post(url, headers=_csrf(client))).json()["added"] == 1
 
 
 async def test_nothing_is_queued_while_scores_are_hidden(
