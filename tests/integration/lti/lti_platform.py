@@ -1,11 +1,14 @@
 """A stand-in LTI 1.3 platform (an LMS): a small ASGI app served by uvicorn on 127.0.0.1 (own thread and loop) with
 its own RSA keys. It serves its JWKS (``GET /jwks``), an OAuth2 token endpoint (``POST /token``: client_credentials
-with a JWT client assertion, verified against the tool's JWKS), and signs launch id_tokens like Moodle or Canvas.
+with a JWT client assertion, verified against the tool's JWKS), and signs launch id_tokens like Moodle or Canvas:
+for API-level tests through ``id_token``, for a browser through the OIDC authorization page (``GET /auth``), which
+posts ``next_launch`` to the tool. AGS scores, NRPS memberships and deep-linking answers are served and recorded.
 """
 
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import time
 import uuid
@@ -57,6 +60,7 @@ class StandInPlatform:
         self.fail_next = 0  # answer 500 to this many AGS/NRPS calls
         self.stall_s = 0.0  # wait this long before every answer (a hanging LMS)
         self.deep_links: list[dict[str, Any]] = []  # verified LtiDeepLinkingResponse claims posted to /deep-link-return
+        self.next_launch: dict[str, Any] = {}  # what GET /auth (a browser's launch) signs: id_token's keywords
 
     @property
     def issuer(self) -> str:
@@ -122,11 +126,29 @@ class StandInPlatform:
         if self.stall_s:
             await asyncio.sleep(self.stall_s)
         headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
-        status, answer = self._answer(scope["method"], scope["path"], body, headers.get("authorization", ""))
-        await send(
-            {"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]}
+        if scope["method"] == "GET" and scope["path"] == "/auth":
+            status, page = self._authorize(scope.get("query_string", b"").decode())
+            content_type, payload = b"text/html; charset=utf-8", page.encode()
+        else:
+            status, answer = self._answer(scope["method"], scope["path"], body, headers.get("authorization", ""))
+            content_type, payload = b"application/json", json.dumps(answer).encode()
+        await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", content_type)]})
+        await send({"type": "http.response.body", "body": payload})
+
+    def _authorize(self, query: str) -> tuple[int, str]:
+        """The OIDC authorization step a browser goes through: the LMS signs ``next_launch`` for the tool's nonce and
+        the page posts it, with the tool's state, to the tool's redirect URI (as Moodle and Canvas do)."""
+        params = {k: v[0] for k, v in parse_qs(query).items()}
+        if params.get("client_id") != self.client_id or not params.get("redirect_uri", "").startswith("http"):
+            return 400, "<p>unknown client or redirect URI</p>"
+        id_token = self.id_token(nonce=params.get("nonce"), **self.next_launch)
+        fields = {"id_token": id_token, "state": params.get("state", "")}
+        inputs = "".join(f'<input type="hidden" name="{k}" value="{html.escape(v)}">' for k, v in fields.items())
+        action = html.escape(params["redirect_uri"])
+        return 200, (
+            f'<!doctype html><title>Stand-in LMS</title><form method="post" action="{action}">{inputs}'
+            "<button>Continue to the tool</button></form><script>document.forms[0].submit()</script>"
         )
-        await send({"type": "http.response.body", "body": json.dumps(answer).encode()})
 
     def _answer(self, method: str, path: str, body: bytes, authorization: str = "") -> tuple[int, Any]:
         if method == "GET" and path == "/jwks":
