@@ -5,6 +5,7 @@ the page's script posts the signed LtiDeepLinkingResponse to the LMS, which veri
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -17,11 +18,18 @@ from playwright.async_api import BrowserContext, Page, expect
 
 from tests.e2e.helpers import DEMO_PASSWORD
 from tests.e2e.test_accessibility import violations
+from tests.e2e.test_dashboards import IMAGES
 from tests.e2e.test_grading import _token
 from tests.integration.lti.lti_platform import CLAIM, INSTRUCTOR, StandInPlatform, serve_platform
 from tests.support.fleet import JudgeFleet
 
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
+
+
+async def _shot(page: Page, name: str) -> None:
+    """With VERDICT_SCREENSHOTS=1 the run also takes the manual's picture (docs/images/<name>.png)."""
+    if os.environ.get("VERDICT_SCREENSHOTS") == "1":
+        await page.screenshot(path=str(IMAGES / f"{name}.png"), full_page=False)
 
 
 @pytest.fixture
@@ -53,7 +61,7 @@ async def test_an_instructor_opens_verdict_from_the_lms_and_adds_an_assessment_b
 ) -> None:
     teacher = f"moodle-teacher-{uuid.uuid4().hex[:6]}"
     lms_course = f"moodle-course-{uuid.uuid4().hex[:6]}"
-    target = {CLAIM + "target_link_uri": f"{site.api_url}/lti/launch"}
+    target = {CLAIM + "target_link_uri": f"{site.api_url}/lti/launch", "name": "Grace Hopper"}
     launch: dict[str, Any] = {
         "sub": teacher,
         "roles": (INSTRUCTOR,),
@@ -64,7 +72,7 @@ async def test_an_instructor_opens_verdict_from_the_lms_and_adds_an_assessment_b
     lms.next_launch = launch
     await _open_from_lms(page, site, lms)
     await expect(page).to_have_url(re.compile(r"/courses/[0-9a-f-]{36}$"))
-    await expect(page.locator(".account-name")).to_have_text(f"Person {teacher}")
+    await expect(page.locator(".account-name")).to_have_text("Grace Hopper")
     course_id = page.url.rsplit("/", 1)[1]
 
     csrf = next(c["value"] for c in await context.cookies() if c["name"] == "verdict_csrf")
@@ -96,6 +104,7 @@ async def test_an_instructor_opens_verdict_from_the_lms_and_adds_an_assessment_b
     assert await violations(page) == []
     row = page.locator(f'[data-assessment-row="{assessment_id}"]')
     await expect(row).to_contain_text("Loops lab (draft)")
+    await _shot(page, "lti-deep-link")
     await row.get_by_role("button", name="Choose").click()
 
     await expect(page).to_have_url(return_url)  # the browser carried the signed answer to the LMS
