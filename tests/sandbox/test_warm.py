@@ -126,7 +126,10 @@ async def test_cpu_time_and_memory_are_each_tests_own(sandbox: Sandbox) -> None:
         small = await jail.run(files={"size": b"0"}, stdin=None)
     assert big.status is RunStatus.OK, big
     assert small.status is RunStatus.OK, small
-    assert big.memory_kib >= 40 * 1024
+    # cgroup v1 charges memory in per-CPU batches of 64 pages, so usage (and the baseline it is measured above) is
+    # exact to that much per CPU: a batch charged before the reset and handed back during the run is not seen.
+    batch_kib = 64 * 4 * (os.cpu_count() or 1)
+    assert big.memory_kib >= 40 * 1024 - batch_kib, big
     assert small.memory_kib < 4 * 1024, small
     assert big.cpu_ms >= 5
     assert small.cpu_ms <= 2, small
