@@ -45,11 +45,21 @@ async def test_learner_deep_link_is_refused(client: Client, registered: StandInP
     assert "verdict_access" not in resp.headers.get("set-cookie", "")
 
 
-async def test_instructor_deep_link_signs_in(client: Client, registered: StandInPlatform) -> None:
+async def test_an_instructors_deep_link_signs_them_in_and_opens_the_picker_for_the_new_course(
+    client: Client, registered: StandInPlatform
+) -> None:
     resp, _token, _state = await launch(
         client, registered, sub="teacher-dl2", roles=(INSTRUCTOR,), extra=_deep_link_claims()
     )
     assert resp.status_code == 303, resp.text[-2000:]
+    assert resp.headers["location"].startswith("/lti/deep-link/")
+    assert "verdict_access=" in resp.headers.get("set-cookie", "")
+    me = await client.get("/api/me")
+    assert me.json()["email"] == "teacher-dl2@lms.example.org"
+    picker = await client.get(resp.headers["location"])
+    assert picker.status_code == 200
+    assert "Intro to Programming" in picker.text  # the course the request came from, made on this first launch
+    assert "has no assessments yet" in picker.text
 
 
 def _csrf(client: Client) -> dict[str, str]:
