@@ -163,17 +163,22 @@ async def test_status_page_shows_rows_to_staff(client: Client, registered: Stand
     assert f'href="/courses/{course_id}/lti"' in home.text
 
 
-async def test_roster_import_creates_links_and_enrolls_idempotently(
-    client: Client, registered: StandInPlatform, settings: Settings
-) -> None:
+async def _course_with_nrps(client: Client, platform: StandInPlatform) -> str:
+    """The course an instructor's first launch makes, with the LMS's member list URL (NRPS) recorded."""
     nrps = {
         "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice": {
-            "context_memberships_url": f"{registered.url}/nrps/memberships",
+            "context_memberships_url": f"{platform.url}/nrps/memberships",
             "service_versions": ["2.0"],
         }
     }
-    first, _t, _s = await launch(client, registered, sub="teacher-1", roles=(INSTRUCTOR,), extra=nrps)
-    course_id = first.headers["location"].removeprefix("/courses/")
+    first, _t, _s = await launch(client, platform, sub="teacher-1", roles=(INSTRUCTOR,), extra=nrps)
+    return str(first.headers["location"].removeprefix("/courses/"))
+
+
+async def test_roster_import_creates_links_and_enrolls_idempotently(
+    client: Client, registered: StandInPlatform, settings: Settings
+) -> None:
+    course_id = await _course_with_nrps(client, registered)
     registered.members = [
         {"user_id": "teacher-1", "roles": [INSTRUCTOR], "status": "Active", "name": "T One"},
         {"user_id": "s-1", "roles": [LEARNER], "status": "Active", "name": "Ann", "email": "ann@lms.example.org"},
@@ -201,14 +206,7 @@ async def test_roster_import_creates_links_and_enrolls_idempotently(
 async def test_a_roster_import_the_lms_refuses_or_never_answers_is_a_502_that_says_so(
     client: Client, registered: StandInPlatform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    nrps = {
-        "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice": {
-            "context_memberships_url": f"{registered.url}/nrps/memberships",
-            "service_versions": ["2.0"],
-        }
-    }
-    first, _t, _s = await launch(client, registered, sub="teacher-1", roles=(INSTRUCTOR,), extra=nrps)
-    course_id = first.headers["location"].removeprefix("/courses/")
+    course_id = await _course_with_nrps(client, registered)
     registered.members = [{"user_id": "s-1", "roles": [LEARNER], "status": "Active", "email": "ann@lms.example.org"}]
     url = f"/api/courses/{course_id}/lti/roster-import"
 
