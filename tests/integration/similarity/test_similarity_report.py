@@ -41,8 +41,10 @@ async def test_a_report_runs_on_the_worker_with_progress_and_ranks_the_copy_firs
     ):
         question = await code_question(client, settings)
         cast = question.cast
+        # Enough work that the comparison outlasts several progress writes (every 0.25 s) on a fast, idle machine:
+        # 160 sources took under 0.5 s, and the report could go from 0 to done between two polls.
         fillers: dict[str, list[tuple[str, float | None]]] = {
-            f"filler{i:03d}": [(text, 40.0)] for i, text in enumerate(filler_programs(160))
+            f"filler{i:03d}": [(text, 40.0)] for i, text in enumerate(filler_programs(400))
         }
         ids = await add_submissions(
             settings,
