@@ -262,7 +262,7 @@ async def test_input_validators_run_on_upload_and_name_every_input_they_reject(
         "rejected by input_format_validators/range: value 5000000000000 is out of range",
     ) in errors
     assert ("data/secret/group2/02.in", "rejected by input_validators/validate.py: rejected") in errors
-    assert len(body["errors"]) == 4  # every other input is valid for both
+    assert len(body["errors"]) == 4, body["errors"]  # every other input is valid for both
     assert body["detail"].startswith("invalid problem package: data/secret/group1/02.in: rejected by ")
     assert await counts(settings) == before  # nothing stored: no problem, no test set
     # The same package with valid inputs goes through, and says its inputs were checked.
