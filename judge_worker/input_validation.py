@@ -111,7 +111,8 @@ async def check_inputs(
                     break
                 done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
-                    own_free = own_free or not pending.pop(task)
+                    borrowed_its_slot = pending.pop(task)  # popped before the test: ``or`` would skip it
+                    own_free = own_free or not borrowed_its_slot
                     failures.extend(f for f in (task.result(),) if f is not None)
             own_free = False  # the own slot, or a borrowed one with the own slot already busy
             pending[asyncio.ensure_future(one(index, borrowed=borrowed))] = borrowed
