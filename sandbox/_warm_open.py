@@ -46,7 +46,7 @@ async def open_warm(  # noqa: PLR0917
         sandbox._root.ensure_mount_point(extra)
     merged = tuple({**dict(BASE_ENV), **dict(env)}.items())
     zygote = not sandbox.zygote_problem and argv[0] == ZYGOTE_PYTHON
-    slot = await free.get()
+    slot = await sandbox._take_slot()
     if slot is None:
         free.put_nowait(None)
         raise SandboxError("no usable slot: every slot was taken out of service (see the log)")

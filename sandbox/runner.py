@@ -12,7 +12,7 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -75,6 +75,7 @@ class Sandbox:
         self.init_problem = ""  # why programs run as their jail's PID 1 (no init could be built), or ""
         self.warm_problem = "not started"  # why Sandbox.warm runs cold, or ""
         self.zygote_problem = "not started"  # why Python tests of a warm jail start their own interpreter, or ""
+        self._slot_wanted: list[Callable[[], bool]] = []
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -95,6 +96,21 @@ class Sandbox:
     def free_slots(self) -> int:
         """Slots no run or warm jail holds right now."""
         return self._free.qsize() if self._free is not None else 0
+
+    def on_slot_wanted(self, hook: Callable[[], bool]) -> None:
+        """Call ``hook`` whenever a run or jail wants a slot and none is free: it gives one back if it can (a warm
+        pool's spare jail) and says whether it did. A hook holds nothing the caller could not wait for anyway."""
+        if hook not in self._slot_wanted:
+            self._slot_wanted.append(hook)
+
+    async def _take_slot(self) -> Slot | None:
+        """The next free slot (None: none is usable any more); idle spares give theirs back first."""
+        assert self._free is not None
+        if self._free.empty():
+            for hook in self._slot_wanted:
+                if hook():
+                    break
+        return await self._free.get()
 
     async def start(self) -> None:
         """Check the host, sweep leftovers, create the slots. Raises SandboxError with the fix when it cannot."""
@@ -175,8 +191,8 @@ class Sandbox:
         assert self._free is not None
         healthy = [s for s in self._slots if not s.broken]
         returned = 0
-        while returned < len(healthy):  # every healthy slot comes back to the queue when its run ends
-            if await self._free.get() is not None:
+        while returned < len(healthy):  # every healthy slot comes back when its run ends (a spare's at once)
+            if await self._take_slot() is not None:
                 returned += 1
         await self._teardown()
         self._started = False
@@ -289,7 +305,7 @@ class Sandbox:
         merged.update(extra_env)
         for extra in mounts:
             self._root.ensure_mount_point(extra)
-        slot = await self._free.get()
+        slot = await self._take_slot()
         if slot is None:
             self._free.put_nowait(None)  # wake the next waiter too
             raise SandboxError("no usable slot: every slot was taken out of service (see the log)")

@@ -130,7 +130,7 @@ async def judge(judge_sandbox: Sandbox, arq_redis: ArqRedis) -> AsyncIterator[Ju
     judge = Judge(judge_sandbox, arq_redis)
     yield judge
     await judge.executor.warm.close()  # the submission's warm jails, which would linger a moment
-    assert judge_sandbox.leftovers() == []
+    assert judge_sandbox.leftovers() == [], judge_sandbox.leftovers()
 
 
 @pytest.fixture

@@ -29,13 +29,11 @@ pytestmark = pytest.mark.sandbox
 async def state(judge_sandbox: Sandbox, redis_url: str, tmp_path: Path) -> AsyncIterator[WorkerState]:
     settings = JudgeSettings(redis_url=redis_url, worker_id="w-test", slots=2, api_url="http://127.0.0.1:1")
     cache = TestDataCache(tmp_path / "cache", max_bytes=1 << 20, api_url=settings.api_url, token="t")
+    executor = SpyExecutor(judge_sandbox)
     yield WorkerState(
-        settings=settings,
-        executor=SpyExecutor(judge_sandbox),
-        slots=SlotPool(2),
-        testdata=cache,
-        languages=("python3", "cpp17"),
+        settings=settings, executor=executor, slots=SlotPool(2), testdata=cache, languages=("python3", "cpp17")
     )
+    await executor.warm.close()  # its idle jails and spare, which would hold their slots a while
     await cache.aclose()
 
 
