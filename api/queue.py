@@ -25,6 +25,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from api.logging import request_id_var, submission_context
 from judge_worker.contracts import API_TASKS_QUEUE, JUDGE_QUEUE, JUDGE_SUBMISSION, JudgeRequest
+from judge_worker.wake import wake
 
 __all__ = [
     "JudgeQueue",
@@ -117,12 +118,16 @@ class JudgeQueue:
             _queue_name=queue_name,
             **timing,
         )
+        if job is not None:
+            await wake(self.pool, queue_name)
         with submission_context(str(request.submission_id)):
             logger.info("enqueued attempt %d (%s) in the judge queue", request.attempt, request.kind)
         return job is not None
 
     async def enqueue_task(self, function: str, *args: Any, job_id: str | None = None) -> bool:
         job = await self.pool.enqueue_job(function, *args, _job_id=job_id, _queue_name=API_TASKS_QUEUE)
+        if job is not None:
+            await wake(self.pool, API_TASKS_QUEUE)
         return job is not None
 
     async def depth(self, queue_name: str = JUDGE_QUEUE) -> int:

@@ -14,7 +14,6 @@ from arq import Retry, cron, func
 from arq.connections import ArqRedis
 from arq.constants import in_progress_key_prefix, result_key_prefix
 from arq.jobs import Job, JobStatus
-from arq.worker import Worker
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, WatchError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -54,6 +53,7 @@ from judge_worker.contracts import (
     JudgeReport,
     heartbeat_key,
 )
+from judge_worker.wake import WakeableWorker
 
 __all__ = [
     "FINAL_SEQ_WITHOUT_REPORT",
@@ -301,7 +301,10 @@ async def _end(ctx: dict[str, Any], submission: m.Submission, reason: str) -> in
     return 1
 
 
-class ResilientWorker(Worker):
+IDLE_POLL_S: Final = 0.1
+
+
+class ResilientWorker(WakeableWorker):
     """An arq worker that outlives a Redis outage: a poll that fails on the connection is logged and tried again
     (arq's own loop would end the process), and jobs resume once Redis is back."""
 
@@ -367,7 +370,7 @@ def run_worker() -> int:
         queue_name=WorkerSettings.queue_name,
         on_startup=startup,
         on_shutdown=shutdown,
-        poll_delay=WorkerSettings.poll_delay,
+        poll_delay=IDLE_POLL_S,  # woken at once by each enqueue that sends a token (judge_worker.wake)
         max_jobs=WorkerSettings.max_jobs,
         job_serializer=WorkerSettings.job_serializer,
         job_deserializer=WorkerSettings.job_deserializer,

@@ -45,6 +45,7 @@ from benchlib import BENCH_DIR, CpuMeter, load_record, percentile, write
 from redis.asyncio import Redis
 from sim_executor import simulated_backend
 
+import judge_worker.main as judge_main
 from api.db import models as m
 from api.domain.submissions.judging import build_judge_request
 from api.lib.redis_server import EmbeddedRedis
@@ -58,13 +59,15 @@ from judge_worker.contracts import (
     heartbeat_key,
     pack_testset,
 )
-from judge_worker.main import run_worker
+from judge_worker.main import IDLE_POLL_S, run_worker
+from judge_worker.wake import WakeableWorker
 
 TARGETS: dict[str, tuple[str, float]] = {
     "pickup_ms_p50": ("<=", 30.0),
     "redis_cpu_share": ("<=", 0.5),
 }
 SOURCE = "print(input())\n"
+POLLING_BASELINE_S = 0.02  # the judge's poll interval before wake tokens
 
 
 def testset(tests: int) -> TestSetData:
@@ -75,9 +78,18 @@ def testset(tests: int) -> TestSetData:
     )
 
 
-def fork_workers(count: int, base_env: dict[str, str], test_ms: float, slots: int, batch: int = 16) -> list[int]:
+async def _poll_only(worker: Any) -> None:
+    await asyncio.sleep(worker.idle_poll_s)
+
+
+def fork_workers(
+    count: int, base_env: dict[str, str], test_ms: float, slots: int, *, polling: bool = False, batch: int = 16
+) -> list[int]:
     """Fork ``count`` judge workers from this (import-warmed) process, ``batch`` at a time (each batch's
-    heartbeats are awaited before the next starts, so 256 start-ups do not all hit Redis at once)."""
+    heartbeats are awaited before the next starts, so 256 start-ups do not all hit Redis at once).
+
+    ``polling``: the baseline, workers as they were before wake tokens (every worker polls every 20 ms and
+    ignores the tokens); only this benchmark's own children are changed so."""
     import redis as sync_redis  # noqa: PLC0415 - before any event loop exists (the children make their own)
 
     client = sync_redis.Redis.from_url(base_env["REDIS_URL"])
@@ -91,6 +103,9 @@ def fork_workers(count: int, base_env: dict[str, str], test_ms: float, slots: in
                     try:
                         os.setpgid(0, 0)
                         env = {**base_env, "JUDGE_WORKER_ID": f"sim{number}", "JUDGE_SLOTS": str(slots)}
+                        if polling:
+                            judge_main.IDLE_POLL_S = POLLING_BASELINE_S  # type: ignore[misc]
+                            WakeableWorker._wait_for_work = _poll_only  # type: ignore[method-assign,assignment]
                         code = run_worker(env, backend_factory=simulated_backend(test_ms))
                     finally:
                         os._exit(code)
@@ -167,7 +182,7 @@ async def wait_workers(redis: Redis, count: int, pids: list[int], within: float)
 
 
 async def measure(
-    args: argparse.Namespace, redis_server: EmbeddedRedis, pids: list[int], digest: str
+    args: argparse.Namespace, redis_server: EmbeddedRedis, pids: list[int], digest: str, *, polling: bool = False
 ) -> dict[str, Any]:
     redis = Redis.from_url(redis_server.url)
     queue = JudgeQueue(await create_arq_pool(redis_server.url))
@@ -194,6 +209,7 @@ async def measure(
             return build_judge_request(row, problem)
 
         warmup = min(args.workers, 20)
+        reports_before = int(await redis.zcard(API_TASKS_QUEUE))  # an earlier phase's, in the same Redis
         for _ in range(warmup):  # warm-up: a few jobs through the fleet
             await queue.enqueue_judge(request(uuid.uuid4()))
         await asyncio.sleep(2)
@@ -225,7 +241,7 @@ async def measure(
         await asyncio.sleep(0.5)
         runs: list[float] = []
         pickups = await _pickups(queue, ids, runs)
-        reports = int(await redis.zcard(API_TASKS_QUEUE)) - warmup
+        reports = int(await redis.zcard(API_TASKS_QUEUE)) - reports_before - warmup
         workers_cpu = sum(v for k, v in cpu.items() if k.startswith("w") and k.endswith("_cpu_share"))
         finished = [finals.counts.get(str(sid), 0) for sid in ids]
     finally:
@@ -260,7 +276,8 @@ async def measure(
             "job_ms_p50": round(percentile(runs, 0.5), 1),
             "workers_cpu_share": round(workers_cpu, 3),
             "machine_busy_share": cpu["machine_busy_share"],
-            "poll_delay_s": 0.02,
+            "idle_poll_s": POLLING_BASELINE_S if polling else IDLE_POLL_S,
+            "wake_tokens": not polling,  # judge_worker.wake
             "redis_cpu_share_idle": idle_cpu["redis_cpu_share"],
             "machine_busy_share_idle": idle_cpu["machine_busy_share"],
         },
@@ -293,6 +310,12 @@ def cli() -> int:
     parser.add_argument("--test-ms", type=float, default=20.0, help="stand-in time of one test")
     parser.add_argument("--idle", type=float, default=5.0, help="seconds of measuring the idle fleet first")
     parser.add_argument("--output", type=Path, default=BENCH_DIR / "fleet.json")
+    parser.add_argument(
+        "--baseline",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure the same fleet as it polled before wake tokens (every 20 ms), in the same run",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="verdict-fleet-bench-"))
     before = load_record()
@@ -316,6 +339,19 @@ def cli() -> int:
         }
         pids = fork_workers(args.workers, env, args.test_ms, args.slots)
         figures = asyncio.run(measure(args, redis_server, pids, digest))
+        stop_workers(pids)
+        pids = []
+        if args.baseline:
+            print("baseline: the same fleet polling every 20 ms, without wake tokens", flush=True)
+            pids = fork_workers(args.workers, env, args.test_ms, args.slots, polling=True)
+            baseline = asyncio.run(measure(args, redis_server, pids, digest, polling=True))
+            figures["baseline_polling"] = {
+                k: baseline[k] for k in ("pickup_ms_p50", "pickup_ms_p99", "redis_cpu_share", "submissions")
+            }
+            figures["baseline_polling"]["redis_cpu_share_idle"] = baseline["details"]["redis_cpu_share_idle"]
+            figures["baseline_polling"]["one_final_each"] = (
+                baseline["submissions_with_one_final"] == baseline["reports_enqueued"] == baseline["submissions"]
+            )
     finally:
         stop_workers(pids)
         redis_server.stop()

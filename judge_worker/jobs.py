@@ -38,6 +38,7 @@ from judge_worker.metrics import JOBS, JUDGE_SECONDS, PICKUP_SECONDS, SANDBOX_FA
 from judge_worker.settings import JudgeSettings
 from judge_worker.slots import SlotPool
 from judge_worker.testdata import TestDataCache, TestDataError
+from judge_worker.wake import wake
 from sandbox import SandboxError
 
 __all__ = ["JUDGE_MAX_TRIES", "WorkerState", "judge_submission", "report_job_id"]
@@ -102,6 +103,7 @@ async def _enqueue_report(redis: ArqRedis, request: JudgeRequest, report: JudgeR
             logger.warning("enqueueing the report of %s failed (%s); retrying", request.submission_id, exc)
             await asyncio.sleep(1.0)
         else:
+            await wake(redis, API_TASKS_QUEUE)
             return
 
 

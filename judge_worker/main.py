@@ -45,6 +45,7 @@ from judge_worker.scanning import SCAN_MAX_TRIES, scan_submission
 from judge_worker.settings import JudgeSettings, JudgeSettingsError
 from judge_worker.slots import SlotPool
 from judge_worker.testdata import TestDataCache
+from judge_worker.wake import WakeableWorker
 from sandbox import Sandbox, SandboxConfig, SandboxConfigError, SandboxError, check_host
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
 
 logger = logging.getLogger("verdict.judge")
 VERSION: Final = "0.1.0"
+IDLE_POLL_S: Final = 0.1  # an idle worker polls this often; an enqueued job wakes it at once (judge_worker.wake)
 SANDBOX_SLOTS_PER_SLOT: Final = 2  # a test may run two jails at once: the solution and its interactor
 
 
@@ -197,7 +199,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         await asyncio.to_thread(server.close)
 
 
-class ResilientWorker(Worker):
+class ResilientWorker(WakeableWorker):
     """An arq worker that outlives a Redis outage: a poll that fails on the connection is logged and tried again
     (arq's own loop would end the process); jobs resume once Redis is back.
 
@@ -267,7 +269,7 @@ class WorkerSettings:
     queue_name = JUDGE_QUEUE
     on_startup = startup
     on_shutdown = shutdown
-    poll_delay = 0.02  # arq's 0.5 s default alone adds ~250 ms of latency
+    poll_delay = 0.02  # arq's 0.5 s default alone adds ~250 ms of latency (``verdict worker judge``: IDLE_POLL_S)
     job_completion_wait = 120  # drain in-flight judging on SIGTERM
     job_serializer = msgspec.msgpack.encode
     job_deserializer = msgspec.msgpack.decode
@@ -288,7 +290,7 @@ def build_worker(settings: JudgeSettings, ctx: dict[str, Any]) -> Worker:
         queue_name=WorkerSettings.queue_name,
         on_startup=startup,
         on_shutdown=shutdown,
-        poll_delay=WorkerSettings.poll_delay,
+        poll_delay=IDLE_POLL_S,
         job_completion_wait=WorkerSettings.job_completion_wait,
         job_serializer=WorkerSettings.job_serializer,
         job_deserializer=WorkerSettings.job_deserializer,

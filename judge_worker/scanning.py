@@ -31,6 +31,7 @@ from judge_worker.contracts import (
     ScanRuleResult,
 )
 from judge_worker.execution import Executor, UnknownLanguageError
+from judge_worker.wake import wake
 from sandbox import MIB, LanguageSpec, Limits, RunStatus, SandboxError
 
 __all__ = ["LINTERS", "SCAN_MAX_TRIES", "parse_linter_output", "scan", "scan_job_id", "scan_submission"]
@@ -202,6 +203,7 @@ async def _enqueue(redis: ArqRedis, request: ScanRequest, report: ScanReport) ->
                 raise
             await asyncio.sleep(1.0)
         else:
+            await wake(redis, API_TASKS_QUEUE)
             return
 
 

@@ -62,6 +62,9 @@ def test_fleet_bench(tmp_path: Path) -> None:
     assert figures["reports_enqueued"] == 80  # and one report for the API each
     assert figures["details"]["pickups_measured"] == 80
     assert figures["details"]["workers"] == 4
+    baseline = figures["baseline_polling"]  # the same fleet polling as before wake tokens, in the same run
+    numbers(baseline, "pickup_ms_p50", "redis_cpu_share")
+    assert (baseline["submissions"], baseline["one_final_each"]) == (80, True)
     assert {"machine_cores", "loadavg_1_5_15"} <= set(figures["details"]["load_before"])
 
 

@@ -30,6 +30,7 @@ from api.domain.judge0.services import Judge0SubmissionService, Stored
 from api.lib.timeutil import utcnow
 from api.settings import Settings
 from judge_worker.contracts import API_TASKS_QUEUE
+from judge_worker.wake import wake
 
 __all__ = [
     "SEND_JUDGE0_CALLBACK",
@@ -57,6 +58,7 @@ async def enqueue_judge0_callback(redis: ArqRedis, submission: m.Submission) -> 
         _queue_name=API_TASKS_QUEUE,
         _job_id=f"judge0-callback:{submission.id}:{submission.attempt}",
     )
+    await wake(redis, API_TASKS_QUEUE)
 
 
 async def _claim(ctx: dict[str, Any], submission_id: UUID) -> tuple[bytes, str] | None:

@@ -25,6 +25,7 @@ from judge_worker.contracts import (
     ValidateInputsRequest,
     validate_inputs_job_id,
 )
+from judge_worker.wake import wake
 
 __all__ = ["InputCheckFailedError", "input_issues", "raise_for", "run_input_validators"]
 
@@ -59,6 +60,7 @@ async def run_input_validators(
     )
     if job is None:  # a fresh random id cannot be taken
         raise InputCheckFailedError("the input validation job could not be enqueued")
+    await wake(pool, JUDGE_QUEUE)
     try:
         result = await job.result(timeout=timeout_s, poll_delay=_POLL_S)
     except TimeoutError as exc:

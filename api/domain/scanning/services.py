@@ -18,6 +18,7 @@ from api.domain.courses.access import CourseAccess
 from api.domain.scanning import schemas
 from api.lib.timeutil import utcnow
 from judge_worker.contracts import JUDGE_QUEUE, SCAN_SUBMISSION, ScanReport, ScanRequest, ScanRule
+from judge_worker.wake import wake
 
 __all__ = [
     "ScanService",
@@ -133,6 +134,7 @@ async def enqueue_scan(session: AsyncSession, redis: ArqRedis, submission: m.Sub
         _job_id=scan_job_id(submission.id, submission.attempt),
         _queue_name=JUDGE_QUEUE,
     )
+    await wake(redis, JUDGE_QUEUE)
     return job is not None
 
 
