@@ -242,11 +242,17 @@ class Sandbox:
             if not victims:
                 break
             kill_pids(victims, exclude=os.getpid())
-        for point in mount_points_under(config.run_dir):
-            try:
-                umount(point)
-            except OSError as exc:
-                problems.append(f"{point}: {exc.strerror}")
+        for _ in range(8):  # mounts can be stacked (a box mounted over a killed run's): one layer per pass
+            points = mount_points_under(config.run_dir)
+            failed = []
+            for point in points:
+                try:
+                    umount(point)
+                except OSError as exc:
+                    failed.append(f"{point}: {exc.strerror}")
+            if failed or not points:
+                problems += failed
+                break
         return problems
 
     def leftovers(self) -> list[str]:
