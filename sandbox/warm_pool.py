@@ -9,8 +9,8 @@ is free; tests that run at the same time get a jail each.
 With the sandbox's ``warm_scope`` "slot" the key leaves the submission out: an idle jail of the same language and
 limits takes the next submission's program (``WarmJail.adopt``), reset before each test as between any two tests.
 
-A spare (scope "submission"): once a submission's jail is closed, a new jail of the same language and limits is
-started in the background (while a slot beyond it stays free) and waits up to ``spare_s`` for the next submission,
+A spare (scope "submission"): once a submission's jail is closed and nothing else holds a slot, a new jail of the
+same language and limits is started in the background and waits up to ``spare_s`` for the next submission,
 which takes it for its own: no program has run in a spare, so nothing is shared, but the next submission's first
 test no longer waits for a jail and an interpreter to start. A run or jail that wants a slot while none is free
 gets a spare's at once (``Sandbox.on_slot_wanted``).
@@ -158,8 +158,10 @@ class WarmPool:
 
     def _start_spare(self, sandbox: Sandbox, spec: LanguageSpec, limits: Limits) -> None:
         key = (spec, id(sandbox), limits)
-        # a spare never takes the last free slot: a compilation or checker starts at once beside it
-        if self._closed or key in self._spares or key in self._opening or sandbox.free_slots < 2:
+        # only on an idle sandbox (when submissions keep coming, each brings its own jail and a spare would be
+        # closed unused for a slot), and never in the last free slot: a compilation or checker starts beside it
+        idle = sandbox.free_slots == sandbox.slots
+        if self._closed or key in self._spares or key in self._opening or not idle or sandbox.slots < 2:
             return
         if id(sandbox) not in self._hooked:
             self._hooked.add(id(sandbox))
