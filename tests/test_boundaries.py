@@ -36,14 +36,27 @@ def test_packages_exist() -> None:
 ENTRY_POINT = ROOT / "api" / "cli.py"
 
 
+# Besides the contract, the API shares the queue's wake tokens (judge_worker/wake.py: who enqueues pushes one,
+# api-tasks waits for them as judges do), shipped in the API image beside contracts.py.
+SHARED = {"judge_worker.contracts", "judge_worker.wake"}
+
+
 def test_api_imports_only_the_contract_from_the_judge_worker() -> None:
     bad = [
         f"{path.relative_to(ROOT)}: {module}"
         for path, module in _imports("api")
-        if _top(module) == "judge_worker" and module != "judge_worker.contracts" and path != ENTRY_POINT
+        if _top(module) == "judge_worker" and module not in SHARED and path != ENTRY_POINT
     ]
     bad += [f"{path.relative_to(ROOT)}: {module}" for path, module in _imports("api") if _top(module) == "sandbox"]
     assert bad == []
+
+
+def test_the_shared_modules_import_nothing_else_of_the_judge_worker() -> None:
+    """The API image ships only these two files of judge_worker."""
+    for module in SHARED:
+        path = ROOT / (module.replace(".", "/") + ".py")
+        mine = [name for p, name in _imports("judge_worker") if p == path and _top(name) == "judge_worker"]
+        assert set(mine) <= SHARED, (path, mine)
 
 
 @pytest.mark.parametrize("package", ["judge_worker", "sandbox"])
