@@ -16,7 +16,9 @@ Server to client:
   the client keeps the last per channel and sends it as ``after`` when it reconnects;
 - on ``submission:<id>``: ``{"type": "event", "channel": c, "event": "judge", "data": m}`` where ``m`` is a message
   of ``WS /ws/submissions/{id}`` (a snapshot, then the judge's events, filtered for the viewer by the same
-  functions); no ids: a reconnecting client gets a new snapshot;
+  functions); no ids: a reconnecting client gets a new snapshot. The snapshot reads the submission after the
+  subscription is in place, and with no event for ``RECHECK_S`` the database is looked at again: a submission
+  judged before the subscription, or whose final event was lost, ends with a last snapshot of it judged;
 - ``{"type": "error", "message": ...}`` for a frame it cannot read; ``{"type": "pong"}``.
 """
 
@@ -41,7 +43,16 @@ from api.domain.accounts.guards import requires_active_user
 from api.domain.live.access import CHANNEL, may_subscribe
 from api.domain.live.events import LiveMessage, events_after, last_event_id, redis_channel
 from api.domain.submissions.views import filter_event
-from api.domain.submissions.websocket import _load, _snapshot, _Watch, event_message, hidden_final_frame
+from api.domain.submissions.websocket import (
+    RECHECK_S,
+    _is_done,
+    _load,
+    _snapshot,
+    _Watch,
+    event_message,
+    final_frame,
+    refresh,
+)
 from api.lib.channels import RESYNC
 from judge_worker.contracts import Finished, decode_event, submission_channel
 
@@ -188,13 +199,30 @@ class LiveConnection:
 
     async def _follow_submission(self, channel: str, watch: _Watch) -> None:
         subscriber = await self.channels.subscribe([submission_channel(watch.submission.id)])
+        inbox: asyncio.Queue[bytes] = asyncio.Queue()
+
+        async def pump() -> None:
+            async for raw in subscriber.iter_events():
+                inbox.put_nowait(raw)
+
+        pump_task = asyncio.create_task(pump())
         try:
+            await refresh(self.engine, watch)  # judged since _subscribe read it: its events are gone
             self._judge(channel, msgspec.json.encode(await _snapshot(self.redis, watch)))
             self.send({"type": "subscribed", "channel": channel, "lastId": 0})
             if watch.submission.status is m.SubmissionStatus.DONE:
                 return
             attempt = watch.submission.attempt
-            async for raw in subscriber.iter_events():
+            while True:
+                try:
+                    async with asyncio.timeout(RECHECK_S):
+                        raw = await inbox.get()
+                except TimeoutError:  # no event for a while: a final event may have been lost
+                    finished = await _is_done(self.engine, watch.submission.id)
+                    if finished is not None and finished.attempt >= attempt:
+                        self._judge(channel, await final_frame(self.engine, watch))
+                        return
+                    continue
                 if raw == RESYNC:
                     async with AsyncSession(self.engine, expire_on_commit=False) as session:
                         current = await session.get(m.Submission, watch.submission.id)
@@ -215,7 +243,7 @@ class LiveConnection:
                 attempt = judged.attempt
                 if watch.audience.results_hidden_until is not None:  # an assessment's results not released yet
                     if isinstance(judged, Finished) and judged.authoritative:
-                        self._judge(channel, await hidden_final_frame(self.engine, watch))
+                        self._judge(channel, await final_frame(self.engine, watch))
                         return
                     continue
                 shown = filter_event(judged, watch.tests, watch.audience, run=watch.run)
@@ -223,6 +251,8 @@ class LiveConnection:
                 if isinstance(judged, Finished) and judged.authoritative:
                     return
         finally:
+            pump_task.cancel()
+            await asyncio.gather(pump_task, return_exceptions=True)
             await self.channels.unsubscribe(subscriber)
 
 

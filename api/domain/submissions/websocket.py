@@ -69,7 +69,7 @@ from judge_worker.contracts import (
     submission_channel,
 )
 
-__all__ = ["Progress", "QueueState", "Snapshot", "submission_progress"]
+__all__ = ["RECHECK_S", "Progress", "QueueState", "Snapshot", "final_frame", "refresh", "submission_progress"]
 
 logger = logging.getLogger("verdict.live")
 RECHECK_S: Final = 15.0  # with no event for this long, look at the database (a lost final event ends nothing)
@@ -249,10 +249,21 @@ async def _is_done(engine: AsyncEngine, submission_id: UUID) -> m.Submission | N
     return submission if submission is not None and submission.status is m.SubmissionStatus.DONE else None
 
 
-async def hidden_final_frame(engine: AsyncEngine, watch: _Watch) -> bytes:
-    """For a viewer whose results are hidden (``watch.audience.results_hidden_until``): the judged submission as
-    they may see it (status only), sent instead of the judge's final event; every other judge event is dropped.
-    Used by this socket and by the page's multiplexed one (api/domain/live/)."""
+async def refresh(engine: AsyncEngine, watch: _Watch) -> None:
+    """Re-read the submission once the subscription to its channel is in place, before the snapshot. ``_load``
+    read it before: a submission judged in between (a quick job on an idle judge takes a few tens of ms) would
+    otherwise be shown queued while its events, published before anyone listened, never come."""
+    current = await _current(engine, watch.submission.id)
+    if current is not None:
+        watch.submission = current
+
+
+async def final_frame(engine: AsyncEngine, watch: _Watch) -> bytes:
+    """The judged submission as the viewer may see it, as a last snapshot: sent instead of the judge's final event
+    to a viewer whose results are hidden (``watch.audience.results_hidden_until``; every other judge event is
+    dropped for them, so the frame says status only), and to any viewer when the database shows the submission
+    judged but its final event never came (:data:`RECHECK_S`). Used by this socket and by the page's multiplexed
+    one (api/domain/live/)."""
     current = await _current(engine, watch.submission.id)
     if current is not None:
         watch.submission = current
@@ -261,7 +272,7 @@ async def hidden_final_frame(engine: AsyncEngine, watch: _Watch) -> bytes:
 
 
 async def _send_final_hidden(socket: WebSocket[Any, Any, Any], watch: _Watch, engine: AsyncEngine) -> None:
-    await socket.send_text((await hidden_final_frame(engine, watch)).decode())
+    await socket.send_text((await final_frame(engine, watch)).decode())
 
 
 async def _relay(
@@ -365,6 +376,7 @@ async def submission_progress(
         return
     await socket.accept()
     async with channels.start_subscription([submission_channel(submission_id)]) as subscriber:
+        await refresh(db_engine, watch)
         snapshot = await _snapshot(redis, watch)
         await socket.send_text(msgspec.json.encode(snapshot).decode())
         if watch.submission.status is not m.SubmissionStatus.DONE:

@@ -23,12 +23,11 @@ from redis.asyncio import Redis
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
 from api.domain.accounts.services import ApiTokenService
-from api.domain.assessments.visibility import owner_hidden_until
-from api.domain.submissions.judging import SubmissionJudged, publish_final, record_report
+from api.domain.submissions.judging import SubmissionJudged
 from api.settings import Settings
-from judge_worker.contracts import CaseResult, JudgeReport, Verdict, user_channel
+from judge_worker.contracts import Verdict, user_channel
 from tests.integration.courses.conftest import Cast, build_cast
-from tests.integration.problems.support import Client, app_client, make_people, push
+from tests.integration.problems.support import Client, app_client, make_people, push, record_judged
 
 SECRET_MESSAGE = "expected 42, got 41"
 
@@ -47,27 +46,7 @@ async def judge(
     settings: Settings, submission_id: str, *, verdict: Verdict = Verdict.WA, score: float = 37.5, attempt: int = 1
 ) -> None:
     """Record a judge's report for the submission and publish its final event, as api-tasks does."""
-    report = JudgeReport(
-        submission_id=uuid.UUID(submission_id),
-        attempt=attempt,
-        verdict=verdict,
-        score=score,
-        cpu_ms=12,
-        memory_kib=9000,
-        message=SECRET_MESSAGE,
-        cases=(CaseResult(index=0, verdict=Verdict.AC, cpu_ms=12), CaseResult(index=1, verdict=verdict, cpu_ms=11)),
-    )
-    engine = create_engine(settings)
-    redis = Redis.from_url(settings.redis_url)
-    try:
-        async with session_factory(engine)() as session:
-            recorded = await record_report(session, report)
-            assert recorded is not None
-            hidden_until = await owner_hidden_until(session, recorded)
-        await publish_final(redis, recorded, seq=5, hidden_until=hidden_until)
-    finally:
-        await redis.aclose()
-        await engine.dispose()
+    await record_judged(settings, submission_id, verdict=verdict, score=score, attempt=attempt, message=SECRET_MESSAGE)
 
 
 @asynccontextmanager

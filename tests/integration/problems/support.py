@@ -1,5 +1,5 @@
 """Helpers shared by the problems and submissions integration tests: people with tokens, clients on a given Redis,
-and packages uploaded the way CI does."""
+packages uploaded the way CI does, and a judge's report recorded without a judge."""
 
 from __future__ import annotations
 
@@ -12,12 +12,16 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
 from sqlalchemy import func, select
 
 from api.db import models as m
 from api.db.engine import create_engine, session_factory
 from api.domain.accounts.services import ApiTokenService
+from api.domain.assessments.visibility import owner_hidden_until
+from api.domain.submissions.judging import publish_final, record_report
 from api.settings import Settings
+from judge_worker.contracts import CaseResult, JudgeReport, Verdict
 from tests.packages import package_files, zip_bytes
 
 Client = AsyncTestClient[Litestar]
@@ -155,4 +159,40 @@ async def teach(settings: Settings, people: People, *problems: str) -> uuid.UUID
             await session.commit()
             return course.id
     finally:
+        await engine.dispose()
+
+
+async def record_judged(
+    settings: Settings,
+    submission_id: str,
+    *,
+    verdict: Verdict = Verdict.WA,
+    score: float = 37.5,
+    attempt: int = 1,
+    message: str = "",
+    publish: bool = True,
+) -> None:
+    """Record a judge's report for the submission (two tests, the second with ``verdict``) and, unless ``publish``
+    is off (a lost final event), publish its final event, as api-tasks does."""
+    report = JudgeReport(
+        submission_id=uuid.UUID(submission_id),
+        attempt=attempt,
+        verdict=verdict,
+        score=score,
+        cpu_ms=12,
+        memory_kib=9000,
+        message=message,
+        cases=(CaseResult(index=0, verdict=Verdict.AC, cpu_ms=12), CaseResult(index=1, verdict=verdict, cpu_ms=11)),
+    )
+    engine = create_engine(settings)
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        async with session_factory(engine)() as session:
+            recorded = await record_report(session, report)
+            assert recorded is not None
+            hidden_until = await owner_hidden_until(session, recorded)
+        if publish:
+            await publish_final(redis, recorded, seq=5, hidden_until=hidden_until)
+    finally:
+        await redis.aclose()
         await engine.dispose()
