@@ -78,6 +78,17 @@ class MailSink:
             await asyncio.sleep(0.05)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed browser test shows what the platform's processes logged last (API, api-tasks, judge): a page
+    that waits forever says nothing about why."""
+    outcome: Any = yield
+    report: pytest.TestReport = outcome.get_result()
+    site = getattr(item, "funcargs", {}).get("site")
+    if report.when == "call" and report.failed and isinstance(site, JudgeFleet):
+        report.sections.append(("the platform's logs (last lines of each process)", site.logs()))
+
+
 @pytest.fixture(scope="session")
 def mail_sink() -> Iterator[tuple[MailSink, int]]:
     sink = MailSink()
