@@ -210,6 +210,9 @@ def serve(*, workers: int = 1) -> int:
             access_log=False,  # the request-id middleware logs each request once
             proxy_headers=True,
             ws="websockets-sansio",
+            # judge events and chat frames are small JSON: compressing each for every viewer (1,000 watchers of
+            # one submission: 1,000 compressions of the same frame) cost more CPU than it saved bytes
+            ws_per_message_deflate=False,
         )
     finally:
         if redis is not None:

@@ -45,7 +45,8 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
             await send(message)
 
         try:
-            await app(scope, receive, send_with_id)
+            # a socket's frames pass straight through: no response header to add, and one call less per frame
+            await app(scope, receive, send_with_id if is_http else send)
         finally:
             if is_http:
                 elapsed_ms = (time.perf_counter() - started) * 1000

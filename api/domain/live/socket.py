@@ -42,19 +42,16 @@ from api.db import models as m
 from api.domain.accounts.guards import requires_active_user
 from api.domain.live.access import CHANNEL, may_subscribe
 from api.domain.live.events import LiveMessage, events_after, last_event_id, redis_channel
-from api.domain.submissions.views import filter_event
 from api.domain.submissions.websocket import (
     RECHECK_S,
-    _is_done,
+    ViewerStream,
     _load,
     _snapshot,
     _Watch,
-    event_message,
-    final_frame,
     refresh,
 )
 from api.lib.channels import RESYNC
-from judge_worker.contracts import Finished, decode_event, submission_channel
+from judge_worker.contracts import submission_channel
 
 __all__ = ["ClientFrame", "live_connection"]
 
@@ -212,43 +209,21 @@ class LiveConnection:
             self.send({"type": "subscribed", "channel": channel, "lastId": 0})
             if watch.submission.status is m.SubmissionStatus.DONE:
                 return
-            attempt = watch.submission.attempt
+            viewer = ViewerStream(watch, self.engine, self.redis)
             while True:
                 try:
                     async with asyncio.timeout(RECHECK_S):
                         raw = await inbox.get()
                 except TimeoutError:  # no event for a while: a final event may have been lost
-                    finished = await _is_done(self.engine, watch.submission.id)
-                    if finished is not None and finished.attempt >= attempt:
-                        self._judge(channel, await final_frame(self.engine, watch))
+                    final = await viewer.recheck()
+                    if final is not None:
+                        self._judge(channel, final.encode())
                         return
                     continue
-                if raw == RESYNC:
-                    async with AsyncSession(self.engine, expire_on_commit=False) as session:
-                        current = await session.get(m.Submission, watch.submission.id)
-                    if current is None:
-                        return
-                    watch.submission = current
-                    attempt = max(attempt, current.attempt)
-                    self._judge(channel, msgspec.json.encode(await _snapshot(self.redis, watch)))
-                    if current.status is m.SubmissionStatus.DONE:
-                        return
-                    continue
-                try:
-                    judged = decode_event(raw)
-                except (msgspec.DecodeError, msgspec.ValidationError):
-                    continue
-                if judged.attempt < attempt:
-                    continue
-                attempt = judged.attempt
-                if watch.audience.results_hidden_until is not None:  # an assessment's results not released yet
-                    if isinstance(judged, Finished) and judged.authoritative:
-                        self._judge(channel, await final_frame(self.engine, watch))
-                        return
-                    continue
-                shown = filter_event(judged, watch.tests, watch.audience, run=watch.run)
-                self._judge(channel, event_message(shown))
-                if isinstance(judged, Finished) and judged.authoritative:
+                frame, last = await viewer.frame_for(raw)
+                if frame is not None:
+                    self._judge(channel, frame.encode())
+                if last:
                     return
         finally:
             pump_task.cancel()

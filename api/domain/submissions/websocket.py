@@ -69,7 +69,16 @@ from judge_worker.contracts import (
     submission_channel,
 )
 
-__all__ = ["RECHECK_S", "Progress", "QueueState", "Snapshot", "final_frame", "refresh", "submission_progress"]
+__all__ = [
+    "RECHECK_S",
+    "Progress",
+    "QueueState",
+    "Snapshot",
+    "ViewerStream",
+    "final_frame",
+    "refresh",
+    "submission_progress",
+]
 
 logger = logging.getLogger("verdict.live")
 RECHECK_S: Final = 15.0  # with no event for this long, look at the database (a lost final event ends nothing)
@@ -271,92 +280,116 @@ async def final_frame(engine: AsyncEngine, watch: _Watch) -> bytes:
     return msgspec.json.encode(Snapshot(submission=view, progress=None, queue_position=None))
 
 
-async def _send_final_hidden(socket: WebSocket[Any, Any, Any], watch: _Watch, engine: AsyncEngine) -> None:
-    await socket.send_text((await final_frame(engine, watch)).decode())
+class ViewerStream:
+    """What one viewer of a submission is sent for each message of the submission's channel, on either socket
+    (this one and the page's, api/domain/live/): judge events filtered for the viewer, a new snapshot after
+    :data:`RESYNC`, the status-only last snapshot for hidden results, and the last snapshot a recheck of the
+    database finds."""
+
+    def __init__(self, watch: _Watch, engine: AsyncEngine, redis: Redis) -> None:
+        self.watch = watch
+        self.engine = engine
+        self.redis = redis
+        self.attempt = watch.submission.attempt
+        self.waiting = watch.submission.status is m.SubmissionStatus.QUEUED  # until the judge's first event
+
+    async def frame_for(self, raw: bytes) -> tuple[str | None, bool]:
+        """(the frame to send for ``raw``, or None; whether the stream ends with it)."""
+        watch = self.watch
+        if raw == RESYNC:
+            current = await _current(self.engine, watch.submission.id)
+            if current is None:
+                return None, True
+            watch.submission = current
+            self.attempt = max(self.attempt, current.attempt)
+            self.waiting = current.status is m.SubmissionStatus.QUEUED
+            snapshot = msgspec.json.encode(await _snapshot(self.redis, watch)).decode()
+            return snapshot, current.status is m.SubmissionStatus.DONE
+        try:
+            event = decode_event(raw)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return None, False
+        if event.attempt < self.attempt:
+            return None, False  # a late event of an earlier attempt
+        self.attempt = event.attempt
+        self.waiting = False
+        last = isinstance(event, Finished) and event.authoritative
+        if watch.audience.results_hidden_until is not None:  # no judge event reaches this viewer
+            return ((await final_frame(self.engine, watch)).decode() if last else None), last
+        return _shown(raw, event, watch), last
+
+    async def recheck(self) -> str | None:
+        """After a quiet while: the last snapshot if the database shows the submission judged (its final event
+        was lost), else None."""
+        finished = await _is_done(self.engine, self.watch.submission.id)
+        if finished is None or finished.attempt < self.attempt:
+            return None
+        self.watch.submission = finished
+        return (await final_frame(self.engine, self.watch)).decode()
+
+
+# Put into a viewer's own subscriber stream, never published: a timer's tick and the client's leaving reach the
+# relay loop the same way as the channel's events
+_TICK: Final = b'{"type":"tick"}'
+_GONE: Final = b'{"type":"gone"}'
 
 
 async def _relay(
     socket: WebSocket[Any, Any, Any], subscriber: Subscriber, watch: _Watch, engine: AsyncEngine, redis: Redis
 ) -> None:
     """Forward events until the authoritative final one (or the client leaves). After an interruption of the live
-    stream (Redis restarted: :data:`RESYNC`) the viewer gets a new snapshot from the database, as on a reconnect."""
-    inbox: asyncio.Queue[bytes] = asyncio.Queue()
-    attempt = watch.submission.attempt
+    stream (Redis restarted: :data:`RESYNC`) the viewer gets a new snapshot from the database, as on a reconnect.
 
-    async def pump() -> None:
-        async for raw in subscriber.iter_events():
-            await inbox.put(raw)
+    One loop reads the subscriber's stream, into which a timer's ticks and the client's leaving are put as well: an
+    event costs one task wake-up per viewer, no task or wait of its own (1,000 viewers of a submission, one
+    process)."""
+    loop = asyncio.get_running_loop()
+    viewer = ViewerStream(watch, engine, redis)
 
     async def listen() -> None:
-        with contextlib.suppress(WebSocketDisconnect):
-            while True:
-                await socket.receive_data(mode="text")
+        try:
+            with contextlib.suppress(WebSocketDisconnect):
+                while True:
+                    await socket.receive_data(mode="text")
+        finally:
+            subscriber.put_nowait(_GONE)
 
-    pump_task = asyncio.create_task(pump())
     listen_task = asyncio.create_task(listen())
-    waiting = watch.submission.status is m.SubmissionStatus.QUEUED  # until the judge's first event
     shown: QueueState | None = None
-    recheck_at = time.monotonic() + RECHECK_S
+    last_heard = loop.time()  # the last event, or the last look at the database
+    ticker = loop.call_later(QUEUE_TICK_S if viewer.waiting else RECHECK_S, subscriber.put_nowait, _TICK)
     try:
-        while True:
-            getter = asyncio.create_task(inbox.get())
-            done, _pending = await asyncio.wait(
-                {getter, listen_task},
-                timeout=QUEUE_TICK_S if waiting else RECHECK_S,
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-            if getter not in done:
-                getter.cancel()
-                if listen_task in done:
-                    return  # the client went away
-                if waiting:
-                    state = await _queue_state(redis, watch.submission)
-                    if state is not None and state != shown:
-                        shown = state
-                        await socket.send_text(msgspec.json.encode(state).decode())
-                    if time.monotonic() < recheck_at:
-                        continue
-                recheck_at = time.monotonic() + RECHECK_S
-                finished = await _is_done(engine, watch.submission.id)
-                if finished is not None and finished.attempt >= attempt:
-                    watch.submission = finished
-                    view = submission_view(finished, watch.tests, watch.audience)
-                    final = Snapshot(submission=view, progress=None, queue_position=None)
-                    await socket.send_text(msgspec.json.encode(final).decode())
+        async with contextlib.aclosing(subscriber.iter_events()) as stream:
+            async for raw in stream:
+                if raw == _GONE:
                     return
-                continue
-            raw = getter.result()
-            if raw == RESYNC:
-                current = await _current(engine, watch.submission.id)
-                if current is None:
+                if raw == _TICK:
+                    if viewer.waiting:
+                        state = await _queue_state(redis, watch.submission)
+                        if state is not None and state != shown:
+                            shown = state
+                            await socket.send_text(msgspec.json.encode(state).decode())
+                    quiet = loop.time() - last_heard
+                    if quiet >= RECHECK_S:  # no event for a while: a final event may have been lost
+                        last_heard = loop.time()
+                        final = await viewer.recheck()
+                        if final is not None:
+                            await socket.send_text(final)
+                            return
+                        quiet = 0.0
+                    delay = QUEUE_TICK_S if viewer.waiting else RECHECK_S - quiet
+                    ticker = loop.call_later(delay, subscriber.put_nowait, _TICK)
+                    continue
+                last_heard = loop.time()
+                frame, last = await viewer.frame_for(raw)
+                if frame is not None:
+                    await socket.send_text(frame)
+                if last:
                     return
-                watch.submission = current
-                attempt = max(attempt, current.attempt)
-                waiting = current.status is m.SubmissionStatus.QUEUED
-                await socket.send_text(msgspec.json.encode(await _snapshot(redis, watch)).decode())
-                if current.status is m.SubmissionStatus.DONE:
-                    return
-                continue
-            try:
-                event = decode_event(raw)
-            except (msgspec.DecodeError, msgspec.ValidationError):
-                continue
-            if event.attempt < attempt:
-                continue  # a late event of an earlier attempt
-            attempt = event.attempt
-            waiting = False
-            if watch.audience.results_hidden_until is not None:
-                if isinstance(event, Finished) and event.authoritative:
-                    await _send_final_hidden(socket, watch, engine)
-                    return
-                continue  # hidden results: no judge event reaches this viewer
-            await socket.send_text(_shown(raw, event, watch))
-            if isinstance(event, Finished) and event.authoritative:
-                return
     finally:
-        for task in (pump_task, listen_task):
-            task.cancel()
-        await asyncio.gather(pump_task, listen_task, return_exceptions=True)
+        ticker.cancel()
+        listen_task.cancel()
+        await asyncio.gather(listen_task, return_exceptions=True)
 
 
 @websocket("/ws/submissions/{submission_id:uuid}", guards=[requires_active_user], name="submission_progress")

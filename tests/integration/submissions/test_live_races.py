@@ -142,3 +142,21 @@ async def test_the_page_socket_shows_a_judged_submission_whose_final_event_was_l
             assert final["submission"]["verdict"] == "WA"
         finally:
             ws.__exit__(None, None, None)
+
+
+async def test_the_submission_socket_shows_a_judged_submission_whose_final_event_was_lost(
+    settings_env: dict[str, str], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with waiting_submission(settings_env, settings) as waiting:
+        monkeypatch.setattr(submission_socket, "RECHECK_S", 0.3)
+        ws = await _enter(waiting.client, f"/ws/submissions/{waiting.submission_id}", waiting.people.student.headers)
+        try:
+            assert (await _receive(ws, within=5))["submission"]["status"] == "queued"
+            await judge(waiting.settings, waiting.submission_id, publish=False)  # recorded; no event reaches Redis
+            final: dict[str, Any] = {}
+            while final.get("type") != "snapshot":  # queue-position messages may come first
+                final = await _receive(ws, within=10)
+            assert final["submission"]["status"] == "done"
+            assert final["submission"]["verdict"] == "WA"
+        finally:
+            ws.__exit__(None, None, None)
