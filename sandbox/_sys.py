@@ -93,10 +93,20 @@ def mount_points_under(directory: Path) -> list[Path]:
 
 
 def read_small(path: str | Path, limit: int = 65536) -> str:
-    """Read a small kernel file (cgroup, proc) as text."""
+    """Read a kernel file (cgroup, proc) as text, up to ``limit`` bytes. Reads until the end: one ``read`` of a
+    seq_file (``/proc/self/mountinfo``, ``cgroup.procs``) returns about a page, however much is asked for, so a
+    host with many mounts or a cgroup with many processes would otherwise be seen in part."""
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        return os.read(fd, limit).decode("ascii", errors="replace")
+        chunks: list[bytes] = []
+        left = limit
+        while left > 0:
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks).decode("ascii", errors="replace")
     finally:
         os.close(fd)
 
