@@ -17,7 +17,7 @@ Server to client:
 - on ``submission:<id>``: ``{"type": "event", "channel": c, "event": "judge", "data": m}`` where ``m`` is a message
   of ``WS /ws/submissions/{id}`` (a snapshot, then the judge's events, filtered for the viewer by the same
   functions); no ids: a reconnecting client gets a new snapshot. The snapshot reads the submission after the
-  subscription is in place, and with no event for ``RECHECK_S`` the database is looked at again: a submission
+  subscription is in place, and with no event for a while (``RECHECK_S``) the database is looked at again: a submission
   judged before the subscription, or whose final event was lost, ends with a last snapshot of it judged;
 - ``{"type": "error", "message": ...}`` for a frame it cannot read; ``{"type": "pong"}``.
 """
@@ -43,7 +43,6 @@ from api.domain.accounts.guards import requires_active_user
 from api.domain.live.access import CHANNEL, may_subscribe
 from api.domain.live.events import LiveMessage, events_after, last_event_id, redis_channel
 from api.domain.submissions.websocket import (
-    RECHECK_S,
     ViewerStream,
     _load,
     _snapshot,
@@ -196,38 +195,17 @@ class LiveConnection:
 
     async def _follow_submission(self, channel: str, watch: _Watch) -> None:
         subscriber = await self.channels.subscribe([submission_channel(watch.submission.id)])
-        inbox: asyncio.Queue[bytes] = asyncio.Queue()
-
-        async def pump() -> None:
-            async for raw in subscriber.iter_events():
-                inbox.put_nowait(raw)
-
-        pump_task = asyncio.create_task(pump())
         try:
             await refresh(self.engine, watch)  # judged since _subscribe read it: its events are gone
             self._judge(channel, msgspec.json.encode(await _snapshot(self.redis, watch)))
             self.send({"type": "subscribed", "channel": channel, "lastId": 0})
             if watch.submission.status is m.SubmissionStatus.DONE:
                 return
-            viewer = ViewerStream(watch, self.engine, self.redis)
-            while True:
-                try:
-                    async with asyncio.timeout(RECHECK_S):
-                        raw = await inbox.get()
-                except TimeoutError:  # no event for a while: a final event may have been lost
-                    final = await viewer.recheck()
-                    if final is not None:
-                        self._judge(channel, final.encode())
-                        return
-                    continue
-                frame, last = await viewer.frame_for(raw)
-                if frame is not None:
+            viewer = ViewerStream(watch, subscriber, self.engine, self.redis, queue_ticks=False)
+            async with contextlib.aclosing(viewer.frames()) as frames:
+                async for frame in frames:
                     self._judge(channel, frame.encode())
-                if last:
-                    return
         finally:
-            pump_task.cancel()
-            await asyncio.gather(pump_task, return_exceptions=True)
             await self.channels.unsubscribe(subscriber)
 
 

@@ -33,7 +33,7 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import Any, Final
 from uuid import UUID
 
@@ -75,7 +75,6 @@ __all__ = [
     "QueueState",
     "Snapshot",
     "ViewerStream",
-    "final_frame",
     "refresh",
     "submission_progress",
 ]
@@ -258,49 +257,101 @@ async def _is_done(engine: AsyncEngine, submission_id: UUID) -> m.Submission | N
     return submission if submission is not None and submission.status is m.SubmissionStatus.DONE else None
 
 
-async def refresh(engine: AsyncEngine, watch: _Watch) -> None:
-    """Re-read the submission once the subscription to its channel is in place, before the snapshot. ``_load``
-    read it before: a submission judged in between (a quick job on an idle judge takes a few tens of ms) would
-    otherwise be shown queued while its events, published before anyone listened, never come."""
+async def refresh(engine: AsyncEngine, watch: _Watch) -> m.Submission | None:
+    """Re-read the submission into ``watch`` (None: it is gone). Done once the subscription to its channel is in
+    place, before the snapshot: ``_load`` read it before, and a submission judged in between (a quick job on an
+    idle judge takes a few tens of ms) would otherwise be shown queued while its events, published before anyone
+    listened, never come."""
     current = await _current(engine, watch.submission.id)
     if current is not None:
         watch.submission = current
+    return current
 
 
-async def final_frame(engine: AsyncEngine, watch: _Watch) -> bytes:
-    """The judged submission as the viewer may see it, as a last snapshot: sent instead of the judge's final event
-    to a viewer whose results are hidden (``watch.audience.results_hidden_until``; every other judge event is
-    dropped for them, so the frame says status only), and to any viewer when the database shows the submission
-    judged but its final event never came (:data:`RECHECK_S`). Used by this socket and by the page's multiplexed
-    one (api/domain/live/)."""
-    current = await _current(engine, watch.submission.id)
-    if current is not None:
-        watch.submission = current
+def _last_snapshot(watch: _Watch) -> str:
+    """The judged submission as the viewer may see it (``watch.submission`` as read last), as a last snapshot."""
     view = submission_view(watch.submission, watch.tests, watch.audience)
-    return msgspec.json.encode(Snapshot(submission=view, progress=None, queue_position=None))
+    return msgspec.json.encode(Snapshot(submission=view, progress=None, queue_position=None)).decode()
+
+
+# Put into a viewer's own subscriber stream, never published: a timer's tick and the client's leaving reach the
+# viewer's loop the same way as the channel's events
+_TICK: Final = b'{"type":"tick"}'
+_GONE: Final = b'{"type":"gone"}'
 
 
 class ViewerStream:
-    """What one viewer of a submission is sent for each message of the submission's channel, on either socket
-    (this one and the page's, api/domain/live/): judge events filtered for the viewer, a new snapshot after
-    :data:`RESYNC`, the status-only last snapshot for hidden results, and the last snapshot a recheck of the
-    database finds."""
+    """What one viewer of a submission is sent, on either socket (this one and the page's, api/domain/live/):
+    judge events filtered for the viewer, a new snapshot after :data:`RESYNC`, the status-only last snapshot for
+    hidden results (``watch.audience.results_hidden_until``: no judge event reaches them), the queue position
+    while it waits (``queue_ticks``), and a last snapshot when the database shows the submission judged but no
+    event came for :data:`RECHECK_S` (a lost final event).
 
-    def __init__(self, watch: _Watch, engine: AsyncEngine, redis: Redis) -> None:
+    One loop reads the subscriber's stream, into which a timer's ticks and the client's leaving (:meth:`leave`)
+    are put as well: an event costs one task wake-up per viewer, no task or wait of its own (1,000 viewers of a
+    submission, one process)."""
+
+    def __init__(
+        self, watch: _Watch, subscriber: Subscriber, engine: AsyncEngine, redis: Redis, *, queue_ticks: bool
+    ) -> None:
         self.watch = watch
+        self.subscriber = subscriber
         self.engine = engine
         self.redis = redis
+        self.queue_ticks = queue_ticks
         self.attempt = watch.submission.attempt
         self.waiting = watch.submission.status is m.SubmissionStatus.QUEUED  # until the judge's first event
 
-    async def frame_for(self, raw: bytes) -> tuple[str | None, bool]:
+    def leave(self) -> None:
+        """The client went away: :meth:`frames` ends."""
+        self.subscriber.put_nowait(_GONE)
+
+    async def frames(self) -> AsyncGenerator[str, None]:
+        """Every frame for the viewer, until the last one (or :meth:`leave`)."""
+        loop = asyncio.get_running_loop()
+        shown: QueueState | None = None
+        last_heard = loop.time()  # the last event, or the last look at the database
+
+        def tick_in() -> float:
+            return QUEUE_TICK_S if self.waiting and self.queue_ticks else RECHECK_S - (loop.time() - last_heard)
+
+        ticker = loop.call_later(tick_in(), self.subscriber.put_nowait, _TICK)
+        try:
+            async with contextlib.aclosing(self.subscriber.iter_events()) as stream:
+                async for raw in stream:
+                    if raw == _GONE:
+                        return
+                    if raw == _TICK:
+                        if self.waiting and self.queue_ticks:
+                            state = await _queue_state(self.redis, self.watch.submission)
+                            if state is not None and state != shown:
+                                shown = state
+                                yield msgspec.json.encode(state).decode()
+                        if loop.time() - last_heard >= RECHECK_S:
+                            last_heard = loop.time()
+                            finished = await _is_done(self.engine, self.watch.submission.id)
+                            if finished is not None and finished.attempt >= self.attempt:
+                                self.watch.submission = finished
+                                yield _last_snapshot(self.watch)
+                                return
+                        ticker = loop.call_later(tick_in(), self.subscriber.put_nowait, _TICK)
+                        continue
+                    last_heard = loop.time()
+                    frame, last = await self._frame_for(raw)
+                    if frame is not None:
+                        yield frame
+                    if last:
+                        return
+        finally:
+            ticker.cancel()
+
+    async def _frame_for(self, raw: bytes) -> tuple[str | None, bool]:
         """(the frame to send for ``raw``, or None; whether the stream ends with it)."""
         watch = self.watch
         if raw == RESYNC:
-            current = await _current(self.engine, watch.submission.id)
+            current = await refresh(self.engine, watch)
             if current is None:
                 return None, True
-            watch.submission = current
             self.attempt = max(self.attempt, current.attempt)
             self.waiting = current.status is m.SubmissionStatus.QUEUED
             snapshot = msgspec.json.encode(await _snapshot(self.redis, watch)).decode()
@@ -314,37 +365,19 @@ class ViewerStream:
         self.attempt = event.attempt
         self.waiting = False
         last = isinstance(event, Finished) and event.authoritative
-        if watch.audience.results_hidden_until is not None:  # no judge event reaches this viewer
-            return ((await final_frame(self.engine, watch)).decode() if last else None), last
+        if watch.audience.results_hidden_until is not None:
+            if not last:
+                return None, False
+            await refresh(self.engine, watch)
+            return _last_snapshot(watch), True
         return _shown(raw, event, watch), last
-
-    async def recheck(self) -> str | None:
-        """After a quiet while: the last snapshot if the database shows the submission judged (its final event
-        was lost), else None."""
-        finished = await _is_done(self.engine, self.watch.submission.id)
-        if finished is None or finished.attempt < self.attempt:
-            return None
-        self.watch.submission = finished
-        return (await final_frame(self.engine, self.watch)).decode()
-
-
-# Put into a viewer's own subscriber stream, never published: a timer's tick and the client's leaving reach the
-# relay loop the same way as the channel's events
-_TICK: Final = b'{"type":"tick"}'
-_GONE: Final = b'{"type":"gone"}'
 
 
 async def _relay(
     socket: WebSocket[Any, Any, Any], subscriber: Subscriber, watch: _Watch, engine: AsyncEngine, redis: Redis
 ) -> None:
-    """Forward events until the authoritative final one (or the client leaves). After an interruption of the live
-    stream (Redis restarted: :data:`RESYNC`) the viewer gets a new snapshot from the database, as on a reconnect.
-
-    One loop reads the subscriber's stream, into which a timer's ticks and the client's leaving are put as well: an
-    event costs one task wake-up per viewer, no task or wait of its own (1,000 viewers of a submission, one
-    process)."""
-    loop = asyncio.get_running_loop()
-    viewer = ViewerStream(watch, engine, redis)
+    """Forward the viewer's frames until the last one (or the client leaves)."""
+    viewer = ViewerStream(watch, subscriber, engine, redis, queue_ticks=True)
 
     async def listen() -> None:
         try:
@@ -352,42 +385,14 @@ async def _relay(
                 while True:
                     await socket.receive_data(mode="text")
         finally:
-            subscriber.put_nowait(_GONE)
+            viewer.leave()
 
     listen_task = asyncio.create_task(listen())
-    shown: QueueState | None = None
-    last_heard = loop.time()  # the last event, or the last look at the database
-    ticker = loop.call_later(QUEUE_TICK_S if viewer.waiting else RECHECK_S, subscriber.put_nowait, _TICK)
     try:
-        async with contextlib.aclosing(subscriber.iter_events()) as stream:
-            async for raw in stream:
-                if raw == _GONE:
-                    return
-                if raw == _TICK:
-                    if viewer.waiting:
-                        state = await _queue_state(redis, watch.submission)
-                        if state is not None and state != shown:
-                            shown = state
-                            await socket.send_text(msgspec.json.encode(state).decode())
-                    quiet = loop.time() - last_heard
-                    if quiet >= RECHECK_S:  # no event for a while: a final event may have been lost
-                        last_heard = loop.time()
-                        final = await viewer.recheck()
-                        if final is not None:
-                            await socket.send_text(final)
-                            return
-                        quiet = 0.0
-                    delay = QUEUE_TICK_S if viewer.waiting else RECHECK_S - quiet
-                    ticker = loop.call_later(delay, subscriber.put_nowait, _TICK)
-                    continue
-                last_heard = loop.time()
-                frame, last = await viewer.frame_for(raw)
-                if frame is not None:
-                    await socket.send_text(frame)
-                if last:
-                    return
+        async with contextlib.aclosing(viewer.frames()) as frames:
+            async for frame in frames:
+                await socket.send_text(frame)
     finally:
-        ticker.cancel()
         listen_task.cancel()
         await asyncio.gather(listen_task, return_exceptions=True)
 

@@ -71,92 +71,71 @@ def judged_right_after_loading(
     monkeypatch.setattr(module, "_load", load_then_judge)
 
 
-async def _enter(client: Client, path: str, headers: dict[str, str]) -> WebSocketTestSession:
-    session = await client.websocket_connect(path, headers=headers)
-    return await asyncio.to_thread(session.__enter__)
+SOCKETS = ["/ws/submissions", "/api/live"]
 
 
-async def _receive(ws: WebSocketTestSession, within: float) -> dict[str, Any]:
-    message = await asyncio.to_thread(ws.receive, True, within)
-    text = message.get("text")
-    assert isinstance(text, str), message
-    decoded: dict[str, Any] = json.loads(text)
-    return decoded
+@asynccontextmanager
+async def judge_messages(waiting: Waiting, socket: str, within: float) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+    """The messages of ``WS /ws/submissions/{id}`` the student gets for the submission, read from that socket or
+    from the page's ``/api/live`` (where each is the ``data`` of a ``judge`` event on its channel)."""
+    path = f"/ws/submissions/{waiting.submission_id}" if socket == "/ws/submissions" else socket
+    session = await waiting.client.websocket_connect(path, headers=waiting.people.student.headers)
+    ws: WebSocketTestSession = await asyncio.to_thread(session.__enter__)
+
+    async def receive() -> dict[str, Any]:
+        message = await asyncio.to_thread(ws.receive, True, within)
+        text = message.get("text")
+        assert isinstance(text, str), message
+        decoded: dict[str, Any] = json.loads(text)
+        return decoded
+
+    async def messages() -> AsyncIterator[dict[str, Any]]:
+        if socket == "/ws/submissions":
+            while True:
+                yield await receive()
+        channel = f"submission:{waiting.submission_id}"
+        await asyncio.to_thread(ws.send_text, json.dumps({"type": "subscribe", "channel": channel}))
+        while True:
+            frame = await receive()
+            assert frame["type"] != "refused", frame
+            if frame.get("event") == "judge":
+                yield frame["data"]
+
+    try:
+        yield messages()
+    finally:
+        ws.__exit__(None, None, None)
 
 
-async def _live_judge_frames(ws: WebSocketTestSession, channel: str, within: float) -> AsyncIterator[dict[str, Any]]:
-    await asyncio.to_thread(ws.send_text, json.dumps({"type": "subscribe", "channel": channel}))
-    while True:
-        frame = await _receive(ws, within)
-        assert frame["type"] != "refused", frame
-        if frame.get("event") == "judge":
-            yield frame["data"]
-
-
-async def test_a_submission_judged_before_the_subscription_shows_judged_on_the_submission_socket(
-    settings_env: dict[str, str], settings: Settings, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("socket", SOCKETS)
+async def test_a_submission_judged_before_the_subscription_shows_judged(
+    socket: str, settings_env: dict[str, str], settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with waiting_submission(settings_env, settings) as waiting:
-        judged_right_after_loading(monkeypatch, submission_socket, waiting.settings, waiting.submission_id)
-        ws = await _enter(waiting.client, f"/ws/submissions/{waiting.submission_id}", waiting.people.student.headers)
-        try:
-            snapshot = await _receive(ws, within=5)  # well before the socket's own recheck of the database
+        module = submission_socket if socket == "/ws/submissions" else live_socket
+        judged_right_after_loading(monkeypatch, module, waiting.settings, waiting.submission_id)
+        monkeypatch.setattr(submission_socket, "RECHECK_S", 60.0)  # the fix, not the recheck, must show it
+        async with judge_messages(waiting, socket, within=5) as messages:
+            snapshot = await anext(messages)
             assert snapshot["type"] == "snapshot"
             assert snapshot["submission"]["status"] == "done"
             assert snapshot["submission"]["verdict"] == "WA"
-        finally:
-            ws.__exit__(None, None, None)
 
 
-async def test_a_submission_judged_before_the_subscription_shows_judged_on_the_page_socket(
-    settings_env: dict[str, str], settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async with waiting_submission(settings_env, settings) as waiting:
-        judged_right_after_loading(monkeypatch, live_socket, waiting.settings, waiting.submission_id)
-        monkeypatch.setattr(live_socket, "RECHECK_S", 60.0, raising=False)  # the fix, not the recheck, must show it
-        ws = await _enter(waiting.client, "/api/live", waiting.people.student.headers)
-        try:
-            frames = _live_judge_frames(ws, f"submission:{waiting.submission_id}", within=5)
-            snapshot = await anext(frames)
-            assert snapshot["type"] == "snapshot"
-            assert snapshot["submission"]["status"] == "done"
-            assert snapshot["submission"]["verdict"] == "WA"
-        finally:
-            ws.__exit__(None, None, None)
-
-
-async def test_the_page_socket_shows_a_judged_submission_whose_final_event_was_lost(
-    settings_env: dict[str, str], settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async with waiting_submission(settings_env, settings) as waiting:
-        monkeypatch.setattr(live_socket, "RECHECK_S", 0.3, raising=False)
-        ws = await _enter(waiting.client, "/api/live", waiting.people.student.headers)
-        try:
-            frames = _live_judge_frames(ws, f"submission:{waiting.submission_id}", within=10)
-            first = await anext(frames)
-            assert first["submission"]["status"] == "queued"
-            await judge(waiting.settings, waiting.submission_id, publish=False)  # recorded; no event reaches Redis
-            final = await anext(frames)
-            assert final["type"] == "snapshot"
-            assert final["submission"]["status"] == "done"
-            assert final["submission"]["verdict"] == "WA"
-        finally:
-            ws.__exit__(None, None, None)
-
-
-async def test_the_submission_socket_shows_a_judged_submission_whose_final_event_was_lost(
-    settings_env: dict[str, str], settings: Settings, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("socket", SOCKETS)
+async def test_a_judged_submission_whose_final_event_was_lost_ends_judged(
+    socket: str, settings_env: dict[str, str], settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with waiting_submission(settings_env, settings) as waiting:
         monkeypatch.setattr(submission_socket, "RECHECK_S", 0.3)
-        ws = await _enter(waiting.client, f"/ws/submissions/{waiting.submission_id}", waiting.people.student.headers)
-        try:
-            assert (await _receive(ws, within=5))["submission"]["status"] == "queued"
+        async with judge_messages(waiting, socket, within=10) as messages:
+            first = await anext(messages)
+            assert first["type"] == "snapshot"
+            assert first["submission"]["status"] == "queued"
             await judge(waiting.settings, waiting.submission_id, publish=False)  # recorded; no event reaches Redis
-            final: dict[str, Any] = {}
-            while final.get("type") != "snapshot":  # queue-position messages may come first
-                final = await _receive(ws, within=10)
+            final = await anext(messages)
+            while final["type"] == "queue":  # /ws/submissions tells a waiting viewer its place
+                final = await anext(messages)
+            assert final["type"] == "snapshot"
             assert final["submission"]["status"] == "done"
             assert final["submission"]["verdict"] == "WA"
-        finally:
-            ws.__exit__(None, None, None)
